@@ -1,0 +1,93 @@
+//! The command line: `convscope [IMAGE] [-m MODEL]` opens the explorer; subcommands print or
+//! write what the library computes. Both faces call the same library.
+
+mod bench;
+mod export;
+mod format;
+mod summary;
+
+use clap::{Args, Parser, Subcommand};
+use color_eyre::eyre::Result;
+use std::path::PathBuf;
+
+/// The model the UI opens when none is given.
+pub const DEFAULT_MODEL: &str = "alexnet";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "convscope",
+    version,
+    about = "See the volumes inside a convolutional network: shapes, depth slices, depth columns, \
+             filters and single neurons, on a real photo, in any terminal.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The photo to open (PNG or JPEG); defaults to the model's image, else the built-in cat.
+    pub image: Option<PathBuf>,
+    /// A preset name (see `convscope presets`), a `.toml` spec or an `.onnx` model.
+    #[arg(short, long)]
+    pub model: Option<String>,
+    /// Colour tier: auto detects from COLORTERM, TERM and NO_COLOR.
+    #[arg(long, default_value = "auto")]
+    pub color: String,
+    /// Start with this colormap (viridis, rdbu, …).
+    #[arg(long)]
+    pub colormap: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the built-in networks.
+    Presets,
+    /// Per-layer shape table: shapes, the formula behind each, params, MACs, receptive fields.
+    Summary {
+        #[command(flatten)]
+        model: ModelArg,
+        /// Emit JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a layer's output volume (.npy, or one depth slice as .png) or its weights (.npy).
+    Export(export::ExportArgs),
+    /// Time the forward pass, per layer and in total.
+    Bench(bench::BenchArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ModelArg {
+    /// A preset name, a `.toml` spec or an `.onnx` model.
+    #[arg(short, long)]
+    pub model: String,
+}
+
+/// Where the input volume comes from.
+#[derive(Args, Debug, Clone, Default)]
+pub struct InputArgs {
+    /// A photo (PNG or JPEG), cropped and resized to the input shape.
+    #[arg(long, conflicts_with = "input")]
+    pub image: Option<PathBuf>,
+    /// An `(H, W, D)` float32 `.npy` used as the input volume as it is.
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+}
+
+/// Parse the arguments and run.
+///
+/// # Errors
+/// Anything the user can get wrong; `main` prints it on one line and exits with code 2.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Presets) => summary::presets(),
+        Some(Command::Summary { model, json }) => summary::run(&model.model, json),
+        Some(Command::Export(a)) => export::run(&a),
+        Some(Command::Bench(a)) => bench::run(&a),
+        None => {
+            let model = cli.model.as_deref().unwrap_or(DEFAULT_MODEL);
+            summary::run(model, false)?;
+            println!("\n(the explorer UI is not built yet: this is the summary of `{model}`)");
+            Ok(())
+        }
+    }
+}

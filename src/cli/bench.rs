@@ -1,0 +1,133 @@
+//! `convscope bench`: median forward time per layer and in total, with GFLOP/s.
+
+use super::InputArgs;
+use crate::model::{self, WeightMode, image_input};
+use crate::nn::analysis::analyze;
+use crate::nn::forward::forward_from;
+use clap::Args;
+use color_eyre::eyre::{Result, eyre};
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A preset name, a `.toml` spec or an `.onnx` model.
+    #[arg(short, long)]
+    pub model: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Timed runs after one warm-up run.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+    /// Emit JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct LayerTime {
+    name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    median_ms: f64,
+    gflops: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    model: String,
+    threads: usize,
+    runs: usize,
+    layers: Vec<LayerTime>,
+    total_median_ms: f64,
+    total_gflops: f64,
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        0.0
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+pub fn run(a: &BenchArgs) -> Result<()> {
+    let threads = a.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| eyre!("{e}"))?;
+    let net = model::load(&a.model, WeightMode::Full)?;
+    let analysis = analyze(&net)?;
+    let (x, _) = image_input::load_input(&net, a.input.image.as_deref(), a.input.input.as_deref())?;
+    let x = Arc::new(x);
+    let n = net.layers.len();
+    let runs = a.runs.max(1);
+    let mut per_layer: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); n];
+    let mut totals = Vec::with_capacity(runs);
+    for run in 0..=runs {
+        let mut stamps = Vec::with_capacity(n + 1);
+        let t0 = Instant::now();
+        pool.install(|| {
+            forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| {
+                stamps.push(Instant::now());
+                true
+            })
+        })?;
+        let end = Instant::now();
+        stamps.push(end);
+        if run == 0 {
+            continue; // warm-up
+        }
+        totals.push((end - t0).as_secs_f64() * 1e3);
+        for i in 0..n {
+            per_layer[i].push((stamps[i + 1] - stamps[i]).as_secs_f64() * 1e3);
+        }
+    }
+    let gflops = |macs: u64, ms: f64| if ms > 0.0 { 2.0 * macs as f64 / (ms * 1e6) } else { 0.0 };
+    let layers: Vec<LayerTime> = net
+        .layers
+        .iter()
+        .zip(&analysis.layers)
+        .zip(per_layer.iter_mut())
+        .map(|((l, info), t)| {
+            let ms = median(t);
+            LayerTime {
+                name: l.name.clone(),
+                kind: l.kind.type_name(),
+                median_ms: ms,
+                gflops: gflops(info.macs, ms),
+            }
+        })
+        .collect();
+    let total = median(&mut totals);
+    let report = Report {
+        model: net.name.clone(),
+        threads,
+        runs,
+        total_gflops: gflops(analysis.total_macs, total),
+        layers,
+        total_median_ms: total,
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("{} · {} thread(s) · median of {} runs", report.model, threads, runs);
+    println!("{:<24} {:<14} {:>10} {:>9}", "layer", "kind", "ms", "GFLOP/s");
+    for l in &report.layers {
+        let g = if l.gflops > 0.0 { format!("{:.1}", l.gflops) } else { String::new() };
+        println!("{:<24} {:<14} {:>10.3} {:>9}", l.name, l.kind, l.median_ms, g);
+    }
+    println!(
+        "{:<24} {:<14} {:>10.3} {:>9.1}",
+        "total", "", report.total_median_ms, report.total_gflops
+    );
+    Ok(())
+}

@@ -1,0 +1,112 @@
+//! `convscope export`: a layer's output as `.npy` (H, W, D), one depth slice as a colour-mapped
+//! `.png`, or a layer's weights as `.npy`. Files appear whole or not at all.
+
+use super::InputArgs;
+use crate::model::{self, WeightMode, image_input, npy};
+use crate::nn::forward::forward;
+use crate::nn::tensor::to_hwd;
+use crate::nn::{Src, Weights};
+use clap::Args;
+use color_eyre::eyre::{Result, bail, eyre};
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// A preset name, a `.toml` spec or an `.onnx` model.
+    #[arg(short, long)]
+    pub model: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// The layer, by name or 0-based index (`input` for the input volume).
+    #[arg(long)]
+    pub layer: String,
+    /// Where to write the output volume: `.npy` (H, W, D) or, with `--slice`, `.png`.
+    #[arg(long, required_unless_present = "weights")]
+    pub out: Option<PathBuf>,
+    /// With a `.png` out: the depth slice `X[:, :, d]` to draw.
+    #[arg(long)]
+    pub slice: Option<usize>,
+    /// Write the layer's weights to this `.npy`: conv (K, F, F, D_in/groups), fc (outputs, inputs).
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+}
+
+pub fn run(a: &ExportArgs) -> Result<()> {
+    let net = model::load(&a.model, WeightMode::Full)?;
+    let src = if a.layer == "input" {
+        Src::Input
+    } else {
+        let i = net.find(&a.layer).ok_or_else(|| {
+            eyre!(
+                "{}: no layer '{}' ({} layers, 0..{})",
+                net.name,
+                a.layer,
+                net.layers.len(),
+                net.layers.len()
+            )
+        })?;
+        Src::Layer(i)
+    };
+    if let Some(wpath) = &a.weights {
+        let Src::Layer(i) = src else { bail!("input: has no weights") };
+        let l = &net.layers[i];
+        match &l.weights {
+            Weights::Conv { w, .. } => npy::write(wpath, w)?,
+            Weights::Fc { w, .. } => npy::write(wpath, w)?,
+            _ => {
+                bail!("{}: a {} layer has no filter weights to export", l.name, l.kind.type_name())
+            }
+        }
+        eprintln!("wrote {} weights to {}", l.name, wpath.display());
+    }
+    let Some(out) = &a.out else { return Ok(()) };
+    let (x, source) =
+        image_input::load_input(&net, a.input.image.as_deref(), a.input.input.as_deref())?;
+    if source.photo.is_none() {
+        eprintln!("input: {}", source.label);
+    }
+    let acts = forward(&net, x)?;
+    let v = acts.get(src);
+    let name = net.src_name(src).to_string();
+    let is_png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    match (is_png, a.slice) {
+        (true, Some(d)) => write_slice_png(out, &v.view(), d, &name)?,
+        (true, None) => bail!("{}: a .png holds one depth slice: add --slice d", out.display()),
+        (false, Some(_)) => bail!("{}: --slice needs a .png output", out.display()),
+        (false, None) => npy::write(out, &to_hwd(&v.view()))?,
+    }
+    let (d, h, w) = v.dim();
+    eprintln!("wrote {name} ({h}×{w}×{d}) to {}", out.display());
+    Ok(())
+}
+
+/// Draw `X[:, :, d]` with viridis (or RdBu centred on 0 when it has negative values), upscaled
+/// nearest so the short side is at least 256 px.
+fn write_slice_png(path: &Path, v: &ndarray::ArrayView3<f32>, d: usize, layer: &str) -> Result<()> {
+    let (depth, h, w) = v.dim();
+    if d >= depth {
+        bail!("{layer}: slice {d} is out of range (depth {depth}: 0..{})", depth - 1);
+    }
+    let s = v.index_axis(ndarray::Axis(0), d);
+    let (lo, hi) =
+        s.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
+    let signed = lo < 0.0;
+    let scale = 256usize.div_ceil(h.min(w)).max(1);
+    let img = image::RgbImage::from_fn((w * scale) as u32, (h * scale) as u32, |x, y| {
+        let val = s[[y as usize / scale, x as usize / scale]];
+        let c = if signed {
+            let m = lo.abs().max(hi.abs()).max(f32::MIN_POSITIVE);
+            // RdBu runs red (low) to blue (high); 0 sits at the centre.
+            colorous::RED_BLUE.eval_continuous(f64::from(0.5 + 0.5 * val / m))
+        } else {
+            let t = if hi > lo { (val - lo) / (hi - lo) } else { 0.0 };
+            colorous::VIRIDIS.eval_continuous(f64::from(t))
+        };
+        image::Rgb([c.r, c.g, c.b])
+    });
+    npy::write_atomic(path, |w| {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut buf, image::ImageFormat::Png).map_err(|e| eyre!("{e}"))?;
+        w.write_all(buf.get_ref()).map_err(|e| eyre!("{e}"))
+    })
+}

@@ -1,0 +1,235 @@
+//! `convscope summary` and `convscope presets`.
+
+use super::format::{bytes, si, thousands};
+use crate::model::{self, WeightMode, presets, spec};
+use crate::nn::analysis::{Analysis, LayerInfo, analyze};
+use crate::nn::{Layer, LayerKind, Network};
+use color_eyre::eyre::Result;
+use serde::Serialize;
+
+pub fn presets() -> Result<()> {
+    for (name, text) in presets::PRESETS {
+        let spec = spec::parse(text, name)?;
+        println!("{name:<14} {}", spec.description.unwrap_or_default());
+    }
+    Ok(())
+}
+
+pub fn run(model: &str, json: bool) -> Result<()> {
+    let net = model::load(model, WeightMode::ShapesOnly)?;
+    let a = analyze(&net)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&SummaryJson::new(&net, &a))?);
+    } else {
+        print!("{}", table(&net, &a));
+    }
+    Ok(())
+}
+
+/// One row of the table, as cells.
+fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
+    let (k, filter) = match info.filter {
+        Some(f) => (f.k.to_string(), format!("{}×{}×{}", f.fh, f.fw, f.depth)),
+        None => ("".into(), "".into()),
+    };
+    let (s, p) = match (&info.rows, &info.cols) {
+        (Some(r), Some(c)) => (
+            if r.stride == c.stride {
+                r.stride.to_string()
+            } else {
+                format!("{},{}", r.stride, c.stride)
+            },
+            pad_text(info),
+        ),
+        _ => ("".into(), "".into()),
+    };
+    let rf = info.rf;
+    let rf_text = if rf.jump == [0, 0] {
+        "whole image".to_string()
+    } else {
+        format!("{}×{} j{}", rf.size[0], rf.size[1], rf.jump[0])
+    };
+    let mut note: Vec<String> = info.formula().into_iter().collect();
+    if let LayerKind::Conv(c) = &l.kind {
+        if c.groups > 1 {
+            note.push(format!("groups {}", c.groups));
+        }
+        if c.dilation_h > 1 || c.dilation_w > 1 {
+            note.push(format!("dilation {}", c.dilation_h));
+        }
+    }
+    note.extend(info.warnings.iter().map(|w| format!("⚠ {w}")));
+    let input = info.inputs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" + ");
+    vec![
+        i.to_string(),
+        l.name.clone(),
+        l.kind.type_name().to_string(),
+        input,
+        info.output.to_string(),
+        k,
+        filter,
+        s,
+        p,
+        if info.params > 0 { thousands(info.params) } else { "".into() },
+        if info.macs > 0 { si(info.macs) } else { "".into() },
+        rf_text,
+        note.join("; "),
+    ]
+}
+
+fn pad_text(info: &LayerInfo) -> String {
+    let p = info.pads;
+    if p.top == p.left && p.left == p.bottom && p.bottom == p.right {
+        p.top.to_string()
+    } else {
+        format!("{},{},{},{}", p.top, p.left, p.bottom, p.right)
+    }
+}
+
+/// The torchinfo-like table with its footer.
+pub fn table(net: &Network, a: &Analysis) -> String {
+    let head = [
+        "#",
+        "name",
+        "kind",
+        "input",
+        "output",
+        "K",
+        "filter",
+        "S",
+        "P",
+        "params",
+        "MACs",
+        "receptive field",
+        "note",
+    ];
+    let rows: Vec<Vec<String>> = net
+        .layers
+        .iter()
+        .zip(&a.layers)
+        .enumerate()
+        .map(|(i, (l, info))| row(i, l, info))
+        .collect();
+    let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let right = [0usize, 5, 7, 9, 10];
+    let line = |cells: &[String]| {
+        let mut s = String::new();
+        for (j, c) in cells.iter().enumerate() {
+            let pad = width[j] - c.chars().count();
+            if j == cells.len() - 1 {
+                s.push_str(c);
+            } else if right.contains(&j) {
+                s.push_str(&format!("{}{c}  ", " ".repeat(pad)));
+            } else {
+                s.push_str(&format!("{c}{}  ", " ".repeat(pad)));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut out =
+        format!("{} · input {} · {}\n", net.name, a.input, net.input.normalize.describe());
+    let header: Vec<String> = head.iter().map(|h| h.to_string()).collect();
+    out.push_str(&line(&header));
+    let total: usize = width.iter().sum::<usize>() + 2 * (width.len() - 1);
+    out.push_str(&format!("{}\n", "─".repeat(total.min(160))));
+    for r in &rows {
+        out.push_str(&line(r));
+    }
+    out.push_str(&format!("{}\n", "─".repeat(total.min(160))));
+    out.push_str(&format!(
+        "total params {} · total MACs {} ({}) · activations {} (peak for one pass {})\n",
+        thousands(a.total_params),
+        thousands(a.total_macs),
+        si(a.total_macs),
+        bytes(a.total_act_bytes),
+        bytes(a.peak_act_bytes),
+    ));
+    out.push_str(&format!(
+        "network depth {} (layers with weights) — not a volume's depth D, which is its number of channels\n",
+        a.network_depth
+    ));
+    out
+}
+
+#[derive(Serialize)]
+struct SummaryJson<'a> {
+    model: &'a str,
+    input: [usize; 3],
+    layers: Vec<LayerJson<'a>>,
+    total_params: u64,
+    total_macs: u64,
+    total_act_bytes: u64,
+    peak_act_bytes: u64,
+    network_depth: usize,
+}
+
+#[derive(Serialize)]
+struct LayerJson<'a> {
+    index: usize,
+    name: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    inputs: Vec<&'a str>,
+    input: [usize; 3],
+    output: [usize; 3],
+    k: Option<usize>,
+    filter: Option<[usize; 3]>,
+    groups: Option<usize>,
+    stride: Option<[usize; 2]>,
+    pad: Option<[usize; 4]>,
+    params: u64,
+    macs: u64,
+    act_bytes: u64,
+    formula: Option<String>,
+    receptive_field: crate::nn::receptive::ReceptiveField,
+    warnings: &'a [String],
+}
+
+impl<'a> SummaryJson<'a> {
+    fn new(net: &'a Network, a: &'a Analysis) -> Self {
+        let layers = net
+            .layers
+            .iter()
+            .zip(&a.layers)
+            .enumerate()
+            .map(|(index, (l, info))| {
+                let p = info.pads;
+                let windowed = info.rows.is_some();
+                LayerJson {
+                    index,
+                    name: &l.name,
+                    kind: l.kind.type_name(),
+                    inputs: l.inputs.iter().map(|&s| net.src_name(s)).collect(),
+                    input: info.inputs[0].as_array(),
+                    output: info.output.as_array(),
+                    k: info.filter.map(|f| f.k),
+                    filter: info.filter.map(|f| [f.fh, f.fw, f.depth]),
+                    groups: info.filter.map(|f| f.groups),
+                    stride: info.rows.zip(info.cols).map(|(r, c)| [r.stride, c.stride]),
+                    pad: windowed.then_some([p.top, p.left, p.bottom, p.right]),
+                    params: info.params,
+                    macs: info.macs,
+                    act_bytes: info.act_bytes,
+                    formula: info.formula(),
+                    receptive_field: info.rf,
+                    warnings: &info.warnings,
+                }
+            })
+            .collect();
+        SummaryJson {
+            model: &net.name,
+            input: a.input.as_array(),
+            layers,
+            total_params: a.total_params,
+            total_macs: a.total_macs,
+            total_act_bytes: a.total_act_bytes,
+            peak_act_bytes: a.peak_act_bytes,
+            network_depth: a.network_depth,
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! convscope: make the volumes inside a convolutional network visible.
+//!
+//! - [`nn`]: tensors, layers, shape arithmetic and kernels (no terminal code);
+//! - [`model`]: turns a TOML spec, a preset or an ONNX file into one [`nn::Network`];
+//! - [`tui`]: the explorer's state, actions and widgets;
+//! - [`cli`]: the subcommands.
+
+pub mod cli;
+pub mod model;
+pub mod nn;
+pub mod tui;

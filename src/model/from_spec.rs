@@ -1,0 +1,468 @@
+//! Turning a parsed [`Spec`] into a [`Network`]: layer kinds from `type`, parameters checked and
+//! named in every error, inputs resolved by name, weights loaded or initialised.
+//!
+//! The same [`layer_kind`] check serves spec files and the live editor.
+
+use super::init;
+use super::npy;
+use super::spec::{BiasSpec, Dims, LayerSpec, Scale, Spec};
+use crate::nn::analysis::analyze;
+use crate::nn::{ConvParams, InputSpec, Layer, LayerKind, Network, Normalize, Origin, Padding};
+use crate::nn::{PoolParams, Shape3, Src, Weights};
+use color_eyre::eyre::{Result, bail, eyre};
+use std::path::{Path, PathBuf};
+
+/// What to do about weights while loading.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightMode {
+    /// Load files and generate initialised weights: ready to run.
+    Full,
+    /// Load files but leave `init = …` layers empty: enough for shapes (fast for VGG16).
+    ShapesOnly,
+}
+
+/// Every `type` a spec may name.
+pub const TYPES: &[&str] = &[
+    "conv",
+    "relu",
+    "relu6",
+    "clip",
+    "leaky_relu",
+    "prelu",
+    "sigmoid",
+    "maxpool",
+    "avgpool",
+    "global_avgpool",
+    "batchnorm",
+    "lrn",
+    "fc",
+    "flatten",
+    "softmax",
+    "dropout",
+    "add",
+    "mul",
+    "concat",
+];
+
+/// The keys each type accepts besides `name`, `type` and `inputs`.
+fn allowed_keys(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "conv" => &[
+            "filters", "size", "stride", "pad", "dilation", "groups", "weights", "bias", "init",
+            "seed", "strict",
+        ],
+        "fc" => &["outputs", "weights", "bias", "init", "seed"],
+        "maxpool" | "avgpool" => {
+            &["size", "stride", "pad", "ceil_mode", "count_include_pad", "strict"]
+        }
+        "clip" => &["min", "max"],
+        "leaky_relu" => &["alpha"],
+        "prelu" => &["slope", "weights"],
+        "batchnorm" => &["eps", "gamma", "shift", "mean", "var"],
+        "lrn" => &["size", "alpha", "beta", "k"],
+        _ => &[],
+    }
+}
+
+/// Build a network from a spec; `base` is the folder that relative paths start from.
+///
+/// # Errors
+/// Any invalid layer, named with its parameter and value; unreadable weight files.
+pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> Result<Network> {
+    let input = input_spec(spec, base)?;
+    let mut layers: Vec<Layer> = Vec::with_capacity(spec.layers.len());
+    for (i, ls) in spec.layers.iter().enumerate() {
+        let lname = ls.name.clone().unwrap_or_else(|| format!("{}{}", ls.kind, i + 1));
+        let kind = layer_kind(ls, &lname)?;
+        let inputs = resolve_inputs(ls, &lname, i, &layers)?;
+        let strict = ls.strict.unwrap_or(spec.strict);
+        layers.push(Layer {
+            name: lname,
+            kind,
+            inputs,
+            weights: Weights::None,
+            origin: Origin::None,
+            strict,
+        });
+    }
+    let labels = match &spec.input.labels {
+        Some(f) => Some(read_labels(&rel(base, f))?),
+        None => None,
+    };
+    let mut net = Network { name: name.to_string(), input, layers, labels, source: None };
+    // Shapes first (weights are checked against them), then weights, then a full check.
+    let shapes = analyze(&net)?;
+    for (i, ls) in spec.layers.iter().enumerate() {
+        let seed = ls.seed.unwrap_or(spec.seed.unwrap_or(0).wrapping_add(i as u64));
+        let x = shapes.shape_of(net.layers[i].inputs[0]);
+        let (w, origin) = weights_for(&net.layers[i], ls, x, base, seed, mode)?;
+        net.layers[i].weights = w;
+        net.layers[i].origin = origin;
+    }
+    analyze(&net)?;
+    Ok(net)
+}
+
+fn rel(base: Option<&Path>, f: &str) -> PathBuf {
+    match base {
+        Some(b) => b.join(f),
+        None => PathBuf::from(f),
+    }
+}
+
+/// Read a labels file: one class per line.
+///
+/// # Errors
+/// The file cannot be read.
+pub fn read_labels(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| eyre!("{}: cannot read the labels: {e}", path.display()))?;
+    Ok(text.lines().map(str::to_string).collect())
+}
+
+fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {
+    let [h, w, d] = spec.input.shape;
+    if h == 0 || w == 0 || d == 0 {
+        bail!("input: shape [{h}, {w}, {d}] has a zero (H, W and D must be ≥ 1)");
+    }
+    let mut norm = match &spec.input.scale {
+        None => Normalize::unit(),
+        Some(Scale::Factor(f)) => Normalize { scale: *f, mean: [0.0; 3], std: [1.0; 3] },
+        Some(Scale::Named(s)) => match s.as_str() {
+            "0..1" => Normalize::unit(),
+            "-1..1" => Normalize::signed(),
+            "0..255" => Normalize { scale: 1.0, mean: [0.0; 3], std: [1.0; 3] },
+            "imagenet" => Normalize::imagenet(),
+            other => bail!(
+                "input: scale \"{other}\" is not known (use \"0..1\", \"-1..1\", \"0..255\", \"imagenet\" or a number)"
+            ),
+        },
+    };
+    if let Some(m) = &spec.input.mean {
+        norm.mean = per_channel("mean", m)?;
+    }
+    if let Some(s) = &spec.input.std {
+        norm.std = per_channel("std", s)?;
+        if let Some(z) = norm.std.iter().find(|v| **v == 0.0) {
+            bail!("input: std {z} is not allowed (a division by zero)");
+        }
+    }
+    let default_image = spec.input.image.as_ref().map(|f| rel(base, f));
+    Ok(InputSpec { shape: Shape3::new(h, w, d), normalize: norm, default_image })
+}
+
+fn per_channel(key: &str, v: &[f32]) -> Result<[f32; 3]> {
+    match *v {
+        [a] => Ok([a; 3]),
+        [a, b, c] => Ok([a, b, c]),
+        _ => bail!("input: {key} has {} values, expected 1 or 3", v.len()),
+    }
+}
+
+fn resolve_inputs(ls: &LayerSpec, lname: &str, i: usize, earlier: &[Layer]) -> Result<Vec<Src>> {
+    let Some(names) = &ls.inputs else {
+        return Ok(vec![if i == 0 { Src::Input } else { Src::Layer(i - 1) }]);
+    };
+    if names.is_empty() {
+        bail!("{lname}: inputs is empty (leave it out to read the previous layer)");
+    }
+    names
+        .iter()
+        .map(|n| {
+            if n == "input" {
+                return Ok(Src::Input);
+            }
+            match earlier.iter().position(|l| l.name == *n) {
+                Some(j) => Ok(Src::Layer(j)),
+                None => bail!("{lname}: inputs names '{n}', which is not an earlier layer"),
+            }
+        })
+        .collect()
+}
+
+/// Check a layer table's keys and values and return what it computes.
+///
+/// # Errors
+/// An unknown type, a key that does not apply to the type, or a value out of range; the message
+/// names the layer, the key and the value.
+pub fn layer_kind(ls: &LayerSpec, lname: &str) -> Result<LayerKind> {
+    let t = ls.kind.as_str();
+    if !TYPES.contains(&t) {
+        bail!("{lname}: type \"{t}\" is not known (one of: {})", TYPES.join(", "));
+    }
+    let table = toml::Value::try_from(ls).map_err(|e| eyre!("{lname}: {e}"))?;
+    let allowed = allowed_keys(t);
+    if let Some(t_keys) = table.as_table() {
+        for key in t_keys.keys() {
+            let base = matches!(key.as_str(), "name" | "type" | "inputs");
+            if !base && !allowed.contains(&key.as_str()) {
+                bail!("{lname}: key `{key}` does not apply to type \"{t}\"");
+            }
+        }
+    }
+    let p = Params { ls, lname };
+    Ok(match t {
+        "conv" => {
+            let (kh, kw) = p.pair("size", None)?;
+            let (stride_h, stride_w) = p.pair("stride", Some(1))?;
+            let (dilation_h, dilation_w) = p.pair("dilation", Some(1))?;
+            LayerKind::Conv(ConvParams {
+                filters: p.count("filters", ls.filters, None)?,
+                kh,
+                kw,
+                stride_h,
+                stride_w,
+                pad: p.padding()?,
+                dilation_h,
+                dilation_w,
+                groups: p.count("groups", ls.groups, Some(1))?,
+                bias: !matches!(ls.bias, Some(BiasSpec::On(false))),
+            })
+        }
+        "maxpool" | "avgpool" => {
+            let (kh, kw) = p.pair("size", None)?;
+            let (sh, sw) = p.pair("stride", Some(kh.max(1)))?;
+            let pp = PoolParams {
+                kh,
+                kw,
+                stride_h: sh,
+                stride_w: sw,
+                pad: p.padding()?,
+                ceil_mode: ls.ceil_mode.unwrap_or(false),
+                count_include_pad: ls.count_include_pad.unwrap_or(false),
+            };
+            if t == "maxpool" { LayerKind::MaxPool(pp) } else { LayerKind::AvgPool(pp) }
+        }
+        "fc" => LayerKind::Fc { outputs: p.count("outputs", ls.outputs, None)? },
+        "relu" => LayerKind::Relu,
+        "relu6" => LayerKind::Clip { min: 0.0, max: 6.0 },
+        "clip" => {
+            let (min, max) = (ls.min.unwrap_or(f32::NEG_INFINITY), ls.max.unwrap_or(f32::INFINITY));
+            if min > max {
+                bail!("{lname}: min {min} is larger than max {max}");
+            }
+            LayerKind::Clip { min, max }
+        }
+        "leaky_relu" => LayerKind::LeakyRelu { alpha: ls.alpha.unwrap_or(0.01) },
+        "prelu" => LayerKind::Prelu,
+        "sigmoid" => LayerKind::Sigmoid,
+        "global_avgpool" => LayerKind::GlobalAvgPool,
+        "batchnorm" => {
+            let eps = ls.eps.unwrap_or(1e-5);
+            if eps < 0.0 {
+                bail!("{lname}: eps {eps} is not allowed (≥ 0)");
+            }
+            LayerKind::BatchNorm { eps }
+        }
+        "lrn" => {
+            let size = match &ls.size {
+                None => 5,
+                Some(Dims::One(n)) if *n >= 1 => *n as usize,
+                Some(other) => {
+                    bail!("{lname}: size {} is not allowed (one odd number ≥ 1)", show(other))
+                }
+            };
+            LayerKind::Lrn {
+                size,
+                alpha: ls.alpha.unwrap_or(1e-4),
+                beta: ls.beta.unwrap_or(0.75),
+                bias: ls.k.unwrap_or(1.0),
+            }
+        }
+        "flatten" => LayerKind::Flatten,
+        "softmax" => LayerKind::Softmax,
+        "dropout" => LayerKind::Dropout,
+        "add" => LayerKind::Add,
+        "mul" => LayerKind::Mul,
+        "concat" => LayerKind::Concat,
+        _ => unreachable!("checked against TYPES above"),
+    })
+}
+
+fn show(d: &Dims) -> String {
+    match d {
+        Dims::One(n) => n.to_string(),
+        Dims::Many(v) => format!("{v:?}"),
+        Dims::Named(s) => format!("\"{s}\""),
+    }
+}
+
+struct Params<'a> {
+    ls: &'a LayerSpec,
+    lname: &'a str,
+}
+
+impl Params<'_> {
+    fn dims(&self, key: &str) -> Option<&Dims> {
+        match key {
+            "size" => self.ls.size.as_ref(),
+            "stride" => self.ls.stride.as_ref(),
+            "dilation" => self.ls.dilation.as_ref(),
+            _ => self.ls.pad.as_ref(),
+        }
+    }
+
+    /// A count ≥ 1 (filters, groups, outputs).
+    fn count(&self, key: &str, v: Option<i64>, default: Option<usize>) -> Result<usize> {
+        match (v, default) {
+            (Some(n), _) if n >= 1 => Ok(n as usize),
+            (Some(n), _) => bail!("{}: {key} {n} is not allowed ({key} ≥ 1)", self.lname),
+            (None, Some(d)) => Ok(d),
+            (None, None) => bail!("{}: `{key}` is missing", self.lname),
+        }
+    }
+
+    /// A per-axis value ≥ 1: one number for both, or `[rows, cols]`.
+    fn pair(&self, key: &str, default: Option<usize>) -> Result<(usize, usize)> {
+        let sym = match key {
+            "size" => "F",
+            "stride" => "S",
+            _ => "d",
+        };
+        let check = |n: i64| -> Result<usize> {
+            if n < 1 {
+                bail!("{}: {key} {n} is not allowed ({sym} ≥ 1)", self.lname);
+            }
+            Ok(n as usize)
+        };
+        match (self.dims(key), default) {
+            (None, Some(d)) => Ok((d, d)),
+            (None, None) => bail!("{}: `{key}` is missing", self.lname),
+            (Some(Dims::One(n)), _) => check(*n).map(|n| (n, n)),
+            (Some(Dims::Many(v)), _) if v.len() == 2 => Ok((check(v[0])?, check(v[1])?)),
+            (Some(other), _) => {
+                bail!(
+                    "{}: {key} {} is not allowed (a number or [rows, cols])",
+                    self.lname,
+                    show(other)
+                )
+            }
+        }
+    }
+
+    fn padding(&self) -> Result<Padding> {
+        let bad = |d: &Dims| {
+            eyre!(
+                "{}: pad {} is not allowed (P ≥ 0, [top, left, bottom, right], \"same\" or \"valid\")",
+                self.lname,
+                show(d)
+            )
+        };
+        let Some(d) = &self.ls.pad else { return Ok(Padding::symmetric(0)) };
+        match d {
+            Dims::One(p) if *p >= 0 => Ok(Padding::symmetric(*p as usize)),
+            Dims::Many(v) if v.len() == 4 && v.iter().all(|p| *p >= 0) => {
+                let u = |i: usize| v[i] as usize;
+                Ok(Padding::Explicit { top: u(0), left: u(1), bottom: u(2), right: u(3) })
+            }
+            Dims::Named(s) if s == "same" => Ok(Padding::SameUpper),
+            Dims::Named(s) if s == "valid" => Ok(Padding::Valid),
+            other => Err(bad(other)),
+        }
+    }
+}
+
+/// Load or initialise one layer's weights. `x` is the shape of its (first) input.
+fn weights_for(
+    layer: &Layer,
+    ls: &LayerSpec,
+    x: Shape3,
+    base: Option<&Path>,
+    seed: u64,
+    mode: WeightMode,
+) -> Result<(Weights, Origin)> {
+    let lname = &layer.name;
+    let file = |f: &str| rel(base, f);
+    let init_origin = |init: Option<&str>| -> Result<Origin> {
+        match init.unwrap_or("random") {
+            "random" => Ok(Origin::Random { seed }),
+            "edges" if x.d == 3 => Ok(Origin::Edges),
+            "edges" => bail!(
+                "{lname}: init \"edges\" needs an RGB input (depth 3), this layer's input has depth {}",
+                x.d
+            ),
+            other => bail!("{lname}: init \"{other}\" is not known (\"random\" or \"edges\")"),
+        }
+    };
+    match &layer.kind {
+        LayerKind::Conv(p) => {
+            let shape = [p.filters, p.kh, p.kw, x.d / p.groups.max(1)];
+            let bias_file = match &ls.bias {
+                Some(BiasSpec::File(f)) => Some(file(f)),
+                _ => None,
+            };
+            if let Some(wf) = &ls.weights {
+                if ls.init.is_some() {
+                    bail!("{lname}: give either `weights` or `init`, not both");
+                }
+                let w = npy::read_f32::<ndarray::Ix4>(&file(wf), lname, "weights")?;
+                let b = match &bias_file {
+                    Some(bf) => Some(npy::read_f32::<ndarray::Ix1>(bf, lname, "bias")?),
+                    None if p.bias => Some(ndarray::Array1::zeros(p.filters)),
+                    None => None,
+                };
+                return Ok((Weights::Conv { w, b }, Origin::File(file(wf))));
+            }
+            let origin = init_origin(ls.init.as_deref())?;
+            if mode == WeightMode::ShapesOnly {
+                return Ok((Weights::None, origin));
+            }
+            let w = match origin {
+                Origin::Edges => init::edges(shape),
+                _ => init::he_normal(shape, seed),
+            };
+            let b = p.bias.then(|| ndarray::Array1::zeros(p.filters));
+            Ok((Weights::Conv { w, b }, origin))
+        }
+        LayerKind::Fc { outputs } => {
+            if let Some(wf) = &ls.weights {
+                let w = npy::read_f32::<ndarray::Ix2>(&file(wf), lname, "weights")?;
+                let b = match &ls.bias {
+                    Some(BiasSpec::File(f)) => {
+                        Some(npy::read_f32::<ndarray::Ix1>(&file(f), lname, "bias")?)
+                    }
+                    Some(BiasSpec::On(false)) => None,
+                    _ => Some(ndarray::Array1::zeros(*outputs)),
+                };
+                return Ok((Weights::Fc { w, b }, Origin::File(file(wf))));
+            }
+            let origin = init_origin(ls.init.as_deref())?;
+            if origin == Origin::Edges {
+                bail!("{lname}: init \"edges\" is for conv layers only");
+            }
+            if mode == WeightMode::ShapesOnly {
+                return Ok((Weights::None, origin));
+            }
+            let w4 = init::he_normal([*outputs, 1, 1, x.len()], seed);
+            let w =
+                w4.into_shape_with_order((*outputs, x.len())).map_err(|e| eyre!("{lname}: {e}"))?;
+            let b = (!matches!(ls.bias, Some(BiasSpec::On(false))))
+                .then(|| ndarray::Array1::zeros(*outputs));
+            Ok((Weights::Fc { w, b }, origin))
+        }
+        LayerKind::Prelu => {
+            let slope = match &ls.weights {
+                Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, "weights")?,
+                None => ndarray::Array1::from_elem(x.d, ls.slope.unwrap_or(0.25)),
+            };
+            Ok((Weights::Prelu { slope }, Origin::None))
+        }
+        LayerKind::BatchNorm { .. } => {
+            let get =
+                |f: &Option<String>, key: &str, default: f32| -> Result<ndarray::Array1<f32>> {
+                    match f {
+                        Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, key),
+                        None => Ok(ndarray::Array1::from_elem(x.d, default)),
+                    }
+                };
+            let w = Weights::BatchNorm {
+                gamma: get(&ls.gamma, "gamma", 1.0)?,
+                beta: get(&ls.shift, "shift", 0.0)?,
+                mean: get(&ls.mean, "mean", 0.0)?,
+                var: get(&ls.var, "var", 1.0)?,
+            };
+            Ok((w, Origin::None))
+        }
+        _ => Ok((Weights::None, Origin::None)),
+    }
+}

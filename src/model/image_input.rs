@@ -1,0 +1,126 @@
+//! Filling a network's input volume: from a photo (center-crop, resize, normalise), from an
+//! `(H, W, D)` `.npy`, or, for depths a photo cannot have, from a seeded random volume.
+
+use super::init;
+use super::npy;
+use crate::nn::tensor::{Shape3, Volume, from_hwd};
+use crate::nn::{InputSpec, Network};
+use color_eyre::eyre::{Result, bail, eyre};
+use image::{DynamicImage, imageops::FilterType};
+use std::path::Path;
+
+/// The photo used when neither the user nor the network names one (CC0, see demo/images).
+pub const DEFAULT_IMAGE: &[u8] = include_bytes!("../../demo/images/chelsea.png");
+pub const DEFAULT_IMAGE_NAME: &str = "chelsea.png";
+
+/// Where an input volume came from, in words for the header and the CLI.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InputSource {
+    pub label: String,
+    /// The photo as it entered the network (after crop and resize), RGB, for drawing.
+    pub photo: Option<image::RgbImage>,
+}
+
+/// Build the input volume: `npy` wins, else the photo `image`, else the network's default image,
+/// else the built-in cat; a depth other than 1 or 3 gets a seeded random volume.
+///
+/// # Errors
+/// Unreadable files, or an `.npy` of the wrong shape, naming the file.
+pub fn load_input(
+    net: &Network,
+    image: Option<&Path>,
+    npy_path: Option<&Path>,
+) -> Result<(Volume, InputSource)> {
+    let want = net.input.shape;
+    if let Some(p) = npy_path {
+        let a = npy::read_f32::<ndarray::Ix3>(p, "input", "--input")?;
+        let got = Shape3::new(a.dim().0, a.dim().1, a.dim().2);
+        if got != want {
+            bail!("{}: input is {got} (H, W, D), the network expects {want}", p.display());
+        }
+        let label = format!("{} ({want})", p.display());
+        return Ok((from_hwd(&a.view()), InputSource { label, photo: None }));
+    }
+    if want.d != 1 && want.d != 3 {
+        let v = random_volume(want, 0x5EED);
+        let label =
+            format!("seeded random {want} volume (depth {} cannot come from a photo)", want.d);
+        return Ok((v, InputSource { label, photo: None }));
+    }
+    let (img, name) = match image.or(net.input.default_image.as_deref()) {
+        Some(p) => {
+            let img =
+                image::open(p).map_err(|e| eyre!("{}: cannot read the image: {e}", p.display()))?;
+            (
+                img,
+                p.file_name()
+                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
+            )
+        }
+        None => {
+            // The embedded PNG is a valid image checked by the tests.
+            let img = image::load_from_memory(DEFAULT_IMAGE).expect("the built-in photo decodes");
+            (img, DEFAULT_IMAGE_NAME.to_string())
+        }
+    };
+    let rgb = crop_resize(&img, want.h, want.w);
+    let v = normalize(&rgb, &net.input);
+    let label = format!("{name} → {}", want);
+    Ok((v, InputSource { label, photo: Some(rgb) }))
+}
+
+/// Center-crop to the aspect of `h × w`, then resize (bicubic) to exactly `h × w`.
+pub fn crop_resize(img: &DynamicImage, h: usize, w: usize) -> image::RgbImage {
+    let (iw, ih) = (img.width() as f64, img.height() as f64);
+    let aspect = w as f64 / h as f64;
+    let (cw, ch) = if iw / ih > aspect { (ih * aspect, ih) } else { (iw, iw / aspect) };
+    let (x0, y0) = (((iw - cw) / 2.0).round() as u32, ((ih - ch) / 2.0).round() as u32);
+    let cropped = img.crop_imm(x0, y0, (cw.round() as u32).max(1), (ch.round() as u32).max(1));
+    cropped.resize_exact(w as u32, h as u32, FilterType::CatmullRom).to_rgb8()
+}
+
+/// Pixels to a `(D, H, W)` volume with the network's normalisation (D = 1 takes luminance).
+pub fn normalize(rgb: &image::RgbImage, spec: &InputSpec) -> Volume {
+    let s = spec.shape;
+    let n = &spec.normalize;
+    Volume::from_shape_fn((s.d, s.h, s.w), |(c, y, x)| {
+        let p = rgb.get_pixel(x as u32, y as u32).0;
+        let v = if s.d == 1 {
+            0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32
+        } else {
+            p[c] as f32
+        };
+        n.apply(v, c)
+    })
+}
+
+/// A seeded standard-normal volume.
+pub fn random_volume(s: Shape3, seed: u64) -> Volume {
+    let v = init::normal(s.len(), seed);
+    // `normal` returns exactly s.len() values.
+    Volume::from_shape_vec((s.d, s.h, s.w), v).expect("length matches the shape")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_photo_decodes() {
+        let img = image::load_from_memory(DEFAULT_IMAGE).unwrap();
+        assert!(img.width() > 100 && img.height() > 100);
+    }
+
+    #[test]
+    fn crop_keeps_the_centre() {
+        // A 4×2 image whose middle two columns are white: cropping to square keeps them.
+        let mut img = image::RgbImage::new(4, 2);
+        for y in 0..2 {
+            for x in 1..3 {
+                img.put_pixel(x, y, image::Rgb([255, 255, 255]));
+            }
+        }
+        let out = crop_resize(&DynamicImage::ImageRgb8(img), 2, 2);
+        assert!(out.pixels().all(|p| p.0 == [255, 255, 255]));
+    }
+}

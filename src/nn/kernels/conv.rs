@@ -1,0 +1,121 @@
+//! The fast conv: picks a direct depthwise kernel, a no-copy 1×1 GEMM or im2col + GEMM, then adds
+//! the bias and the fused activation in one pass over the output.
+
+use super::Pads;
+use super::depthwise::conv_depthwise;
+use super::epilogue::Epilogue;
+use super::geometry::ConvGeom;
+use super::im2col::{conv_im2col, conv_pointwise};
+use crate::nn::layer::ConvParams;
+use crate::nn::tensor::Volume;
+use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
+
+/// Below this many filters a single-input-channel conv is cheaper done directly than as a GEMM
+/// whose left operand has only that many rows.
+const DIRECT_MAX_FILTERS: usize = 8;
+
+/// The three ways to compute a conv.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// `Cg == 1`: a direct kernel per output channel.
+    Depthwise,
+    /// 1×1, stride 1, no padding: GEMM straight on the input.
+    Pointwise,
+    /// Everything else: im2col + one GEMM per group.
+    Im2col,
+}
+
+/// Depthwise convs (`groups == D_in`, any multiple of filters) go direct, and so does a
+/// single-channel input with few filters; 1×1 unit-stride convs skip im2col.
+pub(crate) fn route(g: &ConvGeom) -> Route {
+    if g.is_depthwise() && (g.groups > 1 || g.k <= DIRECT_MAX_FILTERS) {
+        Route::Depthwise
+    } else if g.is_pointwise() {
+        Route::Pointwise
+    } else {
+        Route::Im2col
+    }
+}
+
+/// The conv of `x` (`(D_in, H, W)`) with `w` (`(K, FH, FW, D_in/groups)`) plus `b`, as a
+/// `(K, out_h, out_w)` volume.
+///
+/// Output `(r, c)` of filter `d` (group `d / (K/groups)`) sums the window cells
+/// `(r·S_h + fy·dil_h − top, c·S_w + fx·dil_w − left)`; cells outside the input (the padding, or
+/// beyond it if the caller rounded `out_h`/`out_w` up) are zero and are never read. The caller
+/// chooses `out_h`/`out_w`; `p.pad` is ignored in favour of the resolved `pads`.
+///
+/// # Panics
+/// If the shapes of `x`, `w`, `b` disagree with each other or with `p` (filters, kernel size,
+/// `D_in = groups · Cg`, `K % groups == 0`), or a stride, dilation or `groups` is 0.
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d(
+    x: &ArrayView3<f32>,
+    w: &ArrayView4<f32>,
+    b: Option<&ArrayView1<f32>>,
+    p: &ConvParams,
+    pads: Pads,
+    out_h: usize,
+    out_w: usize,
+) -> Volume {
+    conv2d_fused(x, w, b, p, pads, out_h, out_w, Epilogue::None)
+}
+
+/// [`conv2d`] followed by `epi`, applied in the same pass that adds the bias.
+///
+/// # Panics
+/// As [`conv2d`].
+#[allow(clippy::too_many_arguments)]
+pub fn conv2d_fused(
+    x: &ArrayView3<f32>,
+    w: &ArrayView4<f32>,
+    b: Option<&ArrayView1<f32>>,
+    p: &ConvParams,
+    pads: Pads,
+    out_h: usize,
+    out_w: usize,
+    epi: Epilogue,
+) -> Volume {
+    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), p, pads, out_h, out_w);
+    let bias = b.map(|b| b.to_vec());
+    let out = run(route(&g), x, w, bias.as_deref(), epi, &g);
+    Array3::from_shape_vec((g.k, out_h, out_w), out).expect("run returns K·OH·OW values")
+}
+
+/// The output values of `g` computed along `route`, in `(K, OH, OW)` order.
+pub(crate) fn run(
+    route: Route,
+    x: &ArrayView3<f32>,
+    w: &ArrayView4<f32>,
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+) -> Vec<f32> {
+    let npix = g.npix();
+    let mut out = vec![0.0f32; g.k * npix];
+    if npix == 0 {
+        return out;
+    }
+    let x = x.as_standard_layout();
+    let w = w.as_standard_layout();
+    // Standard layout is contiguous, so `as_slice` cannot fail.
+    let xs = x.as_slice().expect("standard layout");
+    let ws = w.as_slice().expect("standard layout");
+    match route {
+        Route::Depthwise => {
+            // Finishes each channel (bias, activation) while it is still in cache.
+            conv_depthwise(xs, ws, bias, epi, g, &mut out);
+            return out;
+        }
+        Route::Pointwise => conv_pointwise(xs, ws, g, &mut out),
+        Route::Im2col => conv_im2col(xs, ws, g, &mut out),
+    }
+    for (k, plane) in out.chunks_exact_mut(npix).enumerate() {
+        epi.finish(plane, bias.map_or(0.0, |b| b[k]));
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "conv_tests.rs"]
+mod tests;

@@ -1,0 +1,235 @@
+//! Tests of the fast conv against the naive reference and against values written out by hand.
+
+use super::super::naive::conv2d_naive;
+use super::super::testutil::{ConvCase, assert_close, conv_case, params, random3, random4};
+use super::*;
+use ndarray::{Array1, Array4, array};
+use proptest::prelude::*;
+
+/// Tolerance relative to `max(1, max |reference|)`.
+const REL: f32 = 1e-4;
+
+fn naive_of(c: &ConvCase) -> Volume {
+    let (oh, ow) = c.out();
+    let b = c.b();
+    conv2d_naive(
+        &c.x().view(),
+        &c.w().view(),
+        b.as_ref().map(|b| b.view()).as_ref(),
+        &c.params(),
+        c.pads,
+        oh,
+        ow,
+    )
+}
+
+fn fast_of(c: &ConvCase, epi: Epilogue) -> Volume {
+    let (oh, ow) = c.out();
+    let b = c.b();
+    conv2d_fused(
+        &c.x().view(),
+        &c.w().view(),
+        b.as_ref().map(|b| b.view()).as_ref(),
+        &c.params(),
+        c.pads,
+        oh,
+        ow,
+        epi,
+    )
+}
+
+/// The values of `c` computed along a forced route.
+fn forced(c: &ConvCase, r: Route) -> Volume {
+    let (oh, ow) = c.out();
+    let (x, w, b) = (c.x(), c.w(), c.b());
+    let g =
+        ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.params(), c.pads, oh, ow);
+    let v =
+        run(r, &x.view(), &w.view(), b.as_ref().map(|b| b.as_slice().unwrap()), Epilogue::None, &g);
+    Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Any conv: the dispatched kernel and the im2col path both equal the reference.
+    #[test]
+    fn conv2d_matches_naive(case in conv_case(1..=4, 1..=3)) {
+        let want = naive_of(&case);
+        assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+        assert_close(&forced(&case, Route::Im2col).view(), &want.view(), REL);
+    }
+
+    /// Depthwise (one input channel per group, 1–3 filters per group): the direct kernel.
+    #[test]
+    fn depthwise_matches_naive(case in conv_case(1..=1, 1..=6)) {
+        let want = naive_of(&case);
+        assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
+        assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+    }
+
+    /// 1×1, stride 1, unpadded: the no-copy GEMM path.
+    #[test]
+    fn pointwise_matches_naive(mut case in conv_case(1..=5, 1..=3)) {
+        case.f = (1, 1);
+        case.s = (1, 1);
+        case.pads = Pads::default();
+        case.ceil = false;
+        let want = naive_of(&case);
+        assert_close(&forced(&case, Route::Pointwise).view(), &want.view(), REL);
+        assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+    }
+
+    /// The fused activation is the activation of the reference.
+    #[test]
+    fn fused_epilogue_matches_naive(case in conv_case(1..=3, 1..=2)) {
+        let want = naive_of(&case);
+        let relu = want.mapv(|v| if v > 0.0 { v } else { 0.0 });
+        let clip = want.mapv(|v| if v < -0.5 { -0.5 } else if v > 0.5 { 0.5 } else { v });
+        assert_close(&fast_of(&case, Epilogue::Relu).view(), &relu.view(), REL);
+        assert_close(&fast_of(&case, Epilogue::Clip(-0.5, 0.5)).view(), &clip.view(), REL);
+    }
+}
+
+/// cs231n's example: an 11×11×4 input, two 5×5×4 filters, stride 2 → 4×4×2.
+#[test]
+fn seed_example_11x11x4_two_filters_stride_2() {
+    let x = random3((4, 11, 11), 7); // X[r, c, d] is x[[d, r, c]]
+    let w = random4((2, 5, 5, 4), 8);
+    let b = array![0.25, -1.5];
+    let p = params(2, (5, 5), (2, 2), (1, 1), 1);
+    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &p, Pads::default(), 4, 4);
+    assert_eq!(v.dim(), (2, 4, 4));
+    // V[0,0,0] = np.sum(X[:5, :5, :] * W0) + b0
+    // V[1,2,3] = np.sum(X[4:9, 6:11, :] * W1) + b1
+    for (d, r, c) in [(0, 0, 0), (1, 2, 3), (0, 3, 1)] {
+        let mut sum = 0.0f32;
+        for i in 0..5 {
+            for j in 0..5 {
+                for k in 0..4 {
+                    sum += x[[k, 2 * r + i, 2 * c + j]] * w[[d, i, j, k]];
+                }
+            }
+        }
+        let want = sum + b[d];
+        assert!((v[[d, r, c]] - want).abs() < 1e-5, "V[{d},{r},{c}] = {} ≠ {want}", v[[d, r, c]]);
+    }
+}
+
+/// A 3×3 input of ones, a 2×2 filter of ones, padding 1: each output counts the real cells.
+#[test]
+fn ones_with_padding_count_real_cells() {
+    let x = Array3::ones((1, 3, 3));
+    let w = Array4::ones((1, 2, 2, 1));
+    let p = params(1, (2, 2), (1, 1), (1, 1), 1);
+    let v = conv2d(&x.view(), &w.view(), None, &p, Pads::symmetric(1), 4, 4);
+    let want = array![[
+        [1.0, 2.0, 2.0, 1.0],
+        [2.0, 4.0, 4.0, 2.0],
+        [2.0, 4.0, 4.0, 2.0],
+        [1.0, 2.0, 2.0, 1.0]
+    ]];
+    assert_eq!(v, want);
+}
+
+/// Asymmetric padding and a ceil-rounded size: the last column reads past the right padding.
+#[test]
+fn asymmetric_padding_and_window_past_the_padding() {
+    // 1×4 input [1 2 3 4], filter 1×2 of [10, 1], stride 2, left pad 1, right pad 0, out 3.
+    // windows: [pad,1] → 1; [2,3] → 23; [4, past] → 40.
+    let x = array![[[1.0, 2.0, 3.0, 4.0]]];
+    let w = Array4::from_shape_vec((1, 1, 2, 1), vec![10.0, 1.0]).unwrap();
+    let p = params(1, (1, 2), (1, 2), (1, 1), 1);
+    let pads = Pads { top: 0, left: 1, bottom: 0, right: 0 };
+    let v = conv2d(&x.view(), &w.view(), None, &p, pads, 1, 3);
+    assert_eq!(v, array![[[1.0, 23.0, 40.0]]]);
+}
+
+/// Dilation 3 on a 1×5 row: out[i] = x[i] + 2·x[i+3].
+#[test]
+fn dilated_row() {
+    let x = array![[[1.0, 2.0, 3.0, 4.0, 5.0]]];
+    let w = Array4::from_shape_vec((1, 1, 2, 1), vec![1.0, 2.0]).unwrap();
+    let p = params(1, (1, 2), (1, 1), (1, 3), 1);
+    let v = conv2d(&x.view(), &w.view(), None, &p, Pads::default(), 1, 2);
+    assert_eq!(v, array![[[1.0 + 8.0, 2.0 + 10.0]]]);
+}
+
+/// Two groups: filter 0 sees only channel 0, filters 1 and 2 only channel 1... with K = 2·groups.
+#[test]
+fn groups_see_only_their_channels() {
+    // Channels: 1, 10, 100, 1000 (constant 2×2 planes); groups 2 → Cg = 2; K = 4, 1×1 filters.
+    let x = Array3::from_shape_fn((4, 2, 2), |(c, _, _)| [1.0, 10.0, 100.0, 1000.0][c]);
+    // W[k] = [a, b] on the group's two channels.
+    let w =
+        Array4::from_shape_vec((4, 1, 1, 2), vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 0.0]).unwrap();
+    let b = Array1::from(vec![0.0, 0.0, 0.5, 0.0]);
+    let p = params(4, (1, 1), (1, 1), (1, 1), 2);
+    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &p, Pads::default(), 2, 2);
+    let want = [1.0, 10.0, 1100.5, 200.0];
+    for (k, want) in want.into_iter().enumerate() {
+        assert!(v.index_axis(ndarray::Axis(0), k).iter().all(|&y| y == want), "filter {k}: {v}");
+    }
+}
+
+#[test]
+fn route_table() {
+    let g = |cin: usize, k: usize, f: usize, s: usize, pad: usize, groups: usize| {
+        let p = params(k, (f, f), (s, s), (1, 1), groups);
+        let o = (8 + 2 * pad - f) / s + 1;
+        route(&ConvGeom::new(
+            (cin, 8, 8),
+            (k, f, f, cin / groups),
+            None,
+            &p,
+            Pads::symmetric(pad),
+            o,
+            o,
+        ))
+    };
+    assert_eq!(g(32, 32, 3, 1, 1, 32), Route::Depthwise);
+    assert_eq!(g(32, 64, 3, 2, 1, 32), Route::Depthwise);
+    assert_eq!(g(1, 4, 5, 1, 0, 1), Route::Depthwise);
+    assert_eq!(g(1, 32, 5, 1, 0, 1), Route::Im2col);
+    assert_eq!(g(64, 32, 1, 1, 0, 1), Route::Pointwise);
+    assert_eq!(g(64, 32, 1, 1, 0, 4), Route::Pointwise);
+    assert_eq!(g(64, 32, 1, 2, 0, 1), Route::Im2col);
+    assert_eq!(g(64, 32, 3, 1, 1, 2), Route::Im2col);
+}
+
+#[test]
+#[should_panic(expected = "Cg·groups must equal D_in")]
+fn wrong_input_depth_panics() {
+    let p = params(2, (3, 3), (1, 1), (1, 1), 1);
+    let (x, w) = (Array3::zeros((3, 5, 5)), Array4::zeros((2, 3, 3, 4)));
+    conv2d(&x.view(), &w.view(), None, &p, Pads::default(), 3, 3);
+}
+
+/// Big enough that the unfolding, the GEMM and the depthwise channels run on the rayon pool.
+#[test]
+fn larger_cases_on_the_parallel_paths() {
+    let cases = [
+        // (cin, k, f, stride, pad, groups, h)
+        (16, 32, 3, 1, 1, 1, 24),
+        (12, 24, 5, 2, 2, 3, 27),
+        (32, 32, 3, 1, 1, 32, 40),
+        (16, 32, 3, 2, 1, 16, 33),
+    ];
+    for (i, &(cin, k, f, s, pad, groups, h)) in cases.iter().enumerate() {
+        let case = ConvCase {
+            groups,
+            cg: cin / groups,
+            kg: k / groups,
+            h,
+            w: h + 3,
+            f: (f, f),
+            s: (s, s),
+            dil: (1, 1),
+            pads: Pads::symmetric(pad),
+            ceil: false,
+            bias: true,
+            seed: 100 + i as u64,
+        };
+        assert_close(&fast_of(&case, Epilogue::None).view(), &naive_of(&case).view(), REL);
+    }
+}

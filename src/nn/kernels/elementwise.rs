@@ -1,0 +1,74 @@
+//! Element-wise sum and product of several volumes, with depth and scalar broadcasting.
+
+use crate::nn::tensor::Volume;
+use ndarray::{Array3, ArrayView3, Zip};
+
+/// `Σ xs` element by element. Each operand has the output's shape, or is a `(D, 1, 1)` vector
+/// broadcast over `H × W`, or a `(1, 1, 1)` scalar (generally: numpy broadcasting, each axis
+/// equal to the output's or 1). The output shape is the largest along each axis.
+///
+/// # Panics
+/// If `xs` is empty or an operand does not broadcast to the output shape.
+pub fn add(xs: &[ArrayView3<f32>]) -> Volume {
+    combine(xs, "add", |a, b| a + b)
+}
+
+/// `Π xs` element by element; broadcasting as [`add`].
+///
+/// # Panics
+/// As [`add`].
+pub fn mul(xs: &[ArrayView3<f32>]) -> Volume {
+    combine(xs, "mul", |a, b| a * b)
+}
+
+fn combine(xs: &[ArrayView3<f32>], op: &str, f: impl Fn(f32, f32) -> f32) -> Volume {
+    assert!(!xs.is_empty(), "{op} of no volumes");
+    let shape = xs.iter().fold((0, 0, 0), |(d, h, w), x| {
+        let (xd, xh, xw) = x.dim();
+        (d.max(xd), h.max(xh), w.max(xw))
+    });
+    let mut out = Array3::zeros(shape);
+    for (i, x) in xs.iter().enumerate() {
+        let x = x
+            .broadcast(shape)
+            .unwrap_or_else(|| panic!("{op}: {:?} does not broadcast to {shape:?}", x.dim()));
+        if i == 0 {
+            out.assign(&x);
+        } else {
+            Zip::from(&mut out).and(&x).for_each(|o, &v| *o = f(*o, v));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn same_shape_sum_and_product() {
+        let a = array![[[1.0, 2.0], [3.0, 4.0]]];
+        let b = array![[[10.0, 20.0], [30.0, 40.0]]];
+        assert_eq!(add(&[a.view(), b.view(), a.view()]), array![[[12.0, 24.0], [36.0, 48.0]]]);
+        assert_eq!(mul(&[a.view(), b.view()]), array![[[10.0, 40.0], [90.0, 160.0]]]);
+    }
+
+    #[test]
+    fn depth_vector_and_scalar_broadcast() {
+        // x: 2 channels of 1×2; s: one value per channel (squeeze-and-excite); k: a scalar.
+        let x = array![[[1.0, 2.0]], [[3.0, 4.0]]];
+        let s = array![[[10.0]], [[100.0]]];
+        let k = array![[[0.5]]];
+        assert_eq!(mul(&[x.view(), s.view()]), array![[[10.0, 20.0]], [[300.0, 400.0]]]);
+        assert_eq!(mul(&[s.view(), x.view()]), array![[[10.0, 20.0]], [[300.0, 400.0]]]);
+        assert_eq!(add(&[x.view(), k.view()]), array![[[1.5, 2.5]], [[3.5, 4.5]]]);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not broadcast")]
+    fn mismatched_depth_panics() {
+        let (a, b) = (Array3::<f32>::zeros((2, 2, 2)), Array3::<f32>::zeros((3, 1, 1)));
+        add(&[a.view(), b.view()]);
+    }
+}

@@ -1,0 +1,114 @@
+//! A safe, bounds-checked door to `gemm::gemm` for f32 matrices held in slices.
+
+use gemm::Parallelism;
+
+/// Below this many flops a GEMM runs on the calling thread: splitting costs more than it saves.
+const PARALLEL_MIN_FLOPS: usize = 1 << 20;
+
+/// A strided matrix view over a slice: element `(i, j)` is `data[i·rs + j·cs]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Mat<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a> Mat<'a> {
+    /// A row-major `rows × cols` matrix with rows `rs` apart.
+    pub fn row_major(data: &'a [f32], rows: usize, cols: usize, rs: usize) -> Self {
+        Mat { data, rows, cols, rs, cs: 1 }
+    }
+}
+
+/// Whether every element of a `rows × cols` matrix with these strides lies inside `len`.
+fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
+    rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < len
+}
+
+/// How to split a GEMM of `flops` over the current rayon pool.
+pub(crate) fn parallelism(flops: usize) -> Parallelism {
+    let threads = rayon::current_num_threads();
+    if threads <= 1 || flops < PARALLEL_MIN_FLOPS {
+        Parallelism::None
+    } else {
+        Parallelism::Rayon(threads)
+    }
+}
+
+/// `dst = lhs · rhs`, with `dst` row-major (`m × n`, rows `dst_rs` apart); `dst` is overwritten.
+///
+/// # Panics
+/// If the inner dimensions disagree or any operand does not fit in its slice.
+pub(crate) fn matmul(dst: &mut [f32], dst_rs: usize, lhs: Mat, rhs: Mat) {
+    let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
+    assert_eq!(rhs.rows, k, "GEMM inner dimensions disagree: {k} vs {}", rhs.rows);
+    assert!(fits(dst.len(), m, n, dst_rs, 1), "GEMM destination does not fit");
+    assert!(fits(lhs.data.len(), m, k, lhs.rs, lhs.cs), "GEMM lhs does not fit");
+    assert!(fits(rhs.data.len(), k, n, rhs.rs, rhs.cs), "GEMM rhs does not fit");
+    if m == 0 || n == 0 {
+        return;
+    }
+    let par = parallelism(2 * m * n * k);
+    // SAFETY: the asserts above put every element the GEMM touches inside the three slices;
+    // `dst` is borrowed mutably, so it aliases neither operand. With `read_dst = false` gemm
+    // computes dst := 1·lhs·rhs and does not read dst (it writes zeros when k == 0).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            dst_rs as isize,
+            false,
+            lhs.data.as_ptr(),
+            lhs.cs as isize,
+            lhs.rs as isize,
+            rhs.data.as_ptr(),
+            rhs.cs as isize,
+            rhs.rs as isize,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            par,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_by_three_times_three_by_two() {
+        // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
+        let mut c = [f32::NAN; 4];
+        matmul(&mut c, 2, Mat::row_major(&a, 2, 3, 3), Mat::row_major(&b, 3, 2, 2));
+        assert_eq!(c, [58.0, 64.0, 139.0, 154.0]);
+    }
+
+    #[test]
+    fn strided_operands_and_destination() {
+        // lhs = transpose of [1 2; 3 4] read with rs = 1, cs = 2 → [1 3; 2 4].
+        let a = [1.0, 2.0, 3.0, 4.0];
+        let lhs = Mat { data: &a, rows: 2, cols: 2, rs: 1, cs: 2 };
+        let id = [1.0, 0.0, 0.0, 1.0];
+        let mut c = [-1.0; 6]; // rows 3 apart: columns 2.. untouched
+        matmul(&mut c, 3, lhs, Mat::row_major(&id, 2, 2, 2));
+        assert_eq!(c, [1.0, 3.0, -1.0, 2.0, 4.0, -1.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not fit")]
+    fn short_slice_is_refused() {
+        let a = [1.0; 5];
+        let mut c = [0.0; 4];
+        matmul(&mut c, 2, Mat::row_major(&a, 2, 3, 3), Mat::row_major(&a, 3, 2, 2));
+    }
+}

@@ -1,0 +1,17 @@
+//! The numeric core: volumes, layers, shape arithmetic, kernels and the forward pass.
+//! Nothing here knows about terminals.
+
+pub mod analysis;
+pub mod error;
+pub mod forward;
+pub mod kernels;
+pub mod layer;
+pub mod network;
+pub mod receptive;
+pub mod shape;
+pub mod tensor;
+
+pub use error::LayerError;
+pub use layer::{ConvParams, Layer, LayerKind, Origin, Padding, PoolParams, Src, Weights};
+pub use network::{InputSpec, Network, Normalize};
+pub use tensor::{Shape3, Volume};

@@ -1,0 +1,116 @@
+//! Receptive fields: which input pixels one neuron can see.
+//!
+//! Per axis, a layer's neurons see a window of `size` input pixels; neighbouring neurons are
+//! `jump` pixels apart; neuron 0's window starts at `start` (negative when it hangs over the
+//! padding). A conv or pool with kernel F (dilation d), stride S and padding P_before maps
+//! `size' = size + (d·(F−1))·jump`, `jump' = jump·S`, `start' = start − P_before·jump`.
+
+use super::shape::DimFit;
+use super::tensor::Shape3;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReceptiveField {
+    /// Window size in input pixels: rows, cols.
+    pub size: [usize; 2],
+    /// Distance in input pixels between neighbouring neurons: rows, cols.
+    pub jump: [usize; 2],
+    /// Input coordinate of neuron (0, 0)'s window's first pixel: rows, cols.
+    pub start: [i64; 2],
+}
+
+/// A neuron's window in the input image, in input pixel coordinates (may extend past the image).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RfBox {
+    pub top: i64,
+    pub left: i64,
+    /// Exclusive.
+    pub bottom: i64,
+    /// Exclusive.
+    pub right: i64,
+}
+
+impl RfBox {
+    /// The part inside an `h × w` image, as `(top, left, bottom, right)` with exclusive ends.
+    pub fn clipped(&self, h: usize, w: usize) -> (usize, usize, usize, usize) {
+        let c = |v: i64, n: usize| v.clamp(0, n as i64) as usize;
+        (c(self.top, h), c(self.left, w), c(self.bottom, h), c(self.right, w))
+    }
+}
+
+impl ReceptiveField {
+    /// The input volume itself: every neuron sees its own pixel.
+    pub fn input() -> Self {
+        ReceptiveField { size: [1, 1], jump: [1, 1], start: [0, 0] }
+    }
+
+    /// A neuron that sees the whole image (fc, global pooling).
+    pub fn whole(image: Shape3) -> Self {
+        ReceptiveField { size: [image.h, image.w], jump: [0, 0], start: [0, 0] }
+    }
+
+    /// The field covered by several inputs (add, concat): the union of their windows.
+    pub fn union(rfs: &[ReceptiveField]) -> Self {
+        let Some(first) = rfs.first() else { return Self::input() };
+        rfs[1..].iter().fold(*first, |a, b| {
+            let mut out = a;
+            for k in 0..2 {
+                let start = a.start[k].min(b.start[k]);
+                let end = (a.start[k] + a.size[k] as i64).max(b.start[k] + b.size[k] as i64);
+                out.start[k] = start;
+                out.size[k] = (end - start) as usize;
+                out.jump[k] = a.jump[k].max(b.jump[k]);
+            }
+            out
+        })
+    }
+
+    /// The field after a conv or pool window.
+    pub fn through(&self, rows: &DimFit, cols: &DimFit) -> Self {
+        let mut out = *self;
+        for (k, d) in [rows, cols].into_iter().enumerate() {
+            out.size[k] = self.size[k] + (d.f_eff() - 1) * self.jump[k];
+            out.start[k] = self.start[k] - (d.pad_before * self.jump[k]) as i64;
+            out.jump[k] = self.jump[k] * d.stride;
+        }
+        out
+    }
+
+    /// The window of neuron `(r, c)`.
+    pub fn window(&self, r: usize, c: usize) -> RfBox {
+        let top = self.start[0] + (r * self.jump[0]) as i64;
+        let left = self.start[1] + (c * self.jump[1]) as i64;
+        RfBox { top, left, bottom: top + self.size[0] as i64, right: left + self.size[1] as i64 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::shape::fit;
+
+    #[test]
+    fn alexnet_conv1_then_pool1() {
+        // conv1 11×11 s4 p0: size 11, jump 4. pool1 3×3 s2: size 11 + 2·4 = 19, jump 8.
+        let c1 = ReceptiveField::input().through(
+            &fit(227, 11, 1, 4, (0, 0), false).unwrap(),
+            &fit(227, 11, 1, 4, (0, 0), false).unwrap(),
+        );
+        assert_eq!((c1.size, c1.jump, c1.start), ([11, 11], [4, 4], [0, 0]));
+        let p1 = c1.through(
+            &fit(55, 3, 1, 2, (0, 0), false).unwrap(),
+            &fit(55, 3, 1, 2, (0, 0), false).unwrap(),
+        );
+        assert_eq!((p1.size, p1.jump), ([19, 19], [8, 8]));
+        // Neuron (1, 2) of pool1 starts at 8 rows, 16 cols.
+        assert_eq!(p1.window(1, 2), RfBox { top: 8, left: 16, bottom: 27, right: 35 });
+    }
+
+    #[test]
+    fn padding_and_dilation_move_and_grow_the_window() {
+        // 3×3, pad 1, dilation 2 on 32: F_eff 5, window of neuron 0 starts at −1.
+        let d = fit(32, 3, 2, 1, (1, 1), false).unwrap();
+        let rf = ReceptiveField::input().through(&d, &d);
+        assert_eq!((rf.size, rf.start), ([5, 5], [-1, -1]));
+        assert_eq!(rf.window(0, 0).clipped(32, 32), (0, 0, 4, 4));
+    }
+}

@@ -1,0 +1,92 @@
+//! Everything a user can ask for. Keys map to these through the table in
+//! [`keymap`](super::keymap); the mouse and the terminal produce them too. State changes only in
+//! [`App::update`](super::app::App::update).
+
+use crate::nn::Src;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Show or hide the key help.
+    Help,
+    /// Close the open view, overlay or zoom; clear a pending count.
+    Back,
+    /// Open what is selected: a layer from the list, a slice from the montage, a layer's first
+    /// dead channel from the dead-channel list.
+    Open,
+    /// Move the focus to the next / previous panel.
+    FocusNext,
+    FocusPrev,
+    /// Move the neuron cursor `(r, c)` by one (times a pending count).
+    Up,
+    Down,
+    Left,
+    Right,
+    /// Move the cursor by 8 (times a pending count).
+    UpFast,
+    DownFast,
+    LeftFast,
+    RightFast,
+    /// Select the previous / next / first / last layer. The cursor keeps its relative position.
+    PrevLayer,
+    NextLayer,
+    FirstLayer,
+    LastLayer,
+    /// Change the depth index `d` by 1 or by 10.
+    PrevDepth,
+    NextDepth,
+    PrevDepth10,
+    NextDepth10,
+    /// Montage: the slice one row of thumbnails up / down.
+    PrevDepthRow,
+    NextDepthRow,
+    /// Next colormap in the cycle.
+    CycleColormap,
+    /// Scale colours per slice or per layer (to compare channels fairly).
+    ToggleScale,
+    /// Give the focused panel the whole screen.
+    Zoom,
+    /// Views a key away.
+    Montage,
+    Filters,
+    InputView,
+    DeadView,
+    /// Jump to the next dead (constant) channel of the selected layer.
+    NextDead,
+    /// A digit of a count prefix (`5l` moves 5 columns).
+    Digit(u8),
+    /// Mouse: put the cursor on `(r, c)` of the shown map.
+    SetCursor(usize, usize),
+    /// Mouse: select a layer.
+    Select(Src),
+    /// Mouse: set `d`.
+    SetDepth(usize),
+    /// Mouse: focus a panel.
+    Focus(super::app::Focus),
+    /// The terminal was resized to `(cols, rows)`.
+    Resize(u16, u16),
+}
+
+impl Action {
+    /// Whether the action repeats with a count prefix.
+    pub fn takes_count(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            Up | Down
+                | Left
+                | Right
+                | UpFast
+                | DownFast
+                | LeftFast
+                | RightFast
+                | PrevLayer
+                | NextLayer
+                | PrevDepth
+                | NextDepth
+                | PrevDepth10
+                | NextDepth10
+        )
+    }
+}

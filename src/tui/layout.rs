@@ -1,0 +1,173 @@
+//! Where each panel goes, as a pure function of the screen size and the state. Drawing and mouse
+//! hit-testing both call [`areas`], so a click always lands on what was drawn.
+//!
+//! - **Wide** (≥ 110×30): layers over shape on the left, slice over explain in the middle, the
+//!   depth column on the right; everything readable at once at 120×40.
+//! - **Compact**: the layer list on the left (when there is room) and one panel stacked in the
+//!   rest: the focused one among slice, column, shape and explain (Tab cycles).
+//! - Below [`MIN_SIZE`]: the "terminal too small" message.
+
+use super::app::{App, Focus, View};
+use ratatui::layout::Rect;
+
+/// The smallest screen the explorer draws on: `(cols, rows)`.
+pub const MIN_SIZE: (u16, u16) = (40, 12);
+/// From this size on, all dashboard panels are shown at once.
+pub const WIDE: (u16, u16) = (110, 30);
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub too_small: bool,
+    pub header: Rect,
+    pub status: Rect,
+    /// Everything between header and status (views use it whole).
+    pub body: Rect,
+    pub layers: Option<Rect>,
+    pub slice: Option<Rect>,
+    pub column: Option<Rect>,
+    pub shape: Option<Rect>,
+    pub explain: Option<Rect>,
+}
+
+impl Areas {
+    pub fn of(&self, f: Focus) -> Option<Rect> {
+        match f {
+            Focus::Layers => self.layers,
+            Focus::Slice => self.slice,
+            Focus::Column => self.column,
+            Focus::Shape => self.shape,
+            Focus::Explain => self.explain,
+        }
+    }
+}
+
+/// The width the layer list wants: marker, index, name, kind, shape, warning mark, borders.
+pub fn layers_width(app: &App) -> u16 {
+    let name = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let kind = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(4);
+    let shape = (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
+    let idx = app.rows().to_string().len().max(2);
+    (2 + 1 + idx + 1 + name + 1 + kind + 1 + shape.unwrap_or(8) + 2) as u16
+}
+
+pub fn areas(app: &App, area: Rect) -> Areas {
+    let (w, h) = (area.width, area.height);
+    let mut a = Areas::default();
+    if w < MIN_SIZE.0 || h < MIN_SIZE.1 {
+        a.too_small = true;
+        a.body = area;
+        return a;
+    }
+    a.header = Rect::new(area.x, area.y, w, 1);
+    a.status = Rect::new(area.x, area.y + h - 1, w, 1);
+    a.body = Rect::new(area.x, area.y + 1, w, h - 2);
+    if app.view != View::Main {
+        return a;
+    }
+    let body = a.body;
+    if app.zoom {
+        set(&mut a, app.focus, body);
+        return a;
+    }
+    if w >= WIDE.0 && h >= WIDE.1 {
+        let left = layers_width(app).clamp(24, 36);
+        let right = 30;
+        let mid = w - left - right;
+        let lh = (app.rows() as u16 + 2).clamp(6, body.height.saturating_sub(15).max(6));
+        a.layers = Some(Rect::new(body.x, body.y, left, lh));
+        a.shape = Some(Rect::new(body.x, body.y + lh, left, body.height - lh));
+        let sh = (body.height * 5 / 8).max(10);
+        a.slice = Some(Rect::new(body.x + left, body.y, mid, sh));
+        a.explain = Some(Rect::new(body.x + left, body.y + sh, mid, body.height - sh));
+        a.column = Some(Rect::new(body.x + left + mid, body.y, right, body.height));
+        return a;
+    }
+    // Compact: the list on the left when there is room, one stacked panel in the rest.
+    let mut rest = body;
+    if w >= 72 {
+        let left = layers_width(app).clamp(22, 30);
+        a.layers = Some(Rect::new(body.x, body.y, left, body.height));
+        rest = Rect::new(body.x + left, body.y, w - left, body.height);
+    }
+    let shown = match app.focus {
+        Focus::Layers if a.layers.is_none() => Focus::Layers,
+        Focus::Layers => Focus::Slice,
+        f => f,
+    };
+    set(&mut a, shown, rest);
+    a
+}
+
+fn set(a: &mut Areas, f: Focus, r: Rect) {
+    match f {
+        Focus::Layers => a.layers = Some(r),
+        Focus::Slice => a.slice = Some(r),
+        Focus::Column => a.column = Some(r),
+        Focus::Shape => a.shape = Some(r),
+        Focus::Explain => a.explain = Some(r),
+    }
+}
+
+/// The panels Tab cycles through at the current size: all five (compact layouts stack the
+/// hidden ones in the shared area, so each is one Tab away).
+pub fn focusable(_app: &App) -> Vec<Focus> {
+    Focus::ORDER.to_vec()
+}
+
+/// The montage grid for the current size: `(per_row, thumb_cols, thumb_rows, rows_visible)`.
+/// Each thumbnail has one more row for its label and one column of gap.
+pub fn montage_grid(app: &App) -> (usize, u16, u16, usize) {
+    let (w, h) = app.size;
+    let inner_w = w.saturating_sub(2) as usize;
+    let inner_h = h.saturating_sub(4) as usize;
+    let n = app.shape(app.sel).d.max(1);
+    let grid = |tw: usize| {
+        let th = (tw / 2).max(1);
+        let per_row = ((inner_w + 1) / (tw + 1)).max(1);
+        let rows_fit = (inner_h / (th + 1)).max(1);
+        (per_row, tw as u16, th as u16, rows_fit)
+    };
+    for tw in (6..=32).rev() {
+        let (per_row, tw, th, rows_fit) = grid(tw);
+        if n.div_ceil(per_row) <= rows_fit {
+            return (per_row, tw, th, rows_fit);
+        }
+    }
+    grid(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::testing;
+
+    #[test]
+    fn at_120x40_every_panel_is_on_screen_and_none_overlap() {
+        let app = testing::alexnet_shapes();
+        let a = areas(&app, Rect::new(0, 0, 120, 40));
+        assert!(!a.too_small);
+        let panels: Vec<Rect> = Focus::ORDER.iter().map(|f| a.of(*f).unwrap()).collect();
+        for (i, p) in panels.iter().enumerate() {
+            assert!(a.body.contains(p.as_position()) && p.right() <= 120 && p.bottom() <= 39);
+            for q in &panels[i + 1..] {
+                assert!(!p.intersects(*q), "{p:?} overlaps {q:?}");
+            }
+        }
+        // The slice of AlexNet conv1 (55×55) gets most of its resolution.
+        let s = a.slice.unwrap();
+        assert!(s.width >= 56 && s.height >= 23, "{s:?}");
+    }
+
+    #[test]
+    fn small_screens_stack_then_refuse() {
+        let mut app = testing::alexnet_shapes();
+        let a = areas(&app, Rect::new(0, 0, 80, 24));
+        assert!(a.layers.is_some() && a.slice.is_some() && a.explain.is_none());
+        app.focus = Focus::Explain;
+        let a = areas(&app, Rect::new(0, 0, 60, 20));
+        assert!(a.layers.is_none() && a.explain.is_some());
+        for (w, h) in [(20, 6), (1, 1), (0, 0), (39, 40)] {
+            assert!(areas(&app, Rect::new(0, 0, w, h)).too_small);
+        }
+    }
+}

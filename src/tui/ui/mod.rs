@@ -1,0 +1,115 @@
+//! Drawing: one function per panel, each in its own file with its own tests. `draw` splits the
+//! screen with [`layout::areas`](super::layout::areas) and hands each part to its panel.
+
+pub mod column;
+pub mod dead;
+pub mod explain;
+pub mod filters;
+pub mod header;
+pub mod help;
+pub mod input;
+pub mod layers;
+pub mod montage;
+pub mod shape;
+pub mod slice;
+pub mod small;
+pub mod status;
+
+use super::app::{App, Focus, View};
+use super::layout;
+use super::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Widget};
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        draw(self, area, buf);
+    }
+}
+
+/// Draw the whole screen.
+pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    let a = layout::areas(app, area);
+    if a.too_small {
+        small::render(app, area, buf);
+        return;
+    }
+    header::render(app, a.header, buf);
+    match app.view {
+        View::Main => {
+            if let Some(r) = a.layers {
+                layers::render(app, r, buf);
+            }
+            if let Some(r) = a.slice {
+                slice::render(app, r, buf);
+            }
+            if let Some(r) = a.column {
+                column::render(app, r, buf);
+            }
+            if let Some(r) = a.shape {
+                shape::render(app, r, buf);
+            }
+            if let Some(r) = a.explain {
+                explain::render(app, r, buf);
+            }
+        }
+        View::Montage => montage::render(app, a.body, buf),
+        View::Filters => filters::render(app, a.body, buf),
+        View::Input => input::render(app, a.body, buf),
+        View::Dead => dead::render(app, a.body, buf),
+    }
+    status::render(app, a.status, buf);
+    if app.help {
+        help::render(app, area, buf);
+    }
+}
+
+pub fn theme(app: &App) -> Theme {
+    Theme::new(app.tier)
+}
+
+/// A bordered panel; the focused one (in the dashboard) has a highlighted border.
+pub fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Option<Focus>) -> Block<'a> {
+    let t = theme(app);
+    let focused = app.view == View::Main && focus.is_some_and(|f| f == app.focus);
+    let title: Line = title.into();
+    Block::bordered()
+        .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
+        .border_style(t.border(focused))
+        .title(title.style(t.title()))
+}
+
+/// `X[12, 40, 7]`.
+pub fn at3(name: &str, r: usize, c: usize, d: usize) -> String {
+    format!("{name}[{r}, {c}, {d}]")
+}
+
+/// A `label value` pair of spans.
+pub fn kv<'a>(app: &App, label: impl Into<String>, value: impl Into<String>) -> Vec<Span<'a>> {
+    let t = theme(app);
+    vec![Span::styled(label.into(), t.label()), Span::raw(" "), Span::styled(value.into(), t.accent())]
+}
+
+/// Centred one-line message in an area (used while computing).
+pub fn centered_note(app: &App, area: Rect, buf: &mut Buffer, text: &str) {
+    if area.height == 0 {
+        return;
+    }
+    let w = (text.chars().count() as u16).min(area.width);
+    let x = area.x + (area.width - w) / 2;
+    let y = area.y + area.height / 2;
+    buf.set_stringn(x, y, text, w as usize, theme(app).dim());
+}
+
+/// What the panels say while there is no data yet.
+pub fn waiting(app: &App) -> String {
+    if let Some(e) = &app.error {
+        return format!("error: {e}");
+    }
+    match &app.progress {
+        Some(p) => format!("computing {} · {}/{}", p.name, p.layer + 1, p.total),
+        None => "computing…".into(),
+    }
+}
