@@ -356,6 +356,7 @@ impl Params<'_> {
                 Ok(Padding::Explicit { top: u(0), left: u(1), bottom: u(2), right: u(3) })
             }
             Dims::Named(s) if s == "same" => Ok(Padding::SameUpper),
+            Dims::Named(s) if s == "same_lower" => Ok(Padding::SameLower),
             Dims::Named(s) if s == "valid" => Ok(Padding::Valid),
             other => Err(bad(other)),
         }
@@ -386,7 +387,6 @@ fn weights_for(
     };
     match &layer.kind {
         LayerKind::Conv(p) => {
-            let shape = [p.filters, p.kh, p.kw, x.d / p.groups.max(1)];
             let bias_file = match &ls.bias {
                 Some(BiasSpec::File(f)) => Some(file(f)),
                 _ => None,
@@ -401,18 +401,14 @@ fn weights_for(
                     None if p.bias => Some(ndarray::Array1::zeros(p.filters)),
                     None => None,
                 };
+                let (w, b) = (w.into_shared(), b.map(|b| b.into_shared()));
                 return Ok((Weights::Conv { w, b }, Origin::File(file(wf))));
             }
             let origin = init_origin(ls.init.as_deref())?;
             if mode == WeightMode::ShapesOnly {
                 return Ok((Weights::None, origin));
             }
-            let w = match origin {
-                Origin::Edges => init::edges(shape),
-                _ => init::he_normal(shape, seed),
-            };
-            let b = p.bias.then(|| ndarray::Array1::zeros(p.filters));
-            Ok((Weights::Conv { w, b }, origin))
+            Ok((init::fresh(&layer.kind, x, origin == Origin::Edges, seed), origin))
         }
         LayerKind::Fc { outputs } => {
             if let Some(wf) = &ls.weights {
@@ -424,6 +420,7 @@ fn weights_for(
                     Some(BiasSpec::On(false)) => None,
                     _ => Some(ndarray::Array1::zeros(*outputs)),
                 };
+                let (w, b) = (w.into_shared(), b.map(|b| b.into_shared()));
                 return Ok((Weights::Fc { w, b }, Origin::File(file(wf))));
             }
             let origin = init_origin(ls.init.as_deref())?;
@@ -433,27 +430,27 @@ fn weights_for(
             if mode == WeightMode::ShapesOnly {
                 return Ok((Weights::None, origin));
             }
-            let w4 = init::he_normal([*outputs, 1, 1, x.len()], seed);
-            let w =
-                w4.into_shape_with_order((*outputs, x.len())).map_err(|e| eyre!("{lname}: {e}"))?;
-            let b = (!matches!(ls.bias, Some(BiasSpec::On(false))))
-                .then(|| ndarray::Array1::zeros(*outputs));
-            Ok((Weights::Fc { w, b }, origin))
+            let mut w = init::fresh(&layer.kind, x, false, seed);
+            if let (Weights::Fc { b, .. }, Some(BiasSpec::On(false))) = (&mut w, &ls.bias) {
+                *b = None;
+            }
+            Ok((w, origin))
         }
         LayerKind::Prelu => {
             let slope = match &ls.weights {
                 Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, "weights")?,
                 None => ndarray::Array1::from_elem(x.d, ls.slope.unwrap_or(0.25)),
             };
-            Ok((Weights::Prelu { slope }, Origin::None))
+            Ok((Weights::Prelu { slope: slope.into_shared() }, Origin::None))
         }
         LayerKind::BatchNorm { .. } => {
             let get =
-                |f: &Option<String>, key: &str, default: f32| -> Result<ndarray::Array1<f32>> {
-                    match f {
-                        Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, key),
-                        None => Ok(ndarray::Array1::from_elem(x.d, default)),
-                    }
+                |f: &Option<String>, key: &str, default: f32| -> Result<ndarray::ArcArray1<f32>> {
+                    let a = match f {
+                        Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, key)?,
+                        None => ndarray::Array1::from_elem(x.d, default),
+                    };
+                    Ok(a.into_shared())
                 };
             let w = Weights::BatchNorm {
                 gamma: get(&ls.gamma, "gamma", 1.0)?,

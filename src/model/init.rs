@@ -1,7 +1,8 @@
 //! Weight initialisation: seeded He-normal, and a hand-designed bank of edge, blob and
 //! colour-opponent filters so first-layer maps mean something without a trained model.
 
-use ndarray::{Array4, ArrayViewMut3};
+use crate::nn::{LayerKind, Shape3, Weights};
+use ndarray::{Array1, Array4, ArrayViewMut3};
 use rayon::prelude::*;
 
 /// SplitMix64: small, fast, and the same on every machine.
@@ -48,6 +49,26 @@ pub fn he_normal(shape: [usize; 4], seed: u64) -> Array4<f32> {
     let v: Vec<f32> = normal(shape.iter().product(), seed).into_iter().map(|x| x * std).collect();
     // `normal` returns exactly the product of the shape's dimensions.
     Array4::from_shape_vec(shape, v).expect("length matches the shape")
+}
+
+/// Fresh weights for a conv or fc layer whose input is `x`: the edge bank when `edges` (conv over
+/// RGB), else He-normal from `seed`; biases start at zero. Other kinds have no weights to make.
+pub fn fresh(kind: &LayerKind, x: Shape3, edges: bool, seed: u64) -> Weights {
+    match kind {
+        LayerKind::Conv(p) => {
+            let shape = [p.filters, p.kh, p.kw, x.d / p.groups.max(1)];
+            let w = if edges && x.d == 3 { self::edges(shape) } else { he_normal(shape, seed) };
+            let b = p.bias.then(|| Array1::zeros(p.filters).into_shared());
+            Weights::Conv { w: w.into_shared(), b }
+        }
+        LayerKind::Fc { outputs } => {
+            let w = he_normal([*outputs, 1, 1, x.len()], seed);
+            // (K, 1, 1, N) holds exactly K·N values in the same order as (K, N).
+            let w = w.into_shape_with_order((*outputs, x.len())).expect("same length");
+            Weights::Fc { w: w.into_shared(), b: Some(Array1::zeros(*outputs).into_shared()) }
+        }
+        _ => Weights::None,
+    }
 }
 
 /// The edge bank for a layer over an RGB input: filters `(K, FH, FW, 3)`.

@@ -1,12 +1,15 @@
 //! Turning a preset, a TOML spec or an ONNX file into one [`Network`].
 
+pub mod edit;
 pub mod from_spec;
 pub mod image_input;
 pub mod init;
 pub mod npy;
 pub mod onnx;
 pub mod presets;
+pub mod save;
 pub mod spec;
+pub mod to_spec;
 
 use crate::nn::Network;
 use color_eyre::eyre::{Result, bail};

@@ -369,7 +369,7 @@ fn set_window(
     for (axis, d) in [("rows", rows), ("cols", cols)] {
         if let Some(w) = d.warning(axis) {
             if layer.strict {
-                let msg = format!("{axis}: {} does not fit (strict)", d.formula());
+                let msg = format!("{axis}: {} does not fit (strict)", d.exact_formula());
                 return Err(LayerError::new(&layer.name, msg));
             }
             info.warnings.push(w);

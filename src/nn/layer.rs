@@ -5,7 +5,10 @@
 //! - conv weights are `(K, FH, FW, D_in/groups)`, so `W[k]` has the shape of an input patch;
 //! - fc weights are `(outputs, inputs)`, where inputs are the flattened `(H, W, D)` input in C order.
 
-use ndarray::{Array1, Array2, Array4};
+use ndarray::{ArcArray, ArcArray1, ArcArray2};
+
+/// Conv weights `(K, FH, FW, D_in/groups)`, shared: cloning a network (undo, before/after) is cheap.
+pub type ArcArray4<A> = ArcArray<A, ndarray::Ix4>;
 
 /// Zero padding of a conv or pool layer, as written in a spec or an ONNX file.
 #[derive(Clone, Debug, PartialEq)]
@@ -135,30 +138,31 @@ impl LayerKind {
     }
 }
 
-/// The learned tensors of a layer.
+/// The learned tensors of a layer. Arrays are `ArcArray`s (build them with `.into_shared()`), so
+/// cloning a network for undo or a before/after view shares the numbers instead of copying them.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Weights {
     #[default]
     None,
     /// `w`: `(K, FH, FW, D_in/groups)`; `b`: `(K)`.
     Conv {
-        w: Array4<f32>,
-        b: Option<Array1<f32>>,
+        w: ArcArray4<f32>,
+        b: Option<ArcArray1<f32>>,
     },
     /// `w`: `(outputs, inputs)`; `b`: `(outputs)`.
     Fc {
-        w: Array2<f32>,
-        b: Option<Array1<f32>>,
+        w: ArcArray2<f32>,
+        b: Option<ArcArray1<f32>>,
     },
     /// One slope per input channel.
     Prelu {
-        slope: Array1<f32>,
+        slope: ArcArray1<f32>,
     },
     BatchNorm {
-        gamma: Array1<f32>,
-        beta: Array1<f32>,
-        mean: Array1<f32>,
-        var: Array1<f32>,
+        gamma: ArcArray1<f32>,
+        beta: ArcArray1<f32>,
+        mean: ArcArray1<f32>,
+        var: ArcArray1<f32>,
     },
 }
 

@@ -40,6 +40,9 @@ impl Normalize {
         if *self == Self::signed() {
             return "x/127.5 − 1 (-1..1)".into();
         }
+        if *self == Self::imagenet() {
+            return "ImageNet mean/std on x/255".into();
+        }
         if self.scale == 1.0 && same(self.mean) && same(self.std) {
             return format!("(x − {})/{}", self.mean[0], self.std[0]);
         }
@@ -81,6 +84,17 @@ impl Network {
     /// depth of a volume (its number of channels).
     pub fn depth(&self) -> usize {
         self.layers.iter().filter(|l| l.kind.has_weights()).count()
+    }
+
+    /// A copy of everything but the layers (which the caller supplies).
+    pub fn clone_without_layers(&self) -> Network {
+        Network {
+            name: self.name.clone(),
+            input: self.input.clone(),
+            layers: Vec::new(),
+            labels: self.labels.clone(),
+            source: self.source.clone(),
+        }
     }
 
     /// The name of a source, for messages.

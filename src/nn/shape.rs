@@ -64,14 +64,23 @@ impl DimFit {
     /// The formula with its numbers: `(227 − 11 + 2·0)/4 + 1 = 55`; a fit that is not whole reads
     /// `(224 − 11 + 2·0)/4 + 1 = 54.25 → 54`.
     pub fn formula(&self) -> String {
-        let head =
-            format!("({} − {} + {})/{} + 1", self.n, self.f_eff(), self.pad_term(), self.stride);
+        let head = self.expression();
         if self.is_exact() {
             format!("{head} = {}", self.out)
         } else {
             let how = if self.ceil_mode { "ceil" } else { "floor" };
             format!("{head} = {} → {} ({how})", fmt_real(self.real_out()), self.out)
         }
+    }
+
+    /// The left-hand side, `(227 − 11 + 2·0)/4 + 1`.
+    pub fn expression(&self) -> String {
+        format!("({} − {} + {})/{} + 1", self.n, self.f_eff(), self.pad_term(), self.stride)
+    }
+
+    /// `(55 − 11 + 2·0)/3 + 1 = 15.67`: the real value, unrounded.
+    pub fn exact_formula(&self) -> String {
+        format!("{} = {}", self.expression(), fmt_real(self.real_out()))
     }
 
     /// A warning for a fit that is not whole; `None` when it fits.

@@ -15,7 +15,8 @@ pub fn fmt_val(v: f32) -> String {
         return format!("{v:.3e}");
     }
     let decimals = (3 - a.log10().floor() as i32).clamp(0, 6) as usize;
-    format!("{v:.decimals$}")
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
 /// `1,234,567`.
@@ -23,7 +24,7 @@ pub fn fmt_count(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
@@ -142,7 +143,9 @@ mod tests {
     fn values_print_with_four_significant_digits() {
         assert_eq!(fmt_val(3.21749), "3.217");
         assert_eq!(fmt_val(-0.012346), "-0.01235");
-        assert_eq!(fmt_val(123.45), "123.5");
+        assert_eq!(fmt_val(123.46), "123.5");
+        assert_eq!(fmt_val(-7.0), "-7");
+        assert_eq!(fmt_val(0.154), "0.154");
         assert_eq!(fmt_val(12345.0), "12345");
         assert_eq!(fmt_val(0.0), "0");
         assert_eq!(fmt_val(1.5e-5), "1.500e-5");

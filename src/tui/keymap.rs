@@ -112,7 +112,8 @@ pub struct Binding {
     pub action: Action,
     /// One line for the help overlay.
     pub help: &'static str,
-    /// A short word for the status bar; `None` keeps the binding out of it.
+    /// A short word for the status bar; `Some("")` adds the first key to the previous hint's
+    /// keys (`↑/↓ layer`); `None` keeps the binding out of it.
     pub hint: Option<&'static str>,
 }
 
@@ -136,34 +137,36 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Help, &[ch('?'), k(C::Esc)], A::Help, "close this help", Some("close")),
     b(S::Help, &[ch('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
     b(S::Layers, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
-    b(S::Layers, &[k(C::Down), ch('j')], A::NextLayer, "next layer", None),
+    b(S::Layers, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
     b(S::Layers, &[k(C::Enter)], A::Open, "open the layer's depth slice", Some("open")),
     b(S::Column, &[k(C::Up), ch('k')], A::PrevDepth, "previous channel d − 1", Some("d")),
-    b(S::Column, &[k(C::Down), ch('j')], A::NextDepth, "next channel d + 1", None),
+    b(S::Column, &[k(C::Down), ch('j')], A::NextDepth, "next channel d + 1", Some("")),
     b(S::Montage, &[k(C::Left), ch('h')], A::PrevDepth, "previous slice", Some("pick")),
-    b(S::Montage, &[k(C::Right), ch('l')], A::NextDepth, "next slice", None),
+    b(S::Montage, &[k(C::Right), ch('l')], A::NextDepth, "next slice", Some("")),
     b(S::Montage, &[k(C::Up), ch('k')], A::PrevDepthRow, "slice one row up", None),
     b(S::Montage, &[k(C::Down), ch('j')], A::NextDepthRow, "slice one row down", None),
     b(S::Montage, &[k(C::Enter)], A::Open, "open the picked slice", Some("open")),
     b(S::Filters, &[k(C::Left), ch('h')], A::PrevDepth, "previous filter W[d − 1]", Some("filter")),
-    b(S::Filters, &[k(C::Right), ch('l')], A::NextDepth, "next filter W[d + 1]", None),
+    b(S::Filters, &[k(C::Right), ch('l')], A::NextDepth, "next filter W[d + 1]", Some("")),
     b(S::Dead, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
-    b(S::Dead, &[k(C::Down), ch('j')], A::NextLayer, "next layer", None),
+    b(S::Dead, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
     b(S::Dead, &[k(C::Enter)], A::Open, "open the layer's first dead channel", Some("open")),
-    b(S::Global, &[k(C::Left), ch('h')], A::Left, "cursor left (column c − 1)", Some("move")),
-    b(S::Global, &[k(C::Down), ch('j')], A::Down, "cursor down (row r + 1)", None),
-    b(S::Global, &[k(C::Up), ch('k')], A::Up, "cursor up (row r − 1)", None),
-    b(S::Global, &[k(C::Right), ch('l')], A::Right, "cursor right (column c + 1)", None),
+    b(S::Global, &[ch('?')], A::Help, "help: this list", Some("help")),
+    b(S::Global, &[ch('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
+    b(S::Global, &[ch('h'), k(C::Left)], A::Left, "cursor left (column c − 1)", Some("move")),
+    b(S::Global, &[ch('j'), k(C::Down)], A::Down, "cursor down (row r + 1)", Some("")),
+    b(S::Global, &[ch('k'), k(C::Up)], A::Up, "cursor up (row r − 1)", Some("")),
+    b(S::Global, &[ch('l'), k(C::Right)], A::Right, "cursor right (column c + 1)", Some("")),
     b(S::Global, &[shift(C::Left), ch('H')], A::LeftFast, "cursor left by 8", None),
     b(S::Global, &[shift(C::Down), ch('J')], A::DownFast, "cursor down by 8", None),
     b(S::Global, &[shift(C::Up), ch('K')], A::UpFast, "cursor up by 8", None),
     b(S::Global, &[shift(C::Right), ch('L')], A::RightFast, "cursor right by 8", None),
     b(S::Global, &[ch('['), k(C::PageUp)], A::PrevLayer, "previous layer", Some("layer")),
-    b(S::Global, &[ch(']'), k(C::PageDown)], A::NextLayer, "next layer", None),
+    b(S::Global, &[ch(']'), k(C::PageDown)], A::NextLayer, "next layer", Some("")),
     b(S::Global, &[ch('g'), k(C::Home)], A::FirstLayer, "first row of the list (the input)", None),
     b(S::Global, &[ch('G'), k(C::End)], A::LastLayer, "last layer", None),
     b(S::Global, &[ch(',')], A::PrevDepth, "depth d − 1 (also the mouse wheel)", Some("d")),
-    b(S::Global, &[ch('.')], A::NextDepth, "depth d + 1", None),
+    b(S::Global, &[ch('.')], A::NextDepth, "depth d + 1", Some("")),
     b(S::Global, &[ch('<')], A::PrevDepth10, "depth d − 10", None),
     b(S::Global, &[ch('>')], A::NextDepth10, "depth d + 10", None),
     b(S::Global, &[k(C::Tab)], A::FocusNext, "focus the next panel", Some("panel")),
@@ -178,8 +181,6 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch('c')], A::CycleColormap, "cycle the colormap", Some("colormap")),
     b(S::Global, &[ch('s')], A::ToggleScale, "scale per slice / per layer", Some("scale")),
     b(S::Global, &[ch('z')], A::Zoom, "zoom the focused panel", Some("zoom")),
-    b(S::Global, &[ch('?')], A::Help, "help: this list", Some("help")),
-    b(S::Global, &[ch('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
     b(S::Global, &DIGITS, A::Digit(0), "count prefix: 5l moves 5 columns", None),
 ];
 
@@ -214,33 +215,38 @@ pub fn keys_label(b: &Binding) -> String {
 }
 
 /// The status bar's hints for the given scopes: `(keys, word)`, specific scopes first, each
-/// action once; bindings without a hint extend the keys of the hinted one before them.
+/// word once. A binding with the hint `""` adds its first key to the hint before it; keys of
+/// one character are written together (`hjkl`), others with `/` (`↑/↓`).
 pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
-    let mut out: Vec<(String, &'static str)> = Vec::new();
-    let mut seen: Vec<&'static str> = Vec::new();
+    let mut groups: Vec<(Vec<String>, &'static str)> = Vec::new();
     for scope in scopes.iter().copied().chain(std::iter::once(Scope::Global)) {
         let mut current: Option<usize> = None;
         for bind in BINDINGS.iter().filter(|b| b.scope == scope) {
+            let key = bind.keys[0].label();
             match bind.hint {
-                Some(word) if !seen.contains(&word) => {
-                    seen.push(word);
-                    out.push((bind.keys[0].label(), word));
-                    current = Some(out.len() - 1);
-                }
-                Some(_) => current = None,
-                None => {
+                Some("") => {
                     if let Some(i) = current {
-                        out[i].0.push('/');
-                        out[i].0.push_str(&bind.keys[0].label());
+                        groups[i].0.push(key);
                     }
                 }
+                Some(word) if !groups.iter().any(|(_, w)| *w == word) => {
+                    groups.push((vec![key], word));
+                    current = Some(groups.len() - 1);
+                }
+                _ => current = None,
             }
         }
         if scope == Scope::Help {
             break;
         }
     }
-    out
+    groups
+        .into_iter()
+        .map(|(keys, word)| {
+            let sep = if keys.iter().all(|k| k.len() == 1) { "" } else { "/" };
+            (keys.join(sep), word)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -300,6 +306,9 @@ mod tests {
         // "layer" is hinted once even though Global binds it too.
         assert_eq!(h.iter().filter(|(_, w)| *w == "layer").count(), 1);
         let g = hints(&[]);
-        assert_eq!(g[0], ("←/↓/↑/→".to_string(), "move"));
+        assert_eq!(g[0], ("?".to_string(), "help"));
+        assert!(g.contains(&("hjkl".to_string(), "move")), "{g:?}");
+        assert!(g.contains(&("[]".to_string(), "layer")), "{g:?}");
+        assert!(g.contains(&(",.".to_string(), "d")), "{g:?}");
     }
 }

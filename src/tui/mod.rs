@@ -1,1 +1,47 @@
-//! The explorer UI.
+//! The explorer: a terminal UI over a network's layer volumes.
+//!
+//! - [`action`] / [`keymap`]: what users can ask for, and the key table (data) that maps keys
+//!   to it and generates the help;
+//! - [`app`]: the state, changed only by `update(action)` and `apply(reply)`;
+//! - [`worker`]: the forward pass on a thread, with job ids so stale results are dropped;
+//! - [`ui`]: one draw function per panel; [`layout`] places them;
+//! - [`color`], [`colormap`], [`raster`], [`bars`]: colour tiers, colormaps, the half-block
+//!   heatmap rasteriser and bar charts;
+//! - [`terminal`]: the event loop, mouse mapping and terminal setup/restore.
+//!
+//! The UI never computes a convolution: every number comes from [`crate::nn`].
+
+pub mod action;
+pub mod app;
+pub mod bars;
+pub mod cache;
+pub mod color;
+pub mod colormap;
+pub mod keymap;
+pub mod layout;
+pub mod raster;
+pub mod stats;
+pub mod terminal;
+#[cfg(test)]
+pub(crate) mod testing;
+pub mod theme;
+pub mod ui;
+pub mod worker;
+
+pub use color::ColorMode;
+pub use colormap::Colormap;
+pub use terminal::run;
+
+use std::path::PathBuf;
+
+/// What `convscope [IMAGE] [-m MODEL] [--color …] [--colormap …]` asks the explorer for.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// A preset name or a path to a spec / model.
+    pub model: String,
+    /// The photo; `None` uses the model's default image, else the built-in cat.
+    pub image: Option<PathBuf>,
+    pub color: ColorMode,
+    /// A colormap name (`viridis`, `RdBu`, …); `None` is `auto`.
+    pub colormap: Option<String>,
+}

@@ -96,7 +96,9 @@ impl<'a> Node<'a> {
 
     pub fn tensor(&self, name: &str) -> Result<Option<Const>> {
         match self.typed(name, AttributeType::Tensor)?.and_then(|a| a.t.as_ref()) {
-            Some(t) => Ok(Some(Const::from_proto(t, &format!("{}: attribute '{name}'", self.label))?)),
+            Some(t) => {
+                Ok(Some(Const::from_proto(t, &format!("{}: attribute '{name}'", self.label))?))
+            }
             None => Ok(None),
         }
     }

@@ -49,7 +49,9 @@ pub fn can_fold(op: &str) -> bool {
 /// # Errors
 /// Wrong arity, bad attributes, incompatible shapes, or an op that cannot be folded.
 pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
-    let x = |i: usize| ins.get(i).copied().flatten().ok_or_else(|| n.err(format!("input {i} is missing")));
+    let x = |i: usize| {
+        ins.get(i).copied().flatten().ok_or_else(|| n.err(format!("input {i} is missing")))
+    };
     let out = match n.op {
         "Constant" => constant(n)?,
         "ConstantOfShape" => {
@@ -66,12 +68,7 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
         }
         "Cast" => cast(n, x(0)?)?,
         "Identity" | "Dropout" => x(0)?.clone(),
-        "Shape" => {
-            let d = x(0)?.dims.iter().map(|&d| d as i64).collect::<Vec<_>>();
-            let (s, e) = (n.int("start", 0)?, n.int("end", d.len() as i64)?);
-            let (s, e) = (clamp_axis(s, d.len()), clamp_axis(e, d.len()).max(clamp_axis(s, d.len())));
-            Const::i64(vec![e - s], d[s..e].to_vec())
-        }
+        "Shape" => shape_of(n, &x(0)?.dims)?,
         "Unsqueeze" | "Squeeze" => {
             let t = x(0)?;
             let axes = match ins.get(1).copied().flatten() {
@@ -81,7 +78,8 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
             let dims = if n.op == "Unsqueeze" {
                 let axes = axes.ok_or_else(|| n.err("needs axes"))?;
                 let rank = t.dims.len() + axes.len();
-                let mut axes = axes.iter().map(|&a| axis(n, a, rank)).collect::<Result<Vec<_>>>()?;
+                let mut axes =
+                    axes.iter().map(|&a| axis(n, a, rank)).collect::<Result<Vec<_>>>()?;
                 axes.sort_unstable();
                 let mut dims = t.dims.clone();
                 for a in axes {
@@ -90,10 +88,17 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
                 dims
             } else {
                 let axes = match axes {
-                    Some(a) => a.iter().map(|&a| axis(n, a, t.dims.len())).collect::<Result<Vec<_>>>()?,
+                    Some(a) => {
+                        a.iter().map(|&a| axis(n, a, t.dims.len())).collect::<Result<Vec<_>>>()?
+                    }
                     None => (0..t.dims.len()).filter(|&i| t.dims[i] == 1).collect(),
                 };
-                t.dims.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, &d)| d).collect()
+                t.dims
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !axes.contains(i))
+                    .map(|(_, &d)| d)
+                    .collect()
             };
             t.reshaped(dims)
         }
@@ -104,7 +109,7 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
         }
         "Flatten" => {
             let t = x(0)?;
-            let a = axis(n, n.int("axis", 1)?, t.dims.len() + 1)?;
+            let a = flatten_axis(n, t.dims.len())?;
             t.reshaped(vec![t.dims[..a].iter().product(), t.dims[a..].iter().product()])
         }
         "Gather" => gather(n, x(0)?, x(1)?)?,
@@ -112,7 +117,9 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
         "Transpose" => {
             let t = x(0)?;
             let perm = match n.ints("perm")? {
-                Some(p) => p.iter().map(|&a| axis(n, a, t.dims.len())).collect::<Result<Vec<_>>>()?,
+                Some(p) => {
+                    p.iter().map(|&a| axis(n, a, t.dims.len())).collect::<Result<Vec<_>>>()?
+                }
                 None => (0..t.dims.len()).rev().collect(),
             };
             let dims: Vec<usize> = perm.iter().map(|&p| t.dims[p]).collect();
@@ -137,7 +144,8 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
             unary(x(0)?, |v| if v < 0.0 { a * v } else { v })
         }
         "Clip" => {
-            let (lo, hi) = clip_bounds(n, ins.get(1).copied().flatten(), ins.get(2).copied().flatten())?;
+            let (lo, hi) =
+                clip_bounds(n, ins.get(1).copied().flatten(), ins.get(2).copied().flatten())?;
             unary(x(0)?, |v| v.max(lo).min(hi))
         }
         _ => bail!(n.err("cannot be computed on constant inputs at load time")),
@@ -155,9 +163,22 @@ pub fn clip_bounds(n: &Node, min: Option<&Const>, max: Option<&Const>) -> Result
     }
     let bound = |c: Option<&Const>, what: &str, default: f32| match c {
         None => Ok(default),
-        Some(c) => c.scalar_f32().ok_or_else(|| n.err(format!("{what} must be a scalar, got dims {:?}", c.dims))),
+        Some(c) => c
+            .scalar_f32()
+            .ok_or_else(|| n.err(format!("{what} must be a scalar, got dims {:?}", c.dims))),
     };
     Ok((bound(min, "min", f32::NEG_INFINITY)?, bound(max, "max", f32::INFINITY)?))
+}
+
+/// `Shape` of a tensor with these dims (with opset 15's `start`/`end`).
+///
+/// # Errors
+/// Bad attributes.
+pub fn shape_of(n: &Node, dims: &[usize]) -> Result<Const> {
+    let d: Vec<i64> = dims.iter().map(|&d| d as i64).collect();
+    let s = clamp_axis(n.int("start", 0)?, d.len());
+    let e = clamp_axis(n.int("end", d.len() as i64)?, d.len()).max(s);
+    Ok(Const::i64(vec![e - s], d[s..e].to_vec()))
 }
 
 fn constant(n: &Node) -> Result<Const> {
@@ -221,6 +242,19 @@ pub fn axis(n: &Node, a: i64, rank: usize) -> Result<usize> {
     Ok(v as usize)
 }
 
+/// `Flatten`'s axis, in `0..=rank` (negative counts from the end).
+///
+/// # Errors
+/// An axis outside `-rank..=rank`.
+pub fn flatten_axis(n: &Node, rank: usize) -> Result<usize> {
+    let a = n.int("axis", 1)?;
+    let v = if a < 0 { a + rank as i64 } else { a };
+    if !(0..=rank as i64).contains(&v) {
+        bail!(n.err(format!("axis {a} is out of range for rank {rank}")));
+    }
+    Ok(v as usize)
+}
+
 fn clamp_axis(a: i64, rank: usize) -> usize {
     let r = rank as i64;
     (if a < 0 { a + r } else { a }).clamp(0, r) as usize
@@ -230,7 +264,12 @@ fn clamp_axis(a: i64, rank: usize) -> usize {
 ///
 /// # Errors
 /// More than one `-1`, or a total that differs from the input's.
-pub fn reshape_dims(n: &Node, input: &[usize], shape: &[i64], allowzero: bool) -> Result<Vec<usize>> {
+pub fn reshape_dims(
+    n: &Node,
+    input: &[usize],
+    shape: &[i64],
+    allowzero: bool,
+) -> Result<Vec<usize>> {
     let total: usize = input.iter().product();
     let mut dims = Vec::with_capacity(shape.len());
     let mut infer = None;
@@ -240,14 +279,16 @@ pub fn reshape_dims(n: &Node, input: &[usize], shape: &[i64], allowzero: bool) -
                 infer = Some(i);
                 dims.push(1);
             }
-            0 if !allowzero => dims.push(*input.get(i).ok_or_else(|| n.err("shape copies a missing dim"))?),
+            0 if !allowzero => {
+                dims.push(*input.get(i).ok_or_else(|| n.err("shape copies a missing dim"))?)
+            }
             s if s >= 0 => dims.push(s as usize),
             _ => bail!(n.err(format!("shape {shape:?} is not valid"))),
         }
     }
     let known: usize = dims.iter().product();
     if let Some(i) = infer {
-        if known == 0 || total % known != 0 {
+        if known == 0 || !total.is_multiple_of(known) {
             bail!(n.err(format!("cannot reshape {input:?} to {shape:?}")));
         }
         dims[i] = total / known;
@@ -299,7 +340,11 @@ fn gather(n: &Node, t: &Const, idx: &Const) -> Result<Const> {
         .iter()
         .map(|&i| {
             let j = if i < 0 { i + len } else { i };
-            if (0..len).contains(&j) { Ok(j as usize) } else { Err(n.err(format!("index {i} is out of range 0..{len}"))) }
+            if (0..len).contains(&j) {
+                Ok(j as usize)
+            } else {
+                Err(n.err(format!("index {i} is out of range 0..{len}")))
+            }
         })
         .collect::<Result<Vec<_>>>()?;
     let mut dims = t.dims[..a].to_vec();
@@ -344,7 +389,12 @@ fn slice(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
         } else {
             (norm(starts[k], -1, d - 1), norm(ends[k], -1, d - 1))
         };
-        let count = if s > 0 { (e - b).max(0).div_ceil(s) } else { (b - e).max(0).div_ceil(-s) };
+        // Both spans and steps are positive here.
+        let count = if s > 0 {
+            ((e - b).max(0) as u64).div_ceil(s as u64)
+        } else {
+            ((b - e).max(0) as u64).div_ceil((-s) as u64)
+        };
         (begin[a], step[a], dims[a]) = (b, s, count as usize);
     }
     let st = strides(&t.dims);
@@ -360,9 +410,13 @@ fn concat(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
     let mut dims = first.dims.clone();
     dims[a] = 0;
     for t in &ts {
-        let same = t.dims.len() == dims.len() && (0..dims.len()).all(|i| i == a || t.dims[i] == dims[i]);
+        let same =
+            t.dims.len() == dims.len() && (0..dims.len()).all(|i| i == a || t.dims[i] == dims[i]);
         if !same {
-            bail!(n.err(format!("cannot concatenate dims {:?} and {:?} on axis {a}", first.dims, t.dims)));
+            bail!(n.err(format!(
+                "cannot concatenate dims {:?} and {:?} on axis {a}",
+                first.dims, t.dims
+            )));
         }
         dims[a] += t.dims[a];
     }
@@ -447,7 +501,12 @@ mod tests {
     use super::*;
 
     fn node(op: &str, attrs: Vec<AttributeProto>) -> NodeProto {
-        NodeProto { op_type: Some(op.into()), name: Some("n".into()), attribute: attrs, ..Default::default() }
+        NodeProto {
+            op_type: Some(op.into()),
+            name: Some("n".into()),
+            attribute: attrs,
+            ..Default::default()
+        }
     }
     fn ints(name: &str, v: &[i64]) -> AttributeProto {
         AttributeProto {
@@ -458,7 +517,12 @@ mod tests {
         }
     }
     fn int(name: &str, v: i64) -> AttributeProto {
-        AttributeProto { name: Some(name.into()), r#type: Some(AttributeType::Int as i32), i: Some(v), ..Default::default() }
+        AttributeProto {
+            name: Some(name.into()),
+            r#type: Some(AttributeType::Int as i32),
+            i: Some(v),
+            ..Default::default()
+        }
     }
     fn run(p: &NodeProto, ins: &[&Const]) -> Const {
         let ins: Vec<Option<&Const>> = ins.iter().map(|c| Some(*c)).collect();
@@ -475,7 +539,8 @@ mod tests {
         assert_eq!(batch, Const::i64(vec![], vec![1]));
         let b1 = run(&node("Unsqueeze", vec![]), &[&batch, &Const::i64(vec![1], vec![0])]);
         assert_eq!(b1.dims, [1]);
-        let target = run(&node("Concat", vec![int("axis", 0)]), &[&b1, &Const::i64(vec![1], vec![-1])]);
+        let target =
+            run(&node("Concat", vec![int("axis", 0)]), &[&b1, &Const::i64(vec![1], vec![-1])]);
         assert_eq!(target, Const::i64(vec![2], vec![1, -1]));
         let flat = run(&node("Reshape", vec![]), &[&x, &target]);
         assert_eq!(flat.dims, [1, 32]);
@@ -486,11 +551,17 @@ mod tests {
         let t = Const::f32(vec![2, 3], vec![0., 1., 2., 3., 4., 5.]);
         let tt = run(&node("Transpose", vec![]), &[&t]);
         assert_eq!(tt, Const::f32(vec![3, 2], vec![0., 3., 1., 4., 2., 5.]));
-        let g = run(&node("Gather", vec![int("axis", 1)]), &[&t, &Const::i64(vec![2], vec![2, -3])]);
+        let g =
+            run(&node("Gather", vec![int("axis", 1)]), &[&t, &Const::i64(vec![2], vec![2, -3])]);
         assert_eq!(g, Const::f32(vec![2, 2], vec![2., 0., 5., 3.]));
         let s = run(
             &node("Slice", vec![]),
-            &[&t, &Const::i64(vec![1], vec![1]), &Const::i64(vec![1], vec![i64::MAX]), &Const::i64(vec![1], vec![1])],
+            &[
+                &t,
+                &Const::i64(vec![1], vec![1]),
+                &Const::i64(vec![1], vec![i64::MAX]),
+                &Const::i64(vec![1], vec![1]),
+            ],
         );
         assert_eq!(s, Const::f32(vec![2, 2], vec![1., 2., 4., 5.]));
     }
@@ -501,7 +572,10 @@ mod tests {
         let b = Const::f32(vec![3], vec![10., 20., 30.]);
         let s = run(&node("Add", vec![]), &[&a, &b]);
         assert_eq!(s, Const::f32(vec![2, 3], vec![11., 21., 31., 12., 22., 32.]));
-        let i = run(&node("Mul", vec![]), &[&Const::i64(vec![1], vec![6]), &Const::i64(vec![], vec![7])]);
+        let i = run(
+            &node("Mul", vec![]),
+            &[&Const::i64(vec![1], vec![6]), &Const::i64(vec![], vec![7])],
+        );
         assert_eq!(i, Const::i64(vec![1], vec![42]));
     }
 

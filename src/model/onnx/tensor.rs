@@ -78,7 +78,9 @@ impl Const {
     /// match the dims (the usual sign of a truncated file).
     pub fn from_proto(t: &TensorProto, what: &str) -> Result<Const> {
         if t.data_location == Some(DataLocation::External as i32) || !t.external_data.is_empty() {
-            bail!("{what} keeps its values in an external data file, which convscope does not read");
+            bail!(
+                "{what} keeps its values in an external data file, which convscope does not read"
+            );
         }
         let mut dims = Vec::with_capacity(t.dims.len());
         for &d in &t.dims {
@@ -97,33 +99,45 @@ impl Const {
                 None => t.float_data.clone(),
             }),
             Ok(DataType::Double) => Data::F32(match raw {
-                Some(r) => le_chunks::<8>(r, what, n)?.map(|b| f64::from_le_bytes(b) as f32).collect(),
+                Some(r) => {
+                    le_chunks::<8>(r, what, n)?.map(|b| f64::from_le_bytes(b) as f32).collect()
+                }
                 None => t.double_data.iter().map(|&x| x as f32).collect(),
             }),
             Ok(DataType::Float16) => Data::F32(match raw {
-                Some(r) => le_chunks::<2>(r, what, n)?.map(|b| f16_bits(u16::from_le_bytes(b))).collect(),
+                Some(r) => {
+                    le_chunks::<2>(r, what, n)?.map(|b| f16_bits(u16::from_le_bytes(b))).collect()
+                }
                 None => t.int32_data.iter().map(|&x| f16_bits(x as u16)).collect(),
             }),
             Ok(DataType::Bfloat16) => Data::F32(match raw {
                 Some(r) => le_chunks::<2>(r, what, n)?
                     .map(|b| half::bf16::from_bits(u16::from_le_bytes(b)).to_f32())
                     .collect(),
-                None => t.int32_data.iter().map(|&x| half::bf16::from_bits(x as u16).to_f32()).collect(),
+                None => {
+                    t.int32_data.iter().map(|&x| half::bf16::from_bits(x as u16).to_f32()).collect()
+                }
             }),
             Ok(DataType::Int64) => Data::I64(match raw {
                 Some(r) => le_chunks::<8>(r, what, n)?.map(i64::from_le_bytes).collect(),
                 None => t.int64_data.clone(),
             }),
             Ok(DataType::Int32) => Data::I64(match raw {
-                Some(r) => le_chunks::<4>(r, what, n)?.map(|b| i32::from_le_bytes(b) as i64).collect(),
+                Some(r) => {
+                    le_chunks::<4>(r, what, n)?.map(|b| i32::from_le_bytes(b) as i64).collect()
+                }
                 None => t.int32_data.iter().map(|&x| x as i64).collect(),
             }),
             Ok(DataType::Int16) => Data::I64(match raw {
-                Some(r) => le_chunks::<2>(r, what, n)?.map(|b| i16::from_le_bytes(b) as i64).collect(),
+                Some(r) => {
+                    le_chunks::<2>(r, what, n)?.map(|b| i16::from_le_bytes(b) as i64).collect()
+                }
                 None => t.int32_data.iter().map(|&x| x as i64).collect(),
             }),
             Ok(DataType::Uint16) => Data::I64(match raw {
-                Some(r) => le_chunks::<2>(r, what, n)?.map(|b| u16::from_le_bytes(b) as i64).collect(),
+                Some(r) => {
+                    le_chunks::<2>(r, what, n)?.map(|b| u16::from_le_bytes(b) as i64).collect()
+                }
                 None => t.int32_data.iter().map(|&x| x as i64).collect(),
             }),
             Ok(DataType::Int8) => Data::I64(match raw {
@@ -135,10 +149,15 @@ impl Const {
                 None => t.int32_data.iter().map(|&x| x as i64).collect(),
             }),
             Ok(DataType::Uint32) => Data::I64(match raw {
-                Some(r) => le_chunks::<4>(r, what, n)?.map(|b| u32::from_le_bytes(b) as i64).collect(),
+                Some(r) => {
+                    le_chunks::<4>(r, what, n)?.map(|b| u32::from_le_bytes(b) as i64).collect()
+                }
                 None => t.uint64_data.iter().map(|&x| x as i64).collect(),
             }),
-            Ok(other) => bail!("{what} has element type {}, which convscope does not read", other.as_str_name()),
+            Ok(other) => bail!(
+                "{what} has element type {}, which convscope does not read",
+                other.as_str_name()
+            ),
             Err(_) => bail!("{what} has an unknown element type {dt}"),
         };
         let c = Const { dims, data };
@@ -196,7 +215,8 @@ mod tests {
     fn fp16_converts_to_f32() {
         let mut t = proto(DataType::Float16, &[3]);
         let vals = [0.5f32, -3.0, 65504.0];
-        t.raw_data = Some(vals.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect());
+        t.raw_data =
+            Some(vals.iter().flat_map(|&x| half::f16::from_f32(x).to_le_bytes()).collect());
         assert_eq!(Const::from_proto(&t, "t").unwrap().to_f32(), vals);
         let mut typed = proto(DataType::Float16, &[1]);
         typed.int32_data = vec![half::f16::from_f32(0.25).to_bits() as i32];

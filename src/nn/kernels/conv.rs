@@ -5,7 +5,7 @@ use super::Pads;
 use super::depthwise::conv_depthwise;
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
-use super::im2col::{conv_im2col, conv_pointwise};
+use super::im2col::conv_gemm;
 use crate::nn::layer::ConvParams;
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
@@ -101,17 +101,11 @@ pub(crate) fn run(
     // Standard layout is contiguous, so `as_slice` cannot fail.
     let xs = x.as_slice().expect("standard layout");
     let ws = w.as_slice().expect("standard layout");
+    // Each kernel adds the bias and applies `epi` while its piece of output is still in cache.
     match route {
-        Route::Depthwise => {
-            // Finishes each channel (bias, activation) while it is still in cache.
-            conv_depthwise(xs, ws, bias, epi, g, &mut out);
-            return out;
-        }
-        Route::Pointwise => conv_pointwise(xs, ws, g, &mut out),
-        Route::Im2col => conv_im2col(xs, ws, g, &mut out),
-    }
-    for (k, plane) in out.chunks_exact_mut(npix).enumerate() {
-        epi.finish(plane, bias.map_or(0.0, |b| b[k]));
+        Route::Depthwise => conv_depthwise(xs, ws, bias, epi, g, &mut out),
+        Route::Pointwise => conv_gemm(xs, ws, bias, epi, g, true, &mut out),
+        Route::Im2col => conv_gemm(xs, ws, bias, epi, g, false, &mut out),
     }
     out
 }

@@ -1,5 +1,6 @@
 //! Tests of the fast conv against the naive reference and against values written out by hand.
 
+use super::super::im2col::{Banding, conv_gemm_banded};
 use super::super::naive::conv2d_naive;
 use super::super::testutil::{ConvCase, assert_close, conv_case, params, random3, random4};
 use super::*;
@@ -49,6 +50,20 @@ fn forced(c: &ConvCase, r: Route) -> Volume {
     Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
 }
 
+/// The GEMM path with one output row per band, the bands on the rayon pool.
+fn banded_tiny(c: &ConvCase) -> Volume {
+    let (oh, ow) = c.out();
+    let (x, w, b) = (c.x(), c.w(), c.b());
+    let g =
+        ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.params(), c.pads, oh, ow);
+    let tiny = Banding { values: 1, min_pixels: 1, parallel_min_flops: 0 };
+    let mut out = vec![f32::NAN; g.k * oh * ow];
+    let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
+    let bs = b.as_ref().map(|b| b.as_slice().unwrap());
+    conv_gemm_banded(xs, ws, bs, Epilogue::None, &g, g.is_pointwise(), &mut out, tiny);
+    Array3::from_shape_vec((g.k, oh, ow), out).unwrap()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -58,6 +73,7 @@ proptest! {
         let want = naive_of(&case);
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
         assert_close(&forced(&case, Route::Im2col).view(), &want.view(), REL);
+        assert_close(&banded_tiny(&case).view(), &want.view(), REL);
     }
 
     /// Depthwise (one input channel per group, 1–3 filters per group): the direct kernel.
@@ -77,6 +93,7 @@ proptest! {
         case.ceil = false;
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Pointwise).view(), &want.view(), REL);
+        assert_close(&banded_tiny(&case).view(), &want.view(), REL);
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
     }
 

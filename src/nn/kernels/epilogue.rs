@@ -21,6 +21,16 @@ impl Epilogue {
         }
     }
 
+    /// `dst[i] = act(src[i] + bias)`, one pass.
+    pub(crate) fn finish_into(self, dst: &mut [f32], src: &[f32], bias: f32) {
+        let pairs = dst.iter_mut().zip(src);
+        match self {
+            Epilogue::None => pairs.for_each(|(d, s)| *d = s + bias),
+            Epilogue::Relu => pairs.for_each(|(d, s)| *d = (s + bias).max(0.0)),
+            Epilogue::Clip(lo, hi) => pairs.for_each(|(d, s)| *d = (s + bias).max(lo).min(hi)),
+        }
+    }
+
     /// `plane[i] = act(plane[i] + bias)`, one pass; each arm is a plain loop the compiler
     /// vectorises.
     pub(crate) fn finish(self, plane: &mut [f32], bias: f32) {
@@ -51,5 +61,8 @@ mod tests {
         assert_eq!(run(Epilogue::Relu), [0.0, 0.5, 1.5, 8.0]);
         assert_eq!(run(Epilogue::Clip(0.0, 6.0)), [0.0, 0.5, 1.5, 6.0]);
         assert_eq!(Epilogue::Clip(-1.0, 1.0).apply(-3.0), -1.0);
+        let mut out = [9.0; 4];
+        Epilogue::Clip(0.0, 6.0).finish_into(&mut out, &x, 1.0);
+        assert_eq!(out, [0.0, 0.5, 1.5, 6.0]);
     }
 }

@@ -1,68 +1,147 @@
-//! The general conv path: unfold the input windows into a matrix (im2col), then one GEMM per group.
+//! The GEMM conv path, in bands of output rows: unfold a band's windows (im2col), multiply, finish.
 //!
-//! For group `g`: `Y_g (Kg × OH·OW) = W_g (Kg × FH·FW·Cg) · cols_g (FH·FW·Cg × OH·OW)`.
+//! For group `g` and a band of output pixels:
+//! `Y_g[:, band] = W_g (Kg × FH·FW·Cg) · cols (FH·FW·Cg × band)`.
 //! The rows of `cols` follow the weights' own `(fy, fx, ci)` order, so each filter `W[k]`, stored
 //! `(FH, FW, Cg)`, is already one contiguous GEMM row: the weights need no repacking (gemm packs
-//! its operands into its own panels internally).
+//! its operands into its own panels). A band's `cols` and GEMM result stay in L2; the bias and
+//! the activation are applied while copying the result out, so the output is written once.
+//! A 1×1, stride-1, unpadded conv skips the unfolding: its input is already `(Cg × H·W)`.
+//! Bands run in parallel on the rayon pool when there are enough of them; otherwise each GEMM
+//! splits itself.
 
+use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
-use super::sgemm::{Mat, matmul};
+use super::sgemm::{Mat, matmul, parallelism};
+use gemm::Parallelism;
 use rayon::prelude::*;
 
-/// Below this many `cols` values the unfolding stays on the calling thread.
-const PARALLEL_MIN_VALUES: usize = 1 << 16;
+/// How the output is cut into bands, and when bands run in parallel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Banding {
+    /// Aim for a band whose `cols` holds about this many values…
+    pub values: usize,
+    /// …but at least this many output pixels, so each GEMM stays wide.
+    pub min_pixels: usize,
+    /// Bands go to the rayon pool only when the whole conv has at least this many flops.
+    pub parallel_min_flops: usize,
+}
 
-/// `out (K × OH·OW) = W ⊛ x` without bias; `x` is `(Cin, H, W)` and `w` is `(K, FH, FW, Cg)`,
-/// both standard layout.
-pub(crate) fn conv_im2col(x: &[f32], w: &[f32], g: &ConvGeom, out: &mut [f32]) {
+impl Banding {
+    /// 256 KiB of `cols` (half of L2, leaving room for gemm's packed panels), ≥ 256 pixels.
+    pub const DEFAULT: Banding =
+        Banding { values: 1 << 16, min_pixels: 256, parallel_min_flops: 1 << 20 };
+}
+
+/// Per-worker buffers, reused band after band.
+#[derive(Default)]
+struct Scratch {
+    cols: Vec<f32>,
+    dst: Vec<f32>,
+}
+
+/// `out (K × OH·OW) = act(W ⊛ x + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`, both
+/// standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place.
+pub(crate) fn conv_gemm(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    pointwise: bool,
+    out: &mut [f32],
+) {
+    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, Banding::DEFAULT);
+}
+
+/// [`conv_gemm`] with explicit banding (tests use tiny bands to exercise the band logic).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_gemm_banded(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    pointwise: bool,
+    out: &mut [f32],
+    banding: Banding,
+) {
     let (kdim, npix) = (g.kdim(), g.npix());
-    if npix == 0 {
+    if npix == 0 || g.kg == 0 {
         return;
     }
-    let mut cols = vec![0.0f32; kdim * npix];
-    for grp in 0..g.groups {
-        unfold(x, g, grp, &mut cols);
-        let filters = &w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim];
-        let lhs = Mat::row_major(filters, g.kg, kdim, kdim);
-        let rhs = Mat::row_major(&cols, kdim, npix, npix);
-        matmul(&mut out[grp * g.kg * npix..(grp + 1) * g.kg * npix], npix, lhs, rhs);
+    let want_pixels = (banding.values / kdim.max(1)).max(banding.min_pixels).max(1);
+    let band_rows = want_pixels.div_ceil(g.ow).min(g.oh);
+    let band_px = band_rows * g.ow;
+    let bands = g.oh.div_ceil(band_rows);
+    let threads = rayon::current_num_threads();
+    let flops = 2 * g.kg * kdim * band_px;
+    let across_bands =
+        threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
+    let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
+    let mut scratch = Scratch::default();
+    for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
+        let filters =
+            Mat::row_major(&w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim], g.kg, kdim, kdim);
+        let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
+        let band = |s: &mut Scratch, (b, mut pieces): (usize, Vec<&mut [f32]>)| {
+            let (oy0, width) = (b * band_rows, pieces[0].len());
+            let rhs = if pointwise {
+                let input = &x[grp * g.cg * npix + oy0 * g.ow..];
+                Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
+            } else {
+                s.cols.resize(kdim * width, 0.0);
+                unfold(x, g, grp, oy0, &mut s.cols[..kdim * width]);
+                Mat::row_major(&s.cols[..kdim * width], kdim, width, width)
+            };
+            s.dst.resize(g.kg * width, 0.0);
+            matmul(&mut s.dst[..g.kg * width], width, filters, rhs, per_gemm);
+            for (k, piece) in pieces.iter_mut().enumerate() {
+                let b = bias_g.map_or(0.0, |b| b[k]);
+                epi.finish_into(piece, &s.dst[k * width..(k + 1) * width], b);
+            }
+        };
+        let work = split_bands(out_g, npix, band_px);
+        if across_bands {
+            work.into_par_iter().enumerate().for_each_init(Scratch::default, band);
+        } else {
+            work.into_iter().enumerate().for_each(|item| band(&mut scratch, item));
+        }
     }
 }
 
-/// A 1×1, stride-1, unpadded conv: each group's input channels are already the
-/// `(Cg × H·W)` right-hand operand, so there is nothing to unfold.
-pub(crate) fn conv_pointwise(x: &[f32], w: &[f32], g: &ConvGeom, out: &mut [f32]) {
-    debug_assert!(g.is_pointwise());
-    let npix = g.npix();
-    for grp in 0..g.groups {
-        let filters = &w[grp * g.kg * g.cg..(grp + 1) * g.kg * g.cg];
-        let lhs = Mat::row_major(filters, g.kg, g.cg, g.cg);
-        let input = &x[grp * g.cg * npix..(grp + 1) * g.cg * npix];
-        let rhs = Mat::row_major(input, g.cg, npix, npix);
-        matmul(&mut out[grp * g.kg * npix..(grp + 1) * g.kg * npix], npix, lhs, rhs);
+/// The output of one group (`Kg` planes of `npix`) cut into bands: for each band, the piece of
+/// every plane it covers.
+fn split_bands(out: &mut [f32], npix: usize, band_px: usize) -> Vec<Vec<&mut [f32]>> {
+    let mut bands: Vec<Vec<&mut [f32]>> = Vec::new();
+    for plane in out.chunks_exact_mut(npix) {
+        for (b, piece) in plane.chunks_mut(band_px).enumerate() {
+            if b == bands.len() {
+                bands.push(Vec::new());
+            }
+            bands[b].push(piece);
+        }
     }
+    bands
 }
 
-/// Fill `cols` (`FH·FW·Cg` rows of `OH·OW`) with group `grp`'s windows; padding becomes 0.
-fn unfold(x: &[f32], g: &ConvGeom, grp: usize, cols: &mut [f32]) {
+/// Fill `cols` (`FH·FW·Cg` rows of a band of whole output rows from `oy0`) with group `grp`'s
+/// windows; padding becomes 0.
+fn unfold(x: &[f32], g: &ConvGeom, grp: usize, oy0: usize, cols: &mut [f32]) {
     let plane_len = g.h * g.w;
-    let fill = |(row_index, row): (usize, &mut [f32])| {
+    let width = cols.len() / g.kdim();
+    for (row_index, row) in cols.chunks_exact_mut(width).enumerate() {
         let (tap, ci) = (row_index / g.cg, row_index % g.cg);
         let c = grp * g.cg + ci;
-        fill_row(row, &x[c * plane_len..(c + 1) * plane_len], g, tap / g.fw, tap % g.fw);
-    };
-    if cols.len() >= PARALLEL_MIN_VALUES && rayon::current_num_threads() > 1 {
-        cols.par_chunks_mut(g.npix()).enumerate().for_each(fill);
-    } else {
-        cols.chunks_mut(g.npix()).enumerate().for_each(fill);
+        fill_row(row, &x[c * plane_len..(c + 1) * plane_len], g, (tap / g.fw, tap % g.fw), oy0);
     }
 }
 
-/// One row of `cols`: input `plane` seen through tap `(fy, fx)` at every output pixel.
-fn fill_row(row: &mut [f32], plane: &[f32], g: &ConvGeom, fy: usize, fx: usize) {
+/// One row of `cols`: input `plane` seen through tap `(fy, fx)` at output rows `oy0..`.
+fn fill_row(row: &mut [f32], plane: &[f32], g: &ConvGeom, (fy, fx): (usize, usize), oy0: usize) {
     let (ylo, yhi) = g.rows_for(fy);
     let (xlo, xhi) = g.cols_for(fx);
-    for (oy, seg) in row.chunks_exact_mut(g.ow).enumerate() {
+    for (oy, seg) in (oy0..).zip(row.chunks_exact_mut(g.ow)) {
         if oy < ylo || oy >= yhi || xlo == xhi {
             seg.fill(0.0);
             continue;

@@ -38,10 +38,11 @@ pub(crate) fn parallelism(flops: usize) -> Parallelism {
 }
 
 /// `dst = lhs · rhs`, with `dst` row-major (`m × n`, rows `dst_rs` apart); `dst` is overwritten.
+/// `par` is usually [`parallelism`] of the GEMM's flops.
 ///
 /// # Panics
 /// If the inner dimensions disagree or any operand does not fit in its slice.
-pub(crate) fn matmul(dst: &mut [f32], dst_rs: usize, lhs: Mat, rhs: Mat) {
+pub(crate) fn matmul(dst: &mut [f32], dst_rs: usize, lhs: Mat, rhs: Mat, par: Parallelism) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert_eq!(rhs.rows, k, "GEMM inner dimensions disagree: {k} vs {}", rhs.rows);
     assert!(fits(dst.len(), m, n, dst_rs, 1), "GEMM destination does not fit");
@@ -50,7 +51,6 @@ pub(crate) fn matmul(dst: &mut [f32], dst_rs: usize, lhs: Mat, rhs: Mat) {
     if m == 0 || n == 0 {
         return;
     }
-    let par = parallelism(2 * m * n * k);
     // SAFETY: the asserts above put every element the GEMM touches inside the three slices;
     // `dst` is borrowed mutably, so it aliases neither operand. With `read_dst = false` gemm
     // computes dst := 1·lhs·rhs and does not read dst (it writes zeros when k == 0).
@@ -89,7 +89,13 @@ mod tests {
         let a = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         let b = [7.0, 8.0, 9.0, 10.0, 11.0, 12.0];
         let mut c = [f32::NAN; 4];
-        matmul(&mut c, 2, Mat::row_major(&a, 2, 3, 3), Mat::row_major(&b, 3, 2, 2));
+        matmul(
+            &mut c,
+            2,
+            Mat::row_major(&a, 2, 3, 3),
+            Mat::row_major(&b, 3, 2, 2),
+            Parallelism::None,
+        );
         assert_eq!(c, [58.0, 64.0, 139.0, 154.0]);
     }
 
@@ -100,7 +106,7 @@ mod tests {
         let lhs = Mat { data: &a, rows: 2, cols: 2, rs: 1, cs: 2 };
         let id = [1.0, 0.0, 0.0, 1.0];
         let mut c = [-1.0; 6]; // rows 3 apart: columns 2.. untouched
-        matmul(&mut c, 3, lhs, Mat::row_major(&id, 2, 2, 2));
+        matmul(&mut c, 3, lhs, Mat::row_major(&id, 2, 2, 2), Parallelism::None);
         assert_eq!(c, [1.0, 3.0, -1.0, 2.0, 4.0, -1.0]);
     }
 
@@ -109,6 +115,12 @@ mod tests {
     fn short_slice_is_refused() {
         let a = [1.0; 5];
         let mut c = [0.0; 4];
-        matmul(&mut c, 2, Mat::row_major(&a, 2, 3, 3), Mat::row_major(&a, 3, 2, 2));
+        matmul(
+            &mut c,
+            2,
+            Mat::row_major(&a, 2, 3, 3),
+            Mat::row_major(&a, 3, 2, 2),
+            Parallelism::None,
+        );
     }
 }

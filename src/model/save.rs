@@ -1,0 +1,164 @@
+//! Saving a network as a spec file that reopens exactly the same network: seeded and edge
+//! weights are written as their `init`, every other tensor as an `.npy` beside the spec.
+//! Every file is written to a temporary name and renamed; the model a network was loaded from is
+//! never overwritten.
+
+use super::npy;
+use super::spec::{BiasSpec, InputSpec, LayerSpec, Scale, Spec};
+use super::to_spec::kind_spec;
+use crate::nn::{Network, Origin, Src, Weights};
+use color_eyre::eyre::{Result, bail, eyre};
+use std::path::{Path, PathBuf};
+
+/// Write `net` as `path` (a `.toml`) plus its `.npy` tensors; returns the files written.
+///
+/// # Errors
+/// `path` is the file the network came from, or a file cannot be written (nothing partial is left).
+pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
+    if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+        bail!("{}: a spec must end in .toml", path.display());
+    }
+    if let Some(src) = &net.source {
+        let same = match (std::fs::canonicalize(src), std::fs::canonicalize(path)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => src == path,
+        };
+        if same {
+            bail!("{}: is the model this network was loaded from; choose another name", path.display());
+        }
+    }
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        bail!("{}: no such folder", dir.display());
+    }
+    let stem = path.file_stem().map_or("net".into(), |s| s.to_string_lossy().to_string());
+    let mut written = Vec::new();
+    let mut tensor = |layer: &str, what: &str, a: &dyn Fn(&Path) -> Result<()>| -> Result<String> {
+        let file = format!("{stem}.{}.{what}.npy", safe(layer));
+        let p = dir.join(&file);
+        a(&p)?;
+        written.push(p);
+        Ok(file)
+    };
+    let mut layers = Vec::with_capacity(net.layers.len());
+    for (i, l) in net.layers.iter().enumerate() {
+        let mut s: LayerSpec = kind_spec(&l.kind);
+        s.name = Some(l.name.clone());
+        let implicit = if i == 0 { Src::Input } else { Src::Layer(i - 1) };
+        if l.inputs != [implicit] {
+            s.inputs = Some(l.inputs.iter().map(|&x| net.src_name(x).to_string()).collect());
+        }
+        if l.strict {
+            s.strict = Some(true);
+        }
+        match (&l.weights, &l.origin) {
+            (Weights::Conv { .. } | Weights::Fc { .. }, Origin::Random { seed }) => {
+                s.init = Some("random".into());
+                s.seed = Some(*seed);
+            }
+            (Weights::Conv { .. }, Origin::Edges) => s.init = Some("edges".into()),
+            (Weights::Conv { w, b }, _) => {
+                s.weights = Some(tensor(&l.name, "w", &|p| npy::write(p, w))?);
+                if let Some(b) = b {
+                    s.bias = Some(BiasSpec::File(tensor(&l.name, "b", &|p| npy::write(p, b))?));
+                }
+            }
+            (Weights::Fc { w, b }, _) => {
+                s.weights = Some(tensor(&l.name, "w", &|p| npy::write(p, w))?);
+                s.bias = Some(match b {
+                    Some(b) => BiasSpec::File(tensor(&l.name, "b", &|p| npy::write(p, b))?),
+                    None => BiasSpec::On(false),
+                });
+            }
+            (Weights::Prelu { slope }, _) => {
+                s.weights = Some(tensor(&l.name, "slope", &|p| npy::write(p, slope))?);
+            }
+            (Weights::BatchNorm { gamma, beta, mean, var }, _) => {
+                s.gamma = Some(tensor(&l.name, "gamma", &|p| npy::write(p, gamma))?);
+                s.shift = Some(tensor(&l.name, "beta", &|p| npy::write(p, beta))?);
+                s.mean = Some(tensor(&l.name, "mean", &|p| npy::write(p, mean))?);
+                s.var = Some(tensor(&l.name, "var", &|p| npy::write(p, var))?);
+            }
+            (Weights::None, _) => {}
+        }
+        layers.push(s);
+    }
+    let labels = match &net.labels {
+        Some(lines) => {
+            let file = format!("{stem}.labels.txt");
+            let p = dir.join(&file);
+            npy::write_atomic(&p, |w| {
+                w.write_all(lines.join("\n").as_bytes()).map_err(|e| eyre!("{e}"))
+            })?;
+            written.push(p);
+            Some(file)
+        }
+        None => None,
+    };
+    let n = &net.input.normalize;
+    let spec = Spec {
+        name: Some(net.name.clone()),
+        description: Some(format!("saved by convscope from {}", net.name)),
+        strict: false,
+        seed: None,
+        input: InputSpec {
+            shape: net.input.shape.as_array(),
+            scale: Some(Scale::Factor(n.scale)),
+            mean: Some(n.mean.to_vec()),
+            std: Some(n.std.to_vec()),
+            image: net.input.default_image.as_ref().map(|p| absolute(p).display().to_string()),
+            labels,
+        },
+        layers,
+    };
+    let text = toml::to_string(&spec).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    npy::write_atomic(path, |w| w.write_all(text.as_bytes()).map_err(|e| eyre!("{e}")))?;
+    written.push(path.to_path_buf());
+    Ok(written)
+}
+
+fn safe(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{WeightMode, edit, load};
+    use crate::nn::analysis::analyze;
+    use crate::nn::forward::forward;
+
+    #[test]
+    fn an_edited_network_reopens_identical() {
+        let net = load("cifar", WeightMode::Full).unwrap();
+        let e = edit::edit_params(&net, 0, "filters = 8\nsize = 5\nstride = 1\npad = 2\n").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edited.toml");
+        let files = save_spec(&e.net, &path).unwrap();
+        assert!(files.iter().any(|f| f.to_string_lossy().contains("edited.conv1.w.npy")));
+        let back = load(path.to_str().unwrap(), WeightMode::Full).unwrap();
+        assert_eq!(analyze(&back).unwrap().layers, e.analysis.layers);
+        let (x, _) = crate::model::image_input::load_input(&back, None, None).unwrap();
+        let a = forward(&e.net, x.clone()).unwrap();
+        let b = forward(&back, x).unwrap();
+        for (i, (u, v)) in a.outputs.iter().zip(&b.outputs).enumerate() {
+            assert_eq!(u, v, "layer {i}");
+        }
+    }
+
+    #[test]
+    fn never_overwrites_its_source_and_reports_bad_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("net.toml");
+        std::fs::write(&src, crate::model::presets::get("cs231n-demo").unwrap()).unwrap();
+        let net = load(src.to_str().unwrap(), WeightMode::Full).unwrap();
+        let e = save_spec(&net, &src).unwrap_err().to_string();
+        assert!(e.contains("loaded from"), "{e}");
+        let e = save_spec(&net, &dir.path().join("nope/x.toml")).unwrap_err().to_string();
+        assert!(e.contains("no such folder"), "{e}");
+    }
+}

@@ -1,0 +1,242 @@
+//! The terminal side: setup and restore, the event loop, and mouse → action mapping.
+//!
+//! One channel carries both terminal events (read on an input thread) and worker replies, so the
+//! loop sleeps until something happens: no tick, no polling. After each batch of messages it
+//! draws once; ratatui diffs the frame against the previous one, so a keystroke sends only the
+//! cells that changed (no full clears).
+
+use super::action::Action;
+use super::app::{App, Focus, View};
+use super::color::Tier;
+use super::colormap::Colormap;
+use super::keymap;
+use super::layout;
+use super::ui;
+use super::worker::{Reply, Task, Worker};
+use super::Options;
+use crate::model::{self, WeightMode};
+use crate::nn::analysis::analyze;
+use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+use ratatui::layout::Rect;
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::Instant;
+
+enum Msg {
+    Term(Event),
+    Worker(Reply),
+    /// The terminal input closed (or failed): quit.
+    InputGone,
+}
+
+/// Open the explorer and run until the user quits. The terminal is restored on quit, on error
+/// and on panic.
+///
+/// # Errors
+/// An unknown model or colormap, an invalid network, a missing image, or a terminal that
+/// cannot be set up.
+pub fn run(opts: Options) -> Result<()> {
+    let t0 = Instant::now();
+    let tier = Tier::from_env(opts.color);
+    let colormap = match &opts.colormap {
+        Some(n) => Colormap::parse(n)
+            .ok_or_else(|| eyre!("unknown colormap '{n}' (known: {})", Colormap::names()))?,
+        None => Colormap::Auto,
+    };
+    if let Some(p) = &opts.image
+        && !p.is_file()
+    {
+        bail!("{}: no such image file", p.display());
+    }
+    // Shapes need no weights: this is fast even for VGG16, so the first frame shows them at once.
+    let net = model::load(&opts.model, WeightMode::ShapesOnly)?;
+    let analysis = analyze(&net).map_err(|e| eyre!("{e}"))?;
+    let mut app = App::new(net, analysis, tier, colormap);
+
+    // Installed first so that ratatui's hook (restore the terminal) runs before it prints.
+    let _ = color_eyre::install();
+    let mut terminal = ratatui::try_init().wrap_err("convscope needs a terminal")?;
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+        prev(info);
+    }));
+    let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
+    let result = event_loop(&mut terminal, &mut app, &opts, t0);
+    let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+/// Append a timing line to `$CONVSCOPE_TIMING` when it is set (for measurements).
+fn timing(what: &str, t0: Instant) {
+    if let Some(path) = std::env::var_os("CONVSCOPE_TIMING")
+        && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path)
+    {
+        let _ = writeln!(f, "{what} {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+    }
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    opts: &Options,
+    t0: Instant,
+) -> Result<()> {
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+    timing("first_frame", t0);
+
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let tx_in = tx.clone();
+    std::thread::Builder::new().name("convscope-input".into()).spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(ev) => Msg::Term(ev),
+                Err(_) => Msg::InputGone,
+            };
+            let gone = matches!(msg, Msg::InputGone);
+            if tx_in.send(msg).is_err() || gone {
+                break;
+            }
+        }
+    })?;
+    let tx_w = tx.clone();
+    let mut worker = Worker::spawn(move |r| {
+        let _ = tx_w.send(Msg::Worker(r));
+    });
+    let id = worker.submit(Task::Load { model: opts.model.clone(), image: opts.image.clone() });
+    app.expect_job(id);
+
+    let mut timed = false;
+    while let Ok(first) = rx.recv() {
+        handle(app, terminal.size().map(Rect::from).unwrap_or_default(), first);
+        while let Ok(more) = rx.try_recv() {
+            handle(app, Rect::new(0, 0, app.size.0, app.size.1), more);
+        }
+        if app.quit {
+            break;
+        }
+        if !timed && app.results.is_some() {
+            timing("pass_done", t0);
+            timed = true;
+        }
+        terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+    }
+    Ok(())
+}
+
+fn handle(app: &mut App, area: Rect, msg: Msg) {
+    match msg {
+        Msg::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+            if let Some(a) = keymap::lookup(&app.scopes(), &k) {
+                app.update(a);
+            }
+        }
+        Msg::Term(Event::Mouse(m)) => {
+            for a in mouse_actions(app, area, m) {
+                app.update(a);
+            }
+        }
+        Msg::Term(Event::Resize(w, h)) => app.update(Action::Resize(w, h)),
+        Msg::Term(_) => {}
+        Msg::Worker(r) => app.apply(r),
+        Msg::InputGone => app.update(Action::Quit),
+    }
+}
+
+/// What a mouse event means where it happens: a click on the map sets the cursor, on the layer
+/// list selects a layer, on the depth column sets d, on a montage thumbnail opens that slice;
+/// the wheel changes d.
+pub fn mouse_actions(app: &App, area: Rect, m: MouseEvent) -> Vec<Action> {
+    let a = layout::areas(app, Rect::new(0, 0, area.width, area.height));
+    if a.too_small || app.help {
+        return vec![];
+    }
+    match m.kind {
+        MouseEventKind::ScrollUp => return vec![Action::PrevDepth],
+        MouseEventKind::ScrollDown => return vec![Action::NextDepth],
+        MouseEventKind::Down(MouseButton::Left) => {}
+        _ => return vec![],
+    }
+    let (x, y) = (m.column, m.row);
+    let hit = |r: Option<Rect>| r.filter(|r| r.contains((x, y).into()));
+    match app.view {
+        View::Main => {
+            if let Some(r) = hit(a.slice) {
+                let (g, map) = ui::slice::geometry(app, r);
+                let mut out = vec![Action::Focus(Focus::Slice)];
+                if let Some((row, col)) = g.source_at_abs(map, x, y) {
+                    out.push(Action::SetCursor(row, col));
+                }
+                return out;
+            }
+            if let Some(r) = hit(a.layers) {
+                let mut out = vec![Action::Focus(Focus::Layers)];
+                if let Some(row) = ui::layers::row_at(app, r, y) {
+                    out.push(Action::Select(app.src_at(row)));
+                }
+                return out;
+            }
+            if let Some(r) = hit(a.column) {
+                let mut out = vec![Action::Focus(Focus::Column)];
+                if let Some(d) = ui::column::channel_at(app, r, y) {
+                    out.push(Action::SetDepth(d));
+                }
+                return out;
+            }
+            for f in [Focus::Shape, Focus::Explain] {
+                if hit(a.of(f)).is_some() {
+                    return vec![Action::Focus(f)];
+                }
+            }
+            vec![]
+        }
+        View::Montage => match ui::montage::slice_at(app, a.body, x, y) {
+            Some(d) => vec![Action::SetDepth(d), Action::Open],
+            None => vec![],
+        },
+        _ => vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Src;
+    use crate::tui::testing;
+    use crossterm::event::KeyModifiers;
+
+    fn click(x: u16, y: u16) -> MouseEvent {
+        MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: x, row: y, modifiers: KeyModifiers::NONE }
+    }
+
+    #[test]
+    fn clicks_land_on_what_was_drawn() {
+        let mut app = testing::numpy_app();
+        app.update(Action::Resize(120, 40));
+        let screen = Rect::new(0, 0, 120, 40);
+        let a = layout::areas(&app, screen);
+        // The layer list: screen row 2 is list row 1 = conv1.
+        let l = a.layers.unwrap();
+        for act in mouse_actions(&app, screen, click(l.x + 3, l.y + 2)) {
+            app.update(act);
+        }
+        assert_eq!(app.sel, Src::Layer(0));
+        // The map: the cell that shows (2, 3) maps back to (2, 3).
+        let (g, map) = ui::slice::geometry(&app, a.slice.unwrap());
+        let (cx, cy) = g.cell_of(2, 3).unwrap();
+        let (ox, oy) = g.origin(map);
+        for act in mouse_actions(&app, screen, click(ox + cx, oy + cy)) {
+            app.update(act);
+        }
+        assert_eq!((app.cursor, app.focus), ((2, 3), Focus::Slice));
+        let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, ..click(0, 0) };
+        assert_eq!(mouse_actions(&app, screen, wheel), vec![Action::NextDepth]);
+    }
+}

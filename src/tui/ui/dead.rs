@@ -1,0 +1,70 @@
+//! Dead channels: per layer, how many depth slices are constant (all zero, typically after a
+//! ReLU). Enter jumps to the selected layer's first one; `n` jumps to the next anywhere.
+
+use super::{centered_note, panel, theme, waiting};
+use crate::tui::app::App;
+use crate::tui::bars::window_start;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme(app);
+    let block = panel(app, "dead channels: constant depth slices · Enter opens the first · n the next", None);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    if app.results.is_none() {
+        centered_note(app, inner, buf, &waiting(app));
+        return;
+    }
+    let name_w = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let head = format!("{:<name_w$} {:>12} {:>7} {:>7}  channels", "layer", "shape", "dead", "zero");
+    Line::from(Span::styled(head, t.label())).render(Rect { height: 1, ..inner }, buf);
+    let list_h = inner.height.saturating_sub(1) as usize;
+    let first = window_start(app.rows(), list_h, App::row_of(app.sel));
+    for (y, row) in (first..app.rows()).take(list_h).enumerate() {
+        let src = app.src_at(row);
+        let Some(st) = app.stats(src) else { continue };
+        let dead: Vec<usize> = st.dead().collect();
+        let mut list: String = dead.iter().take(24).map(|d| d.to_string()).collect::<Vec<_>>().join(" ");
+        if dead.len() > 24 {
+            list.push_str(&format!(" … +{}", dead.len() - 24));
+        }
+        let text = format!(
+            "{:<name_w$} {:>12} {:>7} {:>7}  {list}",
+            app.name_of(src),
+            app.shape(src).to_string(),
+            format!("{}/{}", dead.len(), st.ch_min.len()),
+            st.dead_zero(),
+        );
+        let style = if src == app.sel {
+            t.selected()
+        } else if dead.is_empty() {
+            t.dim()
+        } else {
+            t.warn()
+        };
+        let r = Rect::new(inner.x, inner.y + 1 + y as u16, inner.width, 1);
+        if src == app.sel {
+            buf.set_style(r, style);
+        }
+        Line::from(Span::styled(text, style)).render(r, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::nn::Src;
+    use crate::tui::testing;
+
+    #[test]
+    fn dead_channels_are_counted_per_layer() {
+        let mut app = testing::ramp_app(crate::tui::color::Tier::Mono);
+        app.select(Src::Layer(0));
+        let term = testing::render(&app, 60, 6, super::render);
+        insta::assert_snapshot!(term.backend());
+        let text = testing::text(&term);
+        assert!(text.lines().any(|l| l.contains("relu1") && l.contains(" 1/3 ")), "{text}");
+    }
+}

@@ -1,0 +1,96 @@
+//! The layer list: index, name, kind and output shape H×W×D; the selected layer is
+//! highlighted and layers with a shape warning carry a `!`.
+
+use super::{panel, theme};
+use crate::tui::app::{App, Focus};
+use crate::tui::bars::window_start;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// The first list row shown in a panel of `area` (shared with mouse hit-testing).
+pub fn first_row(app: &App, area: Rect) -> usize {
+    window_start(app.rows(), area.height.saturating_sub(2) as usize, App::row_of(app.sel))
+}
+
+/// The list row under absolute cell row `y`, if any.
+pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    let inner = area.height.saturating_sub(2);
+    let off = y.checked_sub(area.y + 1).filter(|&o| o < inner)? as usize;
+    let row = first_row(app, area) + off;
+    (row < app.rows()).then_some(row)
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme(app);
+    let title = format!("layers ({})", app.net.layers.len());
+    let block = panel(app, title, Some(Focus::Layers));
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let name_w = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let kind_w = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
+    let idx_w = app.net.layers.len().saturating_sub(1).to_string().len().max(2);
+    let first = first_row(app, area);
+    for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
+        let src = app.src_at(row);
+        let (idx, kind, warn) = match row {
+            0 => ("in".to_string(), "", false),
+            i => {
+                let l = &app.net.layers[i - 1];
+                (format!("{}", i - 1), l.kind.type_name(), !app.analysis.layers[i - 1].warnings.is_empty())
+            }
+        };
+        let selected = src == app.sel;
+        let text = format!(
+            "{idx:>idx_w$} {:<name_w$} {kind:<kind_w$} {}",
+            app.name_of(src),
+            app.shape(src)
+        );
+        let mut spans = vec![Span::raw(text)];
+        if warn {
+            spans.push(Span::styled(" !", t.warn()));
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(t.selected());
+        }
+        let r = Rect::new(inner.x, inner.y + y as u16, inner.width, 1);
+        if selected {
+            buf.set_style(r, t.selected());
+        }
+        line.render(r, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Src;
+    use crate::tui::testing;
+    use ratatui::style::Color;
+
+    #[test]
+    fn the_list_shows_every_layer_with_its_shape() {
+        let mut app = testing::alexnet_shapes();
+        app.select(Src::Layer(0));
+        let term = testing::render(&app, 34, 26, render);
+        insta::assert_snapshot!(term.backend());
+        // The selected row (conv1, list row 1, screen row 2) is highlighted.
+        let buf = term.backend().buffer();
+        assert_eq!(buf[(3, 2)].bg, Color::Blue);
+        assert_eq!(buf[(3, 3)].bg, Color::Reset);
+    }
+
+    #[test]
+    fn a_long_list_scrolls_to_keep_the_selection_visible() {
+        let mut app = testing::alexnet_shapes();
+        app.select(Src::Layer(20));
+        let area = Rect::new(0, 0, 34, 8);
+        let first = first_row(&app, area);
+        assert!(first <= 21 && 21 < first + 6);
+        assert_eq!(row_at(&app, area, 1), Some(first));
+        assert_eq!(row_at(&app, area, 0), None);
+        assert_eq!(row_at(&app, area, 7), None);
+    }
+}

@@ -1,0 +1,165 @@
+//! The shape panel: how the selected layer turns its input shape into its output shape, with
+//! the formula's numbers, K and the filter shape, S and P, params, MACs, memory and the
+//! receptive field in the input image.
+
+use super::{panel, theme};
+use crate::nn::kernels::Pads;
+use crate::nn::{LayerKind, Src};
+use crate::tui::app::{App, Focus};
+use crate::tui::bars::{fmt_bytes, fmt_count, fmt_si};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+fn pads_text(p: Pads) -> String {
+    if p.top == p.left && p.left == p.bottom && p.bottom == p.right {
+        format!("{}", p.top)
+    } else {
+        format!("[{}, {}, {}, {}] (top, left, bottom, right)", p.top, p.left, p.bottom, p.right)
+    }
+}
+
+/// The panel's lines for the selected volume.
+pub fn lines(app: &App) -> Vec<Line<'static>> {
+    let t = theme(app);
+    let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k} "), t.label()), Span::raw(v)]);
+    let i = match app.sel {
+        Src::Input => {
+            let s = app.analysis.input;
+            let mut out = vec![
+                Line::from(Span::styled("input volume".to_string(), t.accent())),
+                kv("shape", format!("{s} (H×W×D)")),
+                kv("depth", format!("{} = channels of the input", s.d)),
+                kv("normalised", app.net.input.normalize.describe()),
+                kv("memory", format!("{} ({s} f32)", fmt_bytes(4 * s.len() as u64))),
+            ];
+            if !app.input_label.is_empty() {
+                out.insert(1, kv("from", app.input_label.clone()));
+            }
+            return out;
+        }
+        Src::Layer(i) => i,
+    };
+    let layer = &app.net.layers[i];
+    let info = &app.analysis.layers[i];
+    let ins: Vec<String> = info.inputs.iter().map(|s| s.to_string()).collect();
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(layer.name.clone(), t.accent()),
+            Span::styled(format!(" · {}", layer.kind.type_name()), t.dim()),
+        ]),
+        Line::from(vec![
+            Span::styled("in ", t.label()),
+            Span::raw(ins.join(" + ")),
+            Span::styled(" → out ", t.label()),
+            Span::styled(info.output.to_string(), t.accent()),
+        ]),
+    ];
+    if let Some(f) = info.formula() {
+        out.push(Line::from(vec![Span::styled("size ", t.label()), Span::styled(f, t.accent())]));
+    }
+    for w in &info.warnings {
+        out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
+    }
+    let x = info.inputs.first().copied().unwrap_or_default();
+    match &layer.kind {
+        LayerKind::Conv(p) => {
+            let f = info.filter;
+            out.push(kv("K", format!("{0}: depth = {0} = number of filters", p.filters)));
+            if let Some(f) = f {
+                let span = if f.groups == 1 {
+                    format!("each filter spans the full input depth {}", x.d)
+                } else {
+                    format!("each filter spans {} of the {} input channels (groups {})", f.depth, x.d, f.groups)
+                };
+                out.push(kv("filter", format!("{}×{}×{}: {span}", f.fh, f.fw, f.depth)));
+                let bias = if p.bias { format!(" + {}", f.k) } else { String::new() };
+                out.push(kv(
+                    "params",
+                    format!("{} = {}·{}·{}·{}{bias}", fmt_count(info.params), f.fh, f.fw, f.depth, f.k),
+                ));
+            }
+            let mut sp = format!("S = {}  P = {}", p.stride_h, pads_text(info.pads));
+            if p.stride_h != p.stride_w {
+                sp = format!("S = {}×{}  P = {}", p.stride_h, p.stride_w, pads_text(info.pads));
+            }
+            if p.dilation_h > 1 || p.dilation_w > 1 {
+                sp.push_str(&format!("  dilation {}", p.dilation_h));
+            }
+            out.push(kv("stride", sp));
+        }
+        LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
+            out.push(kv(
+                "window",
+                format!("{}×{}, S = {}, P = {}", p.kh, p.kw, p.stride_h, pads_text(info.pads)),
+            ));
+            out.push(kv("depth", format!("{} unchanged: each slice is pooled alone", x.d)));
+        }
+        LayerKind::Fc { outputs } => {
+            out.push(kv("neurons", format!("{outputs}, each sees all {} inputs", x.len())));
+            out.push(kv("params", format!("{} = ({} + 1)·{outputs}", fmt_count(info.params), x.len())));
+        }
+        LayerKind::GlobalAvgPool => out.push(kv("depth", format!("{}: one mean per slice", x.d))),
+        LayerKind::Flatten => out.push(kv("order", "(H, W, D) C order, as numpy's reshape".into())),
+        k if k.has_weights() => {}
+        _ if info.inputs.len() == 1 => out.push(kv("shape", "unchanged (element-wise)".into())),
+        _ => {}
+    }
+    if !matches!(layer.kind, LayerKind::Conv(_) | LayerKind::Fc { .. }) && info.params > 0 {
+        out.push(kv("params", fmt_count(info.params)));
+    }
+    if info.macs > 0 {
+        out.push(kv("MACs", format!("{} ({})", fmt_si(info.macs), fmt_count(info.macs))));
+    }
+    out.push(kv("memory", format!("{} ({} f32)", fmt_bytes(info.act_bytes), info.output)));
+    let rf = info.rf;
+    let img = app.analysis.input;
+    let rf_text = if rf.jump == [0, 0] {
+        format!("the whole {}×{} input", img.h, img.w)
+    } else {
+        format!(
+            "{}×{} px of the {}×{} input, jump {}, start {}",
+            rf.size[0], rf.size[1], img.h, img.w, rf.jump[0], rf.start[0]
+        )
+    };
+    out.push(kv("receptive field", rf_text));
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let title = format!("shape · {}", app.name_of(app.sel));
+    let block = panel(app, title, Some(Focus::Shape));
+    Paragraph::new(lines(app)).wrap(Wrap { trim: false }).block(block).render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::testing;
+
+    #[test]
+    fn alexnet_conv1_explains_55x55x96() {
+        let mut app = testing::alexnet_shapes();
+        app.select(Src::Layer(0));
+        let term = testing::render(&app, 60, 14, render);
+        insta::assert_snapshot!(term.backend());
+        let text = testing::text(&term);
+        assert!(text.contains("(227 − 11 + 2·0)/4 + 1 = 55"), "{text}");
+        assert!(text.contains("96: depth = 96 = number of filters"), "{text}");
+        assert!(text.contains("11×11×3: each filter spans the full input depth 3"), "{text}");
+        assert!(text.contains("34,944"), "{text}");
+    }
+
+    #[test]
+    fn grouped_conv_and_pool() {
+        let mut app = testing::alexnet_shapes();
+        app.select(Src::Layer(4)); // conv2, groups 2
+        let text = testing::text(&testing::render(&app, 90, 14, render));
+        assert!(text.contains("5×5×48: each filter spans 48 of the 96 input channels (groups 2)"), "{text}");
+        app.select(Src::Layer(3)); // pool1
+        let text = testing::text(&testing::render(&app, 90, 14, render));
+        assert!(text.contains("(55 − 3 + 2·0)/2 + 1 = 27"), "{text}");
+        assert!(text.contains("19×19 px"), "{text}");
+    }
+}

@@ -1,0 +1,206 @@
+//! The depth slice `X[:, :, d]`: the selected volume's map at depth d as a half-block heatmap,
+//! with the cursor, ticks on the border at its row and column, and a legend (colour bar with its
+//! ends, and the slice's min and max).
+
+use super::{centered_note, panel, theme, waiting};
+use crate::tui::app::{App, Focus, ScaleMode};
+use crate::tui::bars::fmt_val;
+use crate::tui::cache::{Key, What};
+use crate::tui::raster::{Geometry, Raster, colour_bar};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use std::rc::Rc;
+
+/// `depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96`.
+pub fn title(app: &App) -> String {
+    let s = app.shape(app.sel);
+    format!(
+        "depth slice X[:, :, {}] of {} · {}×{} · d {}/{}",
+        app.d,
+        app.name_of(app.sel),
+        s.h,
+        s.w,
+        app.d,
+        s.d
+    )
+}
+
+/// The map's cells inside the panel: the inner area less the legend row.
+pub fn map_area(area: Rect) -> Rect {
+    let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
+    Rect { height: inner.height.saturating_sub(1), ..inner }
+}
+
+/// Where the map is drawn (for mouse clicks): its geometry and area.
+pub fn geometry(app: &App, area: Rect) -> (Geometry, Rect) {
+    let s = app.shape(app.sel);
+    let m = map_area(area);
+    (Geometry::new(s.h, s.w, app.tier, m.width, m.height), m)
+}
+
+/// The cached raster of slice d of the selected volume for a map area.
+pub fn raster(app: &App, m: Rect) -> Option<Rc<Raster>> {
+    let vol = app.volume(app.sel)?;
+    let scale = app.scale(app.sel, app.d)?;
+    let key = Key {
+        what: What::Slice { row: App::row_of(app.sel), d: app.d },
+        cols: m.width,
+        rows: m.height,
+        colormap: app.colormap,
+        scale: app.scale_mode,
+        tier: app.tier,
+        generation: app.generation,
+    };
+    let slice = vol.index_axis(ndarray::Axis(0), app.d);
+    Some(app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier, m.width, m.height)))
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = theme(app);
+    let mode = match app.scale_mode {
+        ScaleMode::Slice => "per slice",
+        ScaleMode::Layer => "per layer",
+    };
+    let title = title(app);
+    let block = panel(app, title.clone(), Some(Focus::Slice));
+    let block = match app.scale(app.sel, app.d) {
+        Some(s) => {
+            let right = format!(" {} · {mode} ", s.map.name());
+            if title.chars().count() + right.chars().count() + 3 <= area.width as usize {
+                block.title_top(Line::from(right).right_aligned())
+            } else {
+                block
+            }
+        }
+        None => block,
+    };
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let m = map_area(area);
+    let Some(r) = raster(app, m) else {
+        centered_note(app, inner, buf, &waiting(app));
+        return;
+    };
+    r.render(m, buf, Some(app.cursor));
+    // Ticks on the border point at the cursor's row and column.
+    if let Some((x, y)) = r.geom.cell_of(app.cursor.0, app.cursor.1) {
+        let (ox, oy) = r.geom.origin(m);
+        let tick = t.accent();
+        if let Some(c) = buf.cell_mut((ox + x, area.y)) {
+            c.set_char('▼').set_style(tick);
+        }
+        if let Some(c) = buf.cell_mut((area.x, oy + y)) {
+            c.set_char('▶').set_style(tick);
+        }
+    }
+    legend(app, &r, Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1), buf);
+}
+
+/// `−4.1 ▕colours▏ 4.1  min −0.52 max 4.1`.
+fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 || area.width < 12 {
+        return;
+    }
+    let t = theme(app);
+    let (a, b) = r.scale.range();
+    let (lo, hi) = (fmt_val(a), fmt_val(b));
+    let extra = format!("  min {} max {}", fmt_val(r.scale.lo), fmt_val(r.scale.hi));
+    let fixed = lo.chars().count() + hi.chars().count() + 2;
+    let show_extra = r.scale.map.is_diverging() && area.width as usize > fixed + extra.len() + 10;
+    let bar_w = (area.width as usize).saturating_sub(fixed + if show_extra { extra.len() } else { 0 }).min(40);
+    let mut spans = vec![Span::styled(lo, t.dim()), Span::raw(" ")];
+    for (ch, fg, bg) in colour_bar(&r.scale, app.tier, bar_w as u16) {
+        spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
+    }
+    spans.extend([Span::raw(" "), Span::styled(hi, t.dim())]);
+    if show_extra {
+        spans.push(Span::styled(extra, t.dim()));
+    }
+    Line::from(spans).centered().render(area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::Src;
+    use crate::tui::color::Tier;
+    use crate::tui::colormap::Scale;
+    use crate::tui::raster::value_color;
+    use crate::tui::testing;
+
+    #[test]
+    fn the_ramp_slice_follows_its_data() {
+        // Input slice d 1 of the ramp volume holds X[r, c, 1] = 4r + c (0..15), upscaled ×3.
+        let mut app = testing::ramp_app(Tier::Truecolor);
+        app.d = 1;
+        app.cursor = (1, 2);
+        let term = testing::render(&app, 16, 9, render);
+        insta::assert_snapshot!(term.backend());
+        let buf = term.backend().buffer();
+        let (g, m) = geometry(&app, Rect::new(0, 0, 16, 9));
+        assert_eq!(g.fit, crate::tui::raster::Fit::Up { k: 3 });
+        let (ox, oy) = g.origin(m);
+        let scale = Scale::new(0.0, 15.0, app.colormap);
+        let col = |v: f32| value_color(&scale, Tier::Truecolor, v);
+        // Cell (0, 0): pixel rows 0 and 1 are both value X[0, 0] = 0.
+        assert_eq!((buf[(ox, oy)].fg, buf[(ox, oy)].bg), (col(0.0), col(0.0)));
+        // Cell row 1 holds pixel rows 2 (X[0, c]) and 3 (X[1, c]): fg = top, bg = bottom.
+        assert_eq!((buf[(ox + 9, oy + 1)].fg, buf[(ox + 9, oy + 1)].bg), (col(3.0), col(7.0)));
+        // The last row: X[3, 3] = 15 is the brightest.
+        assert_eq!(buf[(ox + 11, oy + 5)].bg, col(15.0));
+        assert_eq!(buf[(ox + 11, oy + 5)].bg, ratatui::style::Color::Rgb(253, 231, 37));
+        // The cursor at (1, 2) is marked in its block and keeps its colour behind the mark.
+        let (cx, cy) = g.cell_of(1, 2).unwrap();
+        assert_eq!(buf[(ox + cx, oy + cy)].symbol(), "┼");
+        assert_eq!(buf[(ox + cx, oy + cy)].bg, col(6.0));
+    }
+
+    #[test]
+    fn signed_data_is_diverging_with_zero_white() {
+        // Input d 0 of the ramp volume is 4r + c − 8: signed, RdBu.
+        let app = testing::ramp_app(Tier::Truecolor);
+        let term = testing::render(&app, 16, 9, render);
+        let buf = term.backend().buffer();
+        let (g, m) = geometry(&app, Rect::new(0, 0, 16, 9));
+        let (ox, oy) = g.origin(m);
+        // X[2, 0] = 0 is white; X[0, 0] = −8 red; X[3, 3] = 7 blue.
+        let px = |r: usize, c: usize| match buf[(ox + 3 * c as u16, oy + (3 * r as u16) / 2)].fg {
+            ratatui::style::Color::Rgb(r, g, b) => (r, g, b),
+            other => panic!("{other:?}"),
+        };
+        let white = px(2, 0);
+        assert!(white.0 > 230 && white.1 > 230 && white.2 > 230, "{white:?}");
+        let red = px(0, 0);
+        assert!(red.0 > red.2 + 50, "{red:?}");
+        let wide = testing::render(&app, 70, 9, render);
+        assert!(testing::text(&wide).contains("RdBu · per slice"), "{}", testing::text(&wide));
+    }
+
+    #[test]
+    fn tiers_without_pixels_use_the_ascii_ramp() {
+        let mut app = testing::ramp_app(Tier::Mono);
+        app.d = 1;
+        let term = testing::render(&app, 20, 7, render);
+        insta::assert_snapshot!(term.backend());
+        let mut c256 = testing::ramp_app(Tier::C256);
+        c256.d = 1;
+        let term = testing::render(&c256, 16, 9, render);
+        let buf = term.backend().buffer();
+        let (g, m) = geometry(&c256, Rect::new(0, 0, 16, 9));
+        let (ox, oy) = g.origin(m);
+        assert!(matches!(buf[(ox, oy)].fg, ratatui::style::Color::Indexed(_)));
+    }
+
+    #[test]
+    fn before_the_pass_the_title_already_has_the_shape() {
+        let mut app = testing::alexnet_shapes();
+        app.select(Src::Layer(0));
+        app.d = 7;
+        let term = testing::render(&app, 64, 12, render);
+        let text = testing::text(&term);
+        assert!(text.contains("depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96"), "{text}");
+        assert!(text.contains("computing"), "{text}");
+    }
+}

@@ -1,0 +1,234 @@
+//! The demo ONNX models against onnxruntime's reference tensors (tests/data/reference, see its
+//! manifest.json), and the import errors a user can meet.
+
+use convscope::model::onnx::proto::{
+    GraphProto, ModelProto, NodeProto, OperatorSetIdProto, TensorShapeProto, TypeProto,
+    ValueInfoProto, tensor_shape_proto, type_proto,
+};
+use convscope::model::onnx::{
+    Layout, load_onnx, load_onnx_bytes, volume_from_onnx, volume_to_onnx,
+};
+use convscope::nn::forward::forward;
+use convscope::nn::{Network, Shape3};
+use prost::Message;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_f32(name: &str) -> Vec<f32> {
+    let bytes = std::fs::read(root().join("tests/data/reference").join(name)).unwrap();
+    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+}
+
+/// max |ours − ref| / max |ref|.
+fn normalised_error(ours: &[f32], reference: &[f32]) -> f32 {
+    assert_eq!(ours.len(), reference.len());
+    let max_err = ours.iter().zip(reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let max_ref = reference.iter().map(|b| b.abs()).fold(0.0, f32::max);
+    max_err / max_ref
+}
+
+/// Run `net` on a reference input and return the named layer's output in ONNX (NCHW) order.
+fn run(net: &Network, input: &str, layers: &[&str]) -> Vec<Vec<f32>> {
+    let x = volume_from_onnx(net.input.shape, read_f32(input)).unwrap();
+    let acts = forward(net, x).unwrap();
+    layers
+        .iter()
+        .map(|name| {
+            let i = net.find(name).unwrap_or_else(|| panic!("no layer {name}"));
+            // Both tapped tensors are 4-D or unflattened 2-D, so NCHW order is the stored order.
+            volume_to_onnx(&acts.outputs[i], Layout::Nchw)
+        })
+        .collect()
+}
+
+#[test]
+fn efficientnet_stem_and_logits_match_onnxruntime() {
+    let net = load_onnx(&root().join("demo/models/efficientnet_lite0_f16.onnx")).unwrap();
+    assert_eq!(net.input.shape, Shape3::new(224, 224, 3));
+    assert_eq!(net.layers.iter().filter(|l| l.kind.type_name() == "conv").count(), 49);
+    let labels = net.labels.as_ref().expect("labels from the sidecar");
+    assert_eq!((labels.len(), labels[285].as_str()), (1000, "Egyptian cat"));
+    let out = run(
+        &net,
+        "effl0_chelsea_input.f32",
+        &["stem_relu6", net.layers.last().unwrap().name.as_str()],
+    );
+    let stem = normalised_error(&out[0], &read_f32("effl0_chelsea_stem_relu6.f32"));
+    let logits = normalised_error(&out[1], &read_f32("effl0_chelsea_logits.f32"));
+    eprintln!("efficientnet normalised error: stem_relu6 {stem:e}, logits {logits:e}");
+    assert!(stem < 1e-4 && logits < 1e-4, "stem {stem}, logits {logits}");
+    let top = out[1].iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+    assert_eq!(top, 285, "Egyptian cat");
+}
+
+#[test]
+fn pnet_prelu1_and_face_prob_match_onnxruntime() {
+    let net = load_onnx(&root().join("demo/models/mtcnn_pnet.onnx")).unwrap();
+    // H and W are open in the file; the sidecar sets 51×51.
+    assert_eq!(net.input.shape, Shape3::new(51, 51, 3));
+    let out = run(&net, "pnet_astronaut51_input.f32", &["prelu1", "softmax4_1"]);
+    let prelu = normalised_error(&out[0], &read_f32("pnet_astronaut51_prelu1.f32"));
+    let face = normalised_error(&out[1], &read_f32("pnet_astronaut51_face_prob.f32"));
+    eprintln!("p-net normalised error: prelu1 {prelu:e}, face_prob {face:e}");
+    assert!(prelu < 1e-4 && face < 1e-4, "prelu1 {prelu}, face_prob {face}");
+}
+
+// ---- errors: one clear line each ----
+
+fn one_line(e: &color_eyre::eyre::Report) -> String {
+    let s = format!("{e:#}");
+    assert!(!s.contains('\n'), "not one line: {s}");
+    s
+}
+
+#[test]
+fn a_corrupt_file_is_a_clear_error() {
+    let e = load_onnx_bytes(b"this is not a protobuf \xff\xff\xff\xff", "junk.onnx").unwrap_err();
+    let s = one_line(&e);
+    assert!(
+        s.starts_with("junk.onnx: not a valid ONNX file")
+            || s.starts_with("junk.onnx: not an ONNX model"),
+        "{s}"
+    );
+    let e = load_onnx_bytes(b"", "empty.onnx").unwrap_err();
+    assert!(one_line(&e).contains("not an ONNX model"), "{e}");
+}
+
+#[test]
+fn a_truncated_file_is_a_clear_error() {
+    let bytes = std::fs::read(root().join("demo/models/mtcnn_pnet.onnx")).unwrap();
+    // Every cut gives an error, never a panic or a half network.
+    for cut in (1..bytes.len()).step_by(97) {
+        let e = load_onnx_bytes(&bytes[..cut], "pnet.onnx").unwrap_err();
+        let s = one_line(&e);
+        assert!(s.starts_with("pnet.onnx: "), "{s}");
+    }
+    let e = load_onnx_bytes(&bytes[..bytes.len() / 2], "pnet.onnx").unwrap_err();
+    assert!(one_line(&e).contains("truncated"), "{e}");
+}
+
+fn dims(d: &[i64]) -> Option<TypeProto> {
+    let dim = d
+        .iter()
+        .map(|&v| tensor_shape_proto::Dimension {
+            value: Some(tensor_shape_proto::dimension::Value::DimValue(v)),
+            ..Default::default()
+        })
+        .collect();
+    Some(TypeProto {
+        value: Some(type_proto::Value::TensorType(type_proto::Tensor {
+            elem_type: Some(1),
+            shape: Some(TensorShapeProto { dim }),
+        })),
+        ..Default::default()
+    })
+}
+
+fn tiny_model(input: &[i64], nodes: &[(&str, &str)]) -> Vec<u8> {
+    let mut prev = "x".to_string();
+    let node = nodes
+        .iter()
+        .map(|(op, name)| {
+            let n = NodeProto {
+                op_type: Some(op.to_string()),
+                name: Some(name.to_string()),
+                input: vec![prev.clone()],
+                output: vec![name.to_string()],
+                ..Default::default()
+            };
+            prev = name.to_string();
+            n
+        })
+        .collect();
+    let graph = GraphProto {
+        name: Some("tiny".into()),
+        node,
+        input: vec![ValueInfoProto {
+            name: Some("x".into()),
+            r#type: dims(input),
+            ..Default::default()
+        }],
+        output: vec![ValueInfoProto { name: Some(prev), ..Default::default() }],
+        ..Default::default()
+    };
+    ModelProto {
+        ir_version: Some(8),
+        opset_import: vec![OperatorSetIdProto { domain: Some(String::new()), version: Some(13) }],
+        graph: Some(graph),
+        ..Default::default()
+    }
+    .encode_to_vec()
+}
+
+#[test]
+fn unsupported_ops_are_all_listed_in_one_error() {
+    let bytes = tiny_model(
+        &[1, 3, 8, 8],
+        &[("Relu", "r"), ("Tanh", "t1"), ("Resize", "up"), ("Tanh", "t2"), ("Transpose", "tr")],
+    );
+    let s = one_line(&load_onnx_bytes(&bytes, "tiny.onnx").unwrap_err());
+    assert!(
+        s.starts_with(
+            "tiny.onnx: unsupported ONNX ops: Resize (node 'up'), Tanh (node 't1' and 1 more)"
+        ),
+        "{s}"
+    );
+    assert!(s.contains("convscope supports Add, AveragePool") && s.contains("Conv"), "{s}");
+    // Transpose is supported on constants only, so it is not in the list; on a running tensor it
+    // is its own error.
+    let bytes = tiny_model(&[1, 3, 8, 8], &[("Relu", "r"), ("Transpose", "tr")]);
+    let s = one_line(&load_onnx_bytes(&bytes, "tiny.onnx").unwrap_err());
+    assert!(s.contains("Transpose 'tr': Transpose is supported only on constants"), "{s}");
+}
+
+#[test]
+fn a_batch_of_two_is_a_clear_error() {
+    let bytes = tiny_model(&[2, 3, 8, 8], &[("Relu", "r")]);
+    let s = one_line(&load_onnx_bytes(&bytes, "b2.onnx").unwrap_err());
+    assert_eq!(
+        s,
+        "b2.onnx: input 'x' [2, 3, 8, 8] has batch 2; convscope runs one image at a time (batch must be 1)"
+    );
+    let ok = load_onnx_bytes(&tiny_model(&[1, 3, 8, 8], &[("Relu", "r")]), "b1.onnx").unwrap();
+    assert_eq!(ok.layers.len(), 1);
+}
+
+#[test]
+fn nhwc_input_is_a_clear_error() {
+    let bytes = tiny_model(&[1, 224, 224, 3], &[("Relu", "r")]);
+    let s = one_line(&load_onnx_bytes(&bytes, "nhwc.onnx").unwrap_err());
+    assert!(s.contains("looks like NHWC"), "{s}");
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let e = load_onnx(Path::new("/no/such/model.onnx")).unwrap_err();
+    assert!(one_line(&e).starts_with("/no/such/model.onnx: cannot read the model"), "{e}");
+}
+
+/// The figure for the notes: `cargo test --release --test onnx_models -- --ignored --nocapture`.
+#[test]
+#[ignore = "timing; run in release"]
+fn efficientnet_load_and_forward_time() {
+    let path = root().join("demo/models/efficientnet_lite0_f16.onnx");
+    let input = read_f32("effl0_chelsea_input.f32");
+    let mut best = (f64::MAX, f64::MAX);
+    for _ in 0..5 {
+        let t0 = std::time::Instant::now();
+        let net = load_onnx(&path).unwrap();
+        let t1 = std::time::Instant::now();
+        let x = volume_from_onnx(net.input.shape, input.clone()).unwrap();
+        forward(&net, x).unwrap();
+        let t2 = std::time::Instant::now();
+        best = (best.0.min((t1 - t0).as_secs_f64()), best.1.min((t2 - t1).as_secs_f64()));
+    }
+    eprintln!(
+        "efficientnet-lite0: load {:.1} ms, forward {:.1} ms (best of 5)",
+        best.0 * 1e3,
+        best.1 * 1e3
+    );
+    assert!(best.0 + best.1 < 1.0);
+}
