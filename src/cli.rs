@@ -5,6 +5,7 @@ mod bench;
 mod export;
 mod format;
 mod summary;
+pub mod top;
 
 use clap::{Args, Parser, Subcommand};
 use color_eyre::eyre::Result;
@@ -53,6 +54,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Time the forward pass, per layer and in total.
     Bench(bench::BenchArgs),
+    /// The most probable classes for a photo (models with a labels file).
+    Top(top::TopArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Summary { model, json }) => summary::run(&model.model, json),
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Bench(a)) => bench::run(&a),
+        Some(Command::Top(a)) => top::run(&a),
         None => {
             let model = cli.model.as_deref().unwrap_or(DEFAULT_MODEL);
             summary::run(model, false)?;

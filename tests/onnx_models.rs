@@ -232,3 +232,37 @@ fn efficientnet_load_and_forward_time() {
     );
     assert!(best.0 + best.1 < 1.0);
 }
+
+/// Top-k classes of a demo photo through the whole pipeline: sidecar preprocessing, crop, resize,
+/// EfficientNet-Lite0.
+fn top_k(image: &str, k: usize) -> Vec<(usize, String, f32)> {
+    use convscope::model::image_input::load_input;
+    let net = load_onnx(&root().join("demo/models/efficientnet_lite0_f16.onnx")).unwrap();
+    let (x, _) = load_input(&net, Some(&root().join("demo/images").join(image)), None).unwrap();
+    let acts = forward(&net, x).unwrap();
+    let logits: Vec<f32> = acts.outputs.last().unwrap().iter().copied().collect();
+    let m = logits.iter().copied().fold(f32::MIN, f32::max);
+    let z: f32 = logits.iter().map(|l| (l - m).exp()).sum();
+    let mut p: Vec<(usize, f32)> = logits.iter().map(|l| (l - m).exp() / z).enumerate().collect();
+    p.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let labels = net.labels.unwrap();
+    p.into_iter().take(k).map(|(i, q)| (i, labels[i].clone(), q)).collect()
+}
+
+#[test]
+fn chelsea_is_a_cat() {
+    let top = top_k("chelsea.png", 5);
+    eprintln!("chelsea: {top:?}");
+    // ImageNet 281..=285: tabby, tiger cat, Persian, Siamese, Egyptian cat.
+    assert!((281..=285).contains(&top[0].0), "{top:?}");
+}
+
+#[test]
+fn coffee_is_espresso_and_rocket_shows_missile() {
+    let coffee = top_k("coffee.png", 5);
+    eprintln!("coffee: {coffee:?}");
+    assert_eq!(coffee[0].1, "espresso", "{coffee:?}");
+    let rocket = top_k("rocket.jpg", 5);
+    eprintln!("rocket: {rocket:?}");
+    assert!(rocket.iter().any(|(_, l, _)| l == "missile"), "{rocket:?}");
+}

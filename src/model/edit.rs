@@ -49,7 +49,8 @@ pub fn edit_params(net: &Network, i: usize, text: &str) -> Result<Edited, String
     }
     table.entry("type").or_insert_with(|| layer.kind.type_name().into());
     let spec: LayerSpec = table.try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
-    let kind = layer_kind(&spec, &layer.name).map_err(|e| strip_layer(&e.to_string(), &layer.name))?;
+    let kind =
+        layer_kind(&spec, &layer.name).map_err(|e| strip_layer(&e.to_string(), &layer.name))?;
     let mut layers = net.layers.clone();
     if kind.type_name() != layer.kind.type_name() {
         // Weights of the old kind never fit the new one.
@@ -73,7 +74,9 @@ pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resu
         "conv" => format!("type = \"conv\"\nfilters = {}\nsize = 3\nstride = 1\npad = 1\n", x.d),
         "maxpool" | "avgpool" => format!("type = \"{kind}\"\nsize = 2\nstride = 2\n"),
         "relu" => "type = \"relu\"\n".into(),
-        other => return Err(format!("type: \"{other}\" cannot be inserted (one of {INSERTABLE:?})")),
+        other => {
+            return Err(format!("type: \"{other}\" cannot be inserted (one of {INSERTABLE:?})"));
+        }
     };
     let spec: LayerSpec = toml::from_str(&text).map_err(|e| e.to_string())?;
     let name = unique_name(net, kind);
@@ -157,7 +160,8 @@ fn unique_name(net: &Network, kind: &str) -> String {
 
 /// A seed derived from a layer name, so a re-initialised layer is the same every time.
 fn seed_for(name: &str) -> u64 {
-    name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    name.bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
 }
 
 /// The weight shape a layer needs for input `x`, if it has weights.
@@ -189,11 +193,11 @@ fn finish(
     old_index: impl Fn(usize) -> usize,
 ) -> Result<Edited, String> {
     let old = analyze(net).map_err(|e| e.to_string())?;
-    let probe = Network { layers: layers.iter().map(shapes_only).collect(), ..net.clone_without_layers() };
+    let probe =
+        Network { layers: layers.iter().map(shapes_only).collect(), ..net.clone_without_layers() };
     let edited_name = layers[from].name.clone();
-    let shapes = analyze(&probe).map_err(|e| {
-        if e.layer == edited_name { e.message } else { e.to_string() }
-    })?;
+    let shapes = analyze(&probe)
+        .map_err(|e| if e.layer == edited_name { e.message } else { e.to_string() })?;
     let mut reinitialized = Vec::new();
     for (j, l) in layers.iter_mut().enumerate().skip(from) {
         let x = shapes.layers[j].inputs[0];
@@ -215,9 +219,8 @@ fn finish(
     }
     let new_net = Network { layers, ..net.clone_without_layers() };
     // An error in the edited layer itself reads as the editor's message; others name their layer.
-    let analysis = analyze(&new_net).map_err(|e| {
-        if e.layer == edited_name { e.message } else { e.to_string() }
-    })?;
+    let analysis = analyze(&new_net)
+        .map_err(|e| if e.layer == edited_name { e.message } else { e.to_string() })?;
     let changed = analysis
         .layers
         .iter()
@@ -314,7 +317,11 @@ mod tests {
         // (227 − 11)/2 + 1 = 109.
         assert_eq!(e.analysis.layers[0].output, Shape3::new(109, 109, 96));
         assert_eq!(e.analysis.layers[0].formula().unwrap(), "(227 − 11 + 2·0)/2 + 1 = 109");
-        assert!(e.changed.iter().any(|(j, b, a)| *j == 3 && *b == Some(Shape3::new(27, 27, 96)) && a.h == 54));
+        assert!(
+            e.changed
+                .iter()
+                .any(|(j, b, a)| *j == 3 && *b == Some(Shape3::new(27, 27, 96)) && a.h == 54)
+        );
         // The filters did not change shape: the same numbers, shared.
         assert_eq!(conv_w(&e.net, 0), conv_w(&net, 0));
         assert_eq!(e.net.layers[0].origin, Origin::Edges);
@@ -341,7 +348,8 @@ mod tests {
         let net = alexnet();
         let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 0\n").unwrap_err();
         assert_eq!(e, "stride 0 is not allowed (S ≥ 1)");
-        let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 5\nstrict = true\n").unwrap_err();
+        let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 5\nstrict = true\n")
+            .unwrap_err();
         assert_eq!(e, "rows: (227 − 11 + 2·0)/5 + 1 = 44.2 does not fit (strict)");
         let e = edit_params(&net, 0, "filters = \n").unwrap_err();
         assert!(e.starts_with("line 1"), "{e}");

@@ -24,7 +24,10 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
             _ => src == path,
         };
         if same {
-            bail!("{}: is the model this network was loaded from; choose another name", path.display());
+            bail!(
+                "{}: is the model this network was loaded from; choose another name",
+                path.display()
+            );
         }
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -118,7 +121,9 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn safe(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect()
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -194,7 +194,8 @@ fn analyze_layer(
             if p.filters == 0 {
                 return Err(e("filters 0 is not allowed (K ≥ 1)".into()));
             }
-            if p.groups == 0 || !x.d.is_multiple_of(p.groups) || !p.filters.is_multiple_of(p.groups) {
+            if p.groups == 0 || !x.d.is_multiple_of(p.groups) || !p.filters.is_multiple_of(p.groups)
+            {
                 return Err(e(format!(
                     "groups {} must divide the input depth {} and the filters {}",
                     p.groups, x.d, p.filters

@@ -145,19 +145,11 @@ pub enum Weights {
     #[default]
     None,
     /// `w`: `(K, FH, FW, D_in/groups)`; `b`: `(K)`.
-    Conv {
-        w: ArcArray4<f32>,
-        b: Option<ArcArray1<f32>>,
-    },
+    Conv { w: ArcArray4<f32>, b: Option<ArcArray1<f32>> },
     /// `w`: `(outputs, inputs)`; `b`: `(outputs)`.
-    Fc {
-        w: ArcArray2<f32>,
-        b: Option<ArcArray1<f32>>,
-    },
+    Fc { w: ArcArray2<f32>, b: Option<ArcArray1<f32>> },
     /// One slope per input channel.
-    Prelu {
-        slope: ArcArray1<f32>,
-    },
+    Prelu { slope: ArcArray1<f32> },
     BatchNorm {
         gamma: ArcArray1<f32>,
         beta: ArcArray1<f32>,

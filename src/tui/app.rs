@@ -380,7 +380,9 @@ impl App {
 
     fn move_cursor(&mut self, dr: isize, dc: isize) {
         let s = self.shape(self.sel);
-        let step = |v: usize, dv: isize, n: usize| (v as isize + dv).clamp(0, n.max(1) as isize - 1) as usize;
+        let step = |v: usize, dv: isize, n: usize| {
+            (v as isize + dv).clamp(0, n.max(1) as isize - 1) as usize
+        };
         self.cursor = (step(self.cursor.0, dr, s.h), step(self.cursor.1, dc, s.w));
     }
 
@@ -411,7 +413,8 @@ impl App {
             self.sel = self.src_at(self.rows() - 1);
         }
         let s = self.shape(self.sel);
-        self.cursor = (self.cursor.0.min(s.h.saturating_sub(1)), self.cursor.1.min(s.w.saturating_sub(1)));
+        self.cursor =
+            (self.cursor.0.min(s.h.saturating_sub(1)), self.cursor.1.min(s.w.saturating_sub(1)));
         self.d = self.d.min(s.d.saturating_sub(1));
     }
 
@@ -424,7 +427,8 @@ impl App {
         match dead.iter().find(|&&d| d > self.d).or(dead.first()) {
             Some(&d) => {
                 self.d = d;
-                self.message = Some(format!("dead channel d {d} ({} in {})", dead.len(), self.sel_name()));
+                self.message =
+                    Some(format!("dead channel d {d} ({} in {})", dead.len(), self.sel_name()));
             }
             None => self.message = Some(format!("{}: no dead channel", self.sel_name())),
         }

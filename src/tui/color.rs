@@ -198,7 +198,10 @@ mod tests {
         assert_eq!(Tier::detect(auto, env(&[("COLORTERM", "24bit")])), Tier::Truecolor);
         assert_eq!(Tier::detect(auto, env(&[("TERM", "screen-256color")])), Tier::C256);
         assert_eq!(Tier::detect(auto, env(&[("TERM", "xterm")])), Tier::C16);
-        assert_eq!(Tier::detect(auto, env(&[("TERM", "dumb"), ("COLORTERM", "24bit")])), Tier::Mono);
+        assert_eq!(
+            Tier::detect(auto, env(&[("TERM", "dumb"), ("COLORTERM", "24bit")])),
+            Tier::Mono
+        );
         let no = [("NO_COLOR", "1"), ("COLORTERM", "truecolor")];
         assert_eq!(Tier::detect(auto, env(&no)), Tier::Mono);
         // An empty NO_COLOR does not count (no-color.org).

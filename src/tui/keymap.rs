@@ -279,8 +279,14 @@ mod tests {
         assert_eq!(l('c', KeyModifiers::CONTROL), Some(Action::Quit));
         assert_eq!(l('c', KeyModifiers::NONE), Some(Action::CycleColormap));
         assert_eq!(l('7', KeyModifiers::NONE), Some(Action::Digit(7)));
-        assert_eq!(lookup(&[], &press(KeyCode::Right, KeyModifiers::SHIFT)), Some(Action::RightFast));
-        assert_eq!(lookup(&[], &press(KeyCode::BackTab, KeyModifiers::SHIFT)), Some(Action::FocusPrev));
+        assert_eq!(
+            lookup(&[], &press(KeyCode::Right, KeyModifiers::SHIFT)),
+            Some(Action::RightFast)
+        );
+        assert_eq!(
+            lookup(&[], &press(KeyCode::BackTab, KeyModifiers::SHIFT)),
+            Some(Action::FocusPrev)
+        );
         assert_eq!(l('Z', KeyModifiers::SHIFT), None);
     }
 

@@ -43,7 +43,8 @@ impl Areas {
 
 /// The width the layer list wants: marker, index, name, kind, shape, warning mark, borders.
 pub fn layers_width(app: &App) -> u16 {
-    let name = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let name =
+        (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
     let kind = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(4);
     let shape = (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
     let idx = app.rows().to_string().len().max(2);

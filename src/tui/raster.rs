@@ -48,8 +48,11 @@ impl Geometry {
     pub fn new(h: usize, w: usize, tier: Tier, cols: u16, rows: u16) -> Geometry {
         let half = tier.has_pixels();
         // Pixel budget: a colour cell holds 1×2 pixels, a ramp pixel takes 2×1 cells.
-        let (pw, ph) =
-            if half { (cols as usize, 2 * rows as usize) } else { (cols as usize / 2, rows as usize) };
+        let (pw, ph) = if half {
+            (cols as usize, 2 * rows as usize)
+        } else {
+            (cols as usize / 2, rows as usize)
+        };
         let mut g = Geometry { src_h: h, src_w: w, fit: Fit::Up { k: 1 }, cols: 0, rows: 0, half };
         if h == 0 || w == 0 || pw == 0 || ph == 0 {
             return g;
@@ -80,9 +83,9 @@ impl Geometry {
     /// Resample a map to this geometry's pixels: whole-block copies or area means.
     pub fn resample(&self, data: ArrayView2<f32>) -> Array2<f32> {
         match self.fit {
-            Fit::Up { k } => {
-                Array2::from_shape_fn((self.src_h * k, self.src_w * k), |(y, x)| data[[y / k, x / k]])
-            }
+            Fit::Up { k } => Array2::from_shape_fn((self.src_h * k, self.src_w * k), |(y, x)| {
+                data[[y / k, x / k]]
+            }),
             Fit::Down { out_h, out_w } => area_mean(data, out_h, out_w),
         }
     }
@@ -191,12 +194,17 @@ impl Raster {
         }
         let [pr, pg, pb] = chans.map(|c| geom.resample(c));
         let byte = |v: f32| v.round().clamp(0.0, 255.0) as u8;
-        let rgb = ndarray::Zip::from(&pr).and(&pg).and(&pb).map_collect(|&a, &b, &c| Rgb(byte(a), byte(b), byte(c)));
+        let rgb = ndarray::Zip::from(&pr)
+            .and(&pg)
+            .and(&pb)
+            .map_collect(|&a, &b, &c| Rgb(byte(a), byte(b), byte(c)));
         r.cells = if geom.half {
             pair_cells(&rgb.mapv(|c| tier.color(c)))
         } else {
             rgb.iter()
-                .flat_map(|c| [RCell { sym: ramp_char(c.luma()), fg: Color::Reset, bg: Color::Reset }; 2])
+                .flat_map(|c| {
+                    [RCell { sym: ramp_char(c.luma()), fg: Color::Reset, bg: Color::Reset }; 2]
+                })
                 .collect()
         };
         r
@@ -239,7 +247,9 @@ impl Raster {
             let Some(cell) = buf.cell_mut(pos) else { continue };
             if g.half {
                 let rgb = self.scale.rgb(v);
-                cell.set_char('┼').set_fg(self.tier.color(rgb.contrast())).set_bg(self.tier.color(rgb));
+                cell.set_char('┼')
+                    .set_fg(self.tier.color(rgb.contrast()))
+                    .set_bg(self.tier.color(rgb));
                 cell.modifier.insert(Modifier::BOLD);
             } else {
                 cell.modifier.insert(Modifier::REVERSED);

@@ -5,6 +5,7 @@
 //! draws once; ratatui diffs the frame against the previous one, so a keystroke sends only the
 //! cells that changed (no full clears).
 
+use super::Options;
 use super::action::Action;
 use super::app::{App, Focus, View};
 use super::color::Tier;
@@ -13,7 +14,6 @@ use super::keymap;
 use super::layout;
 use super::ui;
 use super::worker::{Reply, Task, Worker};
-use super::Options;
 use crate::model::{self, WeightMode};
 use crate::nn::analysis::analyze;
 use color_eyre::eyre::{Result, WrapErr, bail, eyre};
@@ -213,7 +213,12 @@ mod tests {
     use crossterm::event::KeyModifiers;
 
     fn click(x: u16, y: u16) -> MouseEvent {
-        MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: x, row: y, modifiers: KeyModifiers::NONE }
+        MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }
     }
 
     #[test]

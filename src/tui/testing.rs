@@ -7,7 +7,9 @@ use super::stats::VolStats;
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::analyze;
 use crate::nn::forward::forward;
-use crate::nn::{InputSpec, Layer, LayerKind, Network, Normalize, Origin, Shape3, Src, Volume, Weights};
+use crate::nn::{
+    InputSpec, Layer, LayerKind, Network, Normalize, Origin, Shape3, Src, Volume, Weights,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -25,7 +27,8 @@ pub fn alexnet_shapes() -> App {
 /// Run the pass synchronously and store the results as the worker would.
 pub fn with_results(mut app: App, input: Volume, label: &str) -> App {
     let acts = forward(&app.net, input).expect("the test network runs");
-    let stats = std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
+    let stats =
+        std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
     app.results = Some(Arc::new(Results { acts, stats, elapsed: Duration::from_millis(1) }));
     app.input_label = label.to_string();
     app.generation += 1;
@@ -67,7 +70,12 @@ pub fn ramp_app(tier: Tier) -> App {
 }
 
 /// Render one panel (or the whole screen) into a `w × h` TestBackend.
-pub fn render(app: &App, w: u16, h: u16, f: impl Fn(&App, Rect, &mut Buffer)) -> Terminal<TestBackend> {
+pub fn render(
+    app: &App,
+    w: u16,
+    h: u16,
+    f: impl Fn(&App, Rect, &mut Buffer),
+) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("TestBackend never fails");
     term.draw(|frame| {
         let area = frame.area();

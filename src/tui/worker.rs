@@ -11,9 +11,9 @@ use crate::nn::analysis::{Analysis, analyze};
 use crate::nn::forward::forward_from;
 use crate::nn::{Network, Volume};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::sync::Arc;
 use std::time::Instant;
 
 /// What to compute.
@@ -43,9 +43,20 @@ pub enum Reply {
         photo: Option<Arc<image::RgbImage>>,
     },
     /// Layer `layer` (0-based) of `total` is being computed.
-    Progress { job: u64, layer: usize, total: usize, name: String },
-    Done { job: u64, results: Arc<Results> },
-    Failed { job: u64, error: String },
+    Progress {
+        job: u64,
+        layer: usize,
+        total: usize,
+        name: String,
+    },
+    Done {
+        job: u64,
+        results: Arc<Results>,
+    },
+    Failed {
+        job: u64,
+        error: String,
+    },
 }
 
 impl Reply {
@@ -135,10 +146,12 @@ fn execute(id: u64, task: Task, latest: &AtomicU64, send: &impl Fn(Reply)) -> Re
         send(Reply::Progress { job: id, layer: i, total, name });
         true
     };
-    let acts = forward_from(&net, &analysis, input, &prev, from, &mut step).map_err(|e| e.to_string())?;
+    let acts =
+        forward_from(&net, &analysis, input, &prev, from, &mut step).map_err(|e| e.to_string())?;
     let Some(acts) = acts else { return Ok(()) }; // superseded: say nothing
     let elapsed = t0.elapsed();
-    let stats = std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
+    let stats =
+        std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
     send(Reply::Done { job: id, results: Arc::new(Results { acts, stats, elapsed }) });
     Ok(())
 }

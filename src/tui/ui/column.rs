@@ -80,7 +80,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(format!("{d:>dw$} "), if current { t.accent() } else { t.dim() }),
             Span::styled(bar(vals[d], max_abs, bar_w, signed), t.bar(current)),
             Span::raw(" "),
-            Span::styled(format!("{:>num_w$}", fmt_val(vals[d])), if current { t.accent() } else { t.dim() }),
+            Span::styled(
+                format!("{:>num_w$}", fmt_val(vals[d])),
+                if current { t.accent() } else { t.dim() },
+            ),
         ]);
         line.render(Rect::new(inner.x, inner.y + HEAD + i as u16, inner.width, 1), buf);
     }

@@ -11,15 +11,21 @@ use ratatui::widgets::Widget;
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let block = panel(app, "dead channels: constant depth slices · Enter opens the first · n the next", None);
+    let block = panel(
+        app,
+        "dead channels: constant depth slices · Enter opens the first · n the next",
+        None,
+    );
     let inner = block.inner(area);
     block.render(area, buf);
     if app.results.is_none() {
         centered_note(app, inner, buf, &waiting(app));
         return;
     }
-    let name_w = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
-    let head = format!("{:<name_w$} {:>12} {:>7} {:>7}  channels", "layer", "shape", "dead", "zero");
+    let name_w =
+        (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let head =
+        format!("{:<name_w$} {:>12} {:>7} {:>7}  channels", "layer", "shape", "dead", "zero");
     Line::from(Span::styled(head, t.label())).render(Rect { height: 1, ..inner }, buf);
     let list_h = inner.height.saturating_sub(1) as usize;
     let first = window_start(app.rows(), list_h, App::row_of(app.sel));
@@ -27,7 +33,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let src = app.src_at(row);
         let Some(st) = app.stats(src) else { continue };
         let dead: Vec<usize> = st.dead().collect();
-        let mut list: String = dead.iter().take(24).map(|d| d.to_string()).collect::<Vec<_>>().join(" ");
+        let mut list: String =
+            dead.iter().take(24).map(|d| d.to_string()).collect::<Vec<_>>().join(" ");
         if dead.len() > 24 {
             list.push_str(&format!(" … +{}", dead.len() - 24));
         }

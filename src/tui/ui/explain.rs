@@ -77,7 +77,11 @@ fn check(t: &Theme, value: f32, stored: f32) -> Line<'static> {
         Span::styled("  = ", t.dim()),
         Span::styled(fmt_val(value), t.accent()),
         Span::styled(
-            format!("   stored activation {} {}", fmt_val(stored), if ok { "✓ equal" } else { "✗ differs" }),
+            format!(
+                "   stored activation {} {}",
+                fmt_val(stored),
+                if ok { "✓ equal" } else { "✗ differs" }
+            ),
             if ok { t.good() } else { t.error() },
         ),
     ])
@@ -119,12 +123,33 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
         s => format!("X = output of {} ({xs})", app.name_of(s)),
     };
     let x_at = x.get([d, r, c]).copied();
-    let head = |text: String| Line::from(vec![Span::styled(v.clone(), t.accent()), Span::raw(text)]);
+    let head =
+        |text: String| Line::from(vec![Span::styled(v.clone(), t.accent()), Span::raw(text)]);
     let mut l: Vec<Line<'static>> = Vec::new();
     match (&layer.kind, &layer.weights) {
         (LayerKind::Conv(p), Weights::Conv { w, b }) => {
-            let terms = conv_neuron(&x.view(), &w.view(), b.as_ref().map(|b| b.view()).as_ref(), p, info.pads, d, r, c);
-            conv_lines(&t, &mut l, p, info.pads, (xs.h, xs.w, xs.d), (r, c, d), &terms, &v, stored, b.is_some());
+            let terms = conv_neuron(
+                &x.view(),
+                &w.view(),
+                b.as_ref().map(|b| b.view()).as_ref(),
+                p,
+                info.pads,
+                d,
+                r,
+                c,
+            );
+            conv_lines(
+                &t,
+                &mut l,
+                p,
+                info.pads,
+                (xs.h, xs.w, xs.d),
+                (r, c, d),
+                &terms,
+                &v,
+                stored,
+                b.is_some(),
+            );
             l.push(Line::from(Span::styled(xname, t.dim())));
             let left = room.saturating_sub(l.len() as u16 + 1) as usize;
             contributions(&t, &mut l, &terms, width, left);
@@ -137,11 +162,17 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
         (LayerKind::Fc { .. }, _) => {
             let n = xs.len();
             l.push(head(format!(" = W[{d}] · x + b[{d}] = {}", fmt_val(stored))));
-            l.push(Line::from(format!("a dot product of {n} terms: x is {xs} flattened in (H, W, D) order")));
+            l.push(Line::from(format!(
+                "a dot product of {n} terms: x is {xs} flattened in (H, W, D) order"
+            )));
             l.push(Line::from(Span::styled(xname, t.dim())));
         }
         (LayerKind::Relu, _) => {
-            l.push(head(format!(" = max(0, X[{r}, {c}, {d}]) = max(0, {}) = {}", val(x_at), fmt_val(stored))));
+            l.push(head(format!(
+                " = max(0, X[{r}, {c}, {d}]) = max(0, {}) = {}",
+                val(x_at),
+                fmt_val(stored)
+            )));
             l.push(Line::from(Span::styled(xname, t.dim())));
         }
         (kind, _) => {
@@ -150,9 +181,13 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
                 LayerKind::LeakyRelu { alpha } => format!("x if x > 0 else {alpha}·x"),
                 LayerKind::Prelu => format!("x if x > 0 else slope[{d}]·x"),
                 LayerKind::Sigmoid => "1 / (1 + e^−x)".into(),
-                LayerKind::BatchNorm { eps } => format!("(x − mean[{d}]) / sqrt(var[{d}] + {eps}) · γ[{d}] + β[{d}]"),
+                LayerKind::BatchNorm { eps } => {
+                    format!("(x − mean[{d}]) / sqrt(var[{d}] + {eps}) · γ[{d}] + β[{d}]")
+                }
                 LayerKind::Lrn { size, alpha, beta, bias } => {
-                    format!("x / ({bias} + {alpha}/{size} · Σ x² over {size} neighbouring channels)^{beta}")
+                    format!(
+                        "x / ({bias} + {alpha}/{size} · Σ x² over {size} neighbouring channels)^{beta}"
+                    )
                 }
                 LayerKind::Softmax => format!("e^x / Σ_d e^X[{r}, {c}, d]"),
                 LayerKind::Dropout => "x (dropout is the identity at inference)".into(),
@@ -169,7 +204,11 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
                 _ => x_at,
             };
             match xin {
-                Some(xv) => l.push(Line::from(format!("x = X[{r}, {c}, {d}] = {}  →  {}", fmt_val(xv), fmt_val(stored)))),
+                Some(xv) => l.push(Line::from(format!(
+                    "x = X[{r}, {c}, {d}] = {}  →  {}",
+                    fmt_val(xv),
+                    fmt_val(stored)
+                ))),
                 None => l.push(Line::from(format!("= {}", fmt_val(stored)))),
             }
             l.push(Line::from(Span::styled(xname, t.dim())));
@@ -219,7 +258,10 @@ fn conv_lines(
             }
         }
         l.push(Line::from(Span::styled(
-            format!("window hangs over the edge ({}): those taps read zero padding", parts.join(", ")),
+            format!(
+                "window hangs over the edge ({}): those taps read zero padding",
+                parts.join(", ")
+            ),
             t.warn(),
         )));
     }
@@ -246,7 +288,12 @@ fn pool_lines(
     let op = if max { "max" } else { "mean" };
     l.push(Line::from(vec![
         Span::styled(v.to_string(), t.accent()),
-        Span::raw(format!(" = {op}(X[{}, {}, {d}]) = {}", rows.x_slice(), cols.x_slice(), fmt_val(stored))),
+        Span::raw(format!(
+            " = {op}(X[{}, {}, {d}]) = {}",
+            rows.x_slice(),
+            cols.x_slice(),
+            fmt_val(stored)
+        )),
     ]));
     let r0 = (rows.start + rows.lo as isize).max(0) as usize;
     let c0 = (cols.start + cols.lo as isize).max(0) as usize;
@@ -276,7 +323,13 @@ fn pool_lines(
 }
 
 /// One bar per input channel (top-N by size when there are many).
-fn contributions(t: &Theme, l: &mut Vec<Line<'static>>, terms: &NeuronTerms, width: u16, room: usize) {
+fn contributions(
+    t: &Theme,
+    l: &mut Vec<Line<'static>>,
+    terms: &NeuronTerms,
+    width: u16,
+    room: usize,
+) {
     if room == 0 || terms.contrib.is_empty() {
         return;
     }
@@ -285,7 +338,10 @@ fn contributions(t: &Theme, l: &mut Vec<Line<'static>>, terms: &NeuronTerms, wid
     order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let shown = order.len().min(room);
     let what = if shown < n { format!("top {shown} of {n}") } else { format!("all {n}") };
-    l.push(Line::from(Span::styled(format!("contribution of each input channel ({what}, by size):"), t.label())));
+    l.push(Line::from(Span::styled(
+        format!("contribution of each input channel ({what}, by size):"),
+        t.label(),
+    )));
     let max_abs = order.iter().map(|(_, v)| v.abs()).fold(0.0f32, f32::max);
     let cw = n.to_string().len().max(2);
     let num_w = order.iter().take(shown).map(|(_, v)| fmt_val(*v).len()).max().unwrap_or(1);
@@ -323,11 +379,17 @@ mod tests {
         // AlexNet conv1 neuron (12, 40): rows 48:59, cols 160:171.
         let rows = AxisWin::new(12, 4, 0, 11, 1, 227);
         let cols = AxisWin::new(40, 4, 0, 11, 1, 227);
-        assert_eq!(conv_formula(rows, cols, ":", 7, true), "np.sum(X[48:59, 160:171, :] * W[7]) + b[7]");
+        assert_eq!(
+            conv_formula(rows, cols, ":", 7, true),
+            "np.sum(X[48:59, 160:171, :] * W[7]) + b[7]"
+        );
         // cs231n demo: 5×5 input, P = 1, F = 3, S = 2: neuron 0 hangs over the top-left by 1.
         let a = AxisWin::new(0, 2, 1, 3, 1, 5);
         assert_eq!((a.start, a.lo, a.hi, a.overhang()), (-1, 1, 3, (1, 0)));
-        assert_eq!(conv_formula(a, a, ":", 0, true), "np.sum(X[0:2, 0:2, :] * W[0][1:3, 1:3, :]) + b[0]");
+        assert_eq!(
+            conv_formula(a, a, ":", 0, true),
+            "np.sum(X[0:2, 0:2, :] * W[0][1:3, 1:3, :]) + b[0]"
+        );
         // Dilation 2, F = 3 at 0 with P = 2: taps at −2, 0, 2.
         let dil = AxisWin::new(0, 1, 2, 3, 2, 10);
         assert_eq!((dil.lo, dil.hi, dil.x_slice()), (1, 3, "0:3:2".to_string()));

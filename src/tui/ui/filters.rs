@@ -15,7 +15,12 @@ use ratatui::widgets::Widget;
 
 /// The thumbnail grid for `n` tiles of `ph × pw` pixels: `(per_row, tile_cols, tile_rows,
 /// rows_fit)`, the largest whole upscale at which all tiles fit (else the smallest, paged).
-pub fn grid(n: usize, (ph, pw): (usize, usize), half: bool, area: Rect) -> (usize, u16, u16, usize) {
+pub fn grid(
+    n: usize,
+    (ph, pw): (usize, usize),
+    half: bool,
+    area: Rect,
+) -> (usize, u16, u16, usize) {
     let at = |k: usize| {
         let tw = if half { pw * k } else { 2 * pw * k }.max(4);
         let th = if half { (ph * k).div_ceil(2) } else { ph * k }.max(1);
@@ -25,7 +30,10 @@ pub fn grid(n: usize, (ph, pw): (usize, usize), half: bool, area: Rect) -> (usiz
     };
     for k in (1..=8).rev() {
         let g = at(k);
-        if g.0 * g.3 >= n && (g.1 as usize) <= area.width as usize && (g.2 as usize) < area.height as usize {
+        if g.0 * g.3 >= n
+            && (g.1 as usize) <= area.width as usize
+            && (g.2 as usize) < area.height as usize
+        {
             return g;
         }
     }
@@ -52,12 +60,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let block = panel(app, format!("filters · {}", layer.name), None);
         let inner = block.inner(area);
         block.render(area, buf);
-        let convs: Vec<&str> =
-            app.net.layers.iter().filter(|l| matches!(l.kind, LayerKind::Conv(_))).map(|l| l.name.as_str()).take(6).collect();
+        let convs: Vec<&str> = app
+            .net
+            .layers
+            .iter()
+            .filter(|l| matches!(l.kind, LayerKind::Conv(_)))
+            .map(|l| l.name.as_str())
+            .take(6)
+            .collect();
         let msg = if matches!(layer.kind, LayerKind::Conv(_)) {
             "loading the weights…".to_string()
         } else {
-            format!("{} is {}: no filters; conv layers: {}", layer.name, layer.kind.type_name(), convs.join(", "))
+            format!(
+                "{} is {}: no filters; conv layers: {}",
+                layer.name,
+                layer.kind.type_name(),
+                convs.join(", ")
+            )
         };
         centered_note(app, inner, buf, &msg);
         return;
@@ -67,7 +86,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let bias = b.as_ref().map_or(String::new(), |b| format!(" · b[{d}] = {}", fmt_val(b[d])));
     let rgb = cg == 3;
     let title = if rgb {
-        format!("filters of {} · K = {} filters of {fh}×{fw}×3, each shown as an RGB image · W[{d}]{bias}", layer.name, p.filters)
+        format!(
+            "filters of {} · K = {} filters of {fh}×{fw}×3, each shown as an RGB image · W[{d}]{bias}",
+            layer.name, p.filters
+        )
     } else {
         format!("filter W[{d}] of {} · {fh}×{fw}×{cg}: one map per input channel{bias}", layer.name)
     };
@@ -81,7 +103,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let first = if rgb { (d / page) * page } else { 0 };
     let wd = w.index_axis(Axis(0), d);
     let sym = wd.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let scale = Scale::new(-sym, sym, if app.colormap == Colormap::Auto { Colormap::RdBu } else { app.colormap });
+    let scale = Scale::new(
+        -sym,
+        sym,
+        if app.colormap == Colormap::Auto { Colormap::RdBu } else { app.colormap },
+    );
     for i in 0..page.min(n.saturating_sub(first)) {
         let item = first + i;
         let (col, row) = ((i % per_row) as u16, (i / per_row) as u16);
@@ -90,7 +116,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             continue;
         }
         let key = Key {
-            what: What::Filter { layer: li, k: if rgb { item } else { d }, ci: if rgb { usize::MAX } else { item } },
+            what: What::Filter {
+                layer: li,
+                k: if rgb { item } else { d },
+                ci: if rgb { usize::MAX } else { item },
+            },
             cols: tw,
             rows: th,
             colormap: app.colormap,
@@ -110,11 +140,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         r.render(cell, buf, None);
         let label = if rgb { format!("{item}") } else { format!("ch {item}") };
         let style = if rgb && item == d { t.selected() } else { t.dim() };
-        buf.set_stringn(cell.x, cell.y + th, format!("{label:^w$}", w = tw as usize), tw as usize, style);
+        buf.set_stringn(
+            cell.x,
+            cell.y + th,
+            format!("{label:^w$}", w = tw as usize),
+            tw as usize,
+            style,
+        );
     }
     if first + page < n {
         let more = format!(" +{} more ", n - first - page);
-        buf.set_string(area.right().saturating_sub(more.len() as u16 + 1), area.bottom() - 1, more, t.dim());
+        buf.set_string(
+            area.right().saturating_sub(more.len() as u16 + 1),
+            area.bottom() - 1,
+            more,
+            t.dim(),
+        );
     }
 }
 

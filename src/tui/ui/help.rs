@@ -8,7 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-const SCOPES: [Scope; 6] = [Scope::Global, Scope::Layers, Scope::Column, Scope::Montage, Scope::Filters, Scope::Dead];
+const SCOPES: [Scope; 6] =
+    [Scope::Global, Scope::Layers, Scope::Column, Scope::Montage, Scope::Filters, Scope::Dead];
 
 /// Every line of the help, in table order, grouped by scope.
 pub fn lines(app: &App) -> Vec<Line<'static>> {

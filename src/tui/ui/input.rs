@@ -60,15 +60,25 @@ fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
     };
     if let Some(p) = &app.photo {
         let (w, h) = p.dimensions();
-        let ch = |k: usize| ndarray::Array2::from_shape_fn((h as usize, w as usize), |(y, x)| p.get_pixel(x as u32, y as u32).0[k] as f32);
+        let ch = |k: usize| {
+            ndarray::Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
+                p.get_pixel(x as u32, y as u32).0[k] as f32
+            })
+        };
         let (r, g, b) = (ch(0), ch(1), ch(2));
-        return Some(app.cache.borrow_mut().get_or(key, || Raster::rgb([r.view(), g.view(), b.view()], app.tier, area.width, area.height)));
+        return Some(app.cache.borrow_mut().get_or(key, || {
+            Raster::rgb([r.view(), g.view(), b.view()], app.tier, area.width, area.height)
+        }));
     }
     // No photo (an input of depth 4, or an .npy): the mean over depth.
     let v = app.volume(Src::Input)?;
     let mean = v.mean_axis(ndarray::Axis(0))?;
     let scale = Scale::of(mean.iter(), Colormap::Auto);
-    Some(app.cache.borrow_mut().get_or(key, || Raster::new(mean.view(), scale, app.tier, area.width, area.height)))
+    Some(
+        app.cache
+            .borrow_mut()
+            .get_or(key, || Raster::new(mean.view(), scale, app.tier, area.width, area.height)),
+    )
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -90,13 +100,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     };
     let clip = |v: i64, n: usize| v.clamp(0, n as i64) as usize;
-    let (ct, cl, cb, cr) = (clip(rf_box.0, img.h), clip(rf_box.1, img.w), clip(rf_box.2, img.h), clip(rf_box.3, img.w));
+    let (ct, cl, cb, cr) = (
+        clip(rf_box.0, img.h),
+        clip(rf_box.1, img.w),
+        clip(rf_box.2, img.h),
+        clip(rf_box.3, img.w),
+    );
     let mut lines = vec![
         Line::from(vec![
             Span::styled("box ", t.label()),
-            Span::styled(format!("rows {}..{}, cols {}..{}", rf_box.0, rf_box.2, rf_box.1, rf_box.3), t.accent()),
+            Span::styled(
+                format!("rows {}..{}, cols {}..{}", rf_box.0, rf_box.2, rf_box.1, rf_box.3),
+                t.accent(),
+            ),
         ]),
-        Line::from(format!("{}×{} px; inside the {}×{} image: rows {ct}..{cb}, cols {cl}..{cr}", rf_box.2 - rf_box.0, rf_box.3 - rf_box.1, img.h, img.w)),
+        Line::from(format!(
+            "{}×{} px; inside the {}×{} image: rows {ct}..{cb}, cols {cl}..{cr}",
+            rf_box.2 - rf_box.0,
+            rf_box.3 - rf_box.1,
+            img.h,
+            img.w
+        )),
         Line::from(""),
         Line::from(Span::styled("traced back, layer by layer:", t.label())),
     ];
@@ -112,7 +136,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if rf.jump != [0, 0] {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
-                format!("size {}×{}, jump {}, start {}", rf.size[0], rf.size[1], rf.jump[0], rf.start[0]),
+                format!(
+                    "size {}×{}, jump {}, start {}",
+                    rf.size[0], rf.size[1], rf.jump[0], rf.start[0]
+                ),
                 t.dim(),
             )));
         }
@@ -172,7 +199,11 @@ mod tests {
             let tr = trace(&app, Src::Layer(layer), r, c);
             let (_, _, (t, l, b, rr)) = tr.last().unwrap().clone();
             let want = app.analysis.layers[layer].rf.window(r, c);
-            assert_eq!((t, l, b, rr), (want.top, want.left, want.bottom, want.right), "layer {layer}");
+            assert_eq!(
+                (t, l, b, rr),
+                (want.top, want.left, want.bottom, want.right),
+                "layer {layer}"
+            );
         }
         // pool1 (1, 2) sees rows 8..27, cols 16..35 of the image (19×19).
         let tr = trace(&app, Src::Layer(3), 1, 2);

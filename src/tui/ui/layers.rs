@@ -28,7 +28,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = panel(app, title, Some(Focus::Layers));
     let inner = block.inner(area);
     block.render(area, buf);
-    let name_w = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
+    let name_w =
+        (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
     let kind_w = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
     let idx_w = app.net.layers.len().saturating_sub(1).to_string().len().max(2);
     let first = first_row(app, area);
@@ -38,7 +39,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             0 => ("in".to_string(), "", false),
             i => {
                 let l = &app.net.layers[i - 1];
-                (format!("{}", i - 1), l.kind.type_name(), !app.analysis.layers[i - 1].warnings.is_empty())
+                (
+                    format!("{}", i - 1),
+                    l.kind.type_name(),
+                    !app.analysis.layers[i - 1].warnings.is_empty(),
+                )
             }
         };
         let selected = src == app.sel;

@@ -89,7 +89,11 @@ pub fn at3(name: &str, r: usize, c: usize, d: usize) -> String {
 /// A `label value` pair of spans.
 pub fn kv<'a>(app: &App, label: impl Into<String>, value: impl Into<String>) -> Vec<Span<'a>> {
     let t = theme(app);
-    vec![Span::styled(label.into(), t.label()), Span::raw(" "), Span::styled(value.into(), t.accent())]
+    vec![
+        Span::styled(label.into(), t.label()),
+        Span::raw(" "),
+        Span::styled(value.into(), t.accent()),
+    ]
 }
 
 /// Centred one-line message in an area (used while computing).

@@ -75,8 +75,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         r.render(Rect::new(cell.x, cell.y, tw, th), buf, None);
         let dead = app.stats(app.sel).is_some_and(|st| st.is_dead(d));
         let label = if dead { format!("d {d} dead") } else { format!("d {d}") };
-        let style = if d == app.d { t.selected() } else if dead { t.warn() } else { t.dim() };
-        buf.set_stringn(cell.x, cell.y + th, format!("{label:^w$}", w = tw as usize), tw as usize, style);
+        let style = if d == app.d {
+            t.selected()
+        } else if dead {
+            t.warn()
+        } else {
+            t.dim()
+        };
+        buf.set_stringn(
+            cell.x,
+            cell.y + th,
+            format!("{label:^w$}", w = tw as usize),
+            tw as usize,
+            style,
+        );
     }
 }
 

@@ -23,7 +23,9 @@ fn pads_text(p: Pads) -> String {
 /// The panel's lines for the selected volume.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
-    let kv = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k} "), t.label()), Span::raw(v)]);
+    let kv = |k: &str, v: String| {
+        Line::from(vec![Span::styled(format!("{k} "), t.label()), Span::raw(v)])
+    };
     let i = match app.sel {
         Src::Input => {
             let s = app.analysis.input;
@@ -71,13 +73,23 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 let span = if f.groups == 1 {
                     format!("each filter spans the full input depth {}", x.d)
                 } else {
-                    format!("each filter spans {} of the {} input channels (groups {})", f.depth, x.d, f.groups)
+                    format!(
+                        "each filter spans {} of the {} input channels (groups {})",
+                        f.depth, x.d, f.groups
+                    )
                 };
                 out.push(kv("filter", format!("{}×{}×{}: {span}", f.fh, f.fw, f.depth)));
                 let bias = if p.bias { format!(" + {}", f.k) } else { String::new() };
                 out.push(kv(
                     "params",
-                    format!("{} = {}·{}·{}·{}{bias}", fmt_count(info.params), f.fh, f.fw, f.depth, f.k),
+                    format!(
+                        "{} = {}·{}·{}·{}{bias}",
+                        fmt_count(info.params),
+                        f.fh,
+                        f.fw,
+                        f.depth,
+                        f.k
+                    ),
                 ));
             }
             let mut sp = format!("S = {}  P = {}", p.stride_h, pads_text(info.pads));
@@ -98,7 +110,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         LayerKind::Fc { outputs } => {
             out.push(kv("neurons", format!("{outputs}, each sees all {} inputs", x.len())));
-            out.push(kv("params", format!("{} = ({} + 1)·{outputs}", fmt_count(info.params), x.len())));
+            out.push(kv(
+                "params",
+                format!("{} = ({} + 1)·{outputs}", fmt_count(info.params), x.len()),
+            ));
         }
         LayerKind::GlobalAvgPool => out.push(kv("depth", format!("{}: one mean per slice", x.d))),
         LayerKind::Flatten => out.push(kv("order", "(H, W, D) C order, as numpy's reshape".into())),
@@ -156,7 +171,10 @@ mod tests {
         let mut app = testing::alexnet_shapes();
         app.select(Src::Layer(4)); // conv2, groups 2
         let text = testing::text(&testing::render(&app, 90, 14, render));
-        assert!(text.contains("5×5×48: each filter spans 48 of the 96 input channels (groups 2)"), "{text}");
+        assert!(
+            text.contains("5×5×48: each filter spans 48 of the 96 input channels (groups 2)"),
+            "{text}"
+        );
         app.select(Src::Layer(3)); // pool1
         let text = testing::text(&testing::render(&app, 90, 14, render));
         assert!(text.contains("(55 − 3 + 2·0)/2 + 1 = 27"), "{text}");

@@ -29,7 +29,12 @@ pub fn title(app: &App) -> String {
 
 /// The map's cells inside the panel: the inner area less the legend row.
 pub fn map_area(area: Rect) -> Rect {
-    let inner = Rect::new(area.x + 1, area.y + 1, area.width.saturating_sub(2), area.height.saturating_sub(2));
+    let inner = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
     Rect { height: inner.height.saturating_sub(1), ..inner }
 }
 
@@ -54,7 +59,11 @@ pub fn raster(app: &App, m: Rect) -> Option<Rc<Raster>> {
         generation: app.generation,
     };
     let slice = vol.index_axis(ndarray::Axis(0), app.d);
-    Some(app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier, m.width, m.height)))
+    Some(
+        app.cache
+            .borrow_mut()
+            .get_or(key, || Raster::new(slice, scale, app.tier, m.width, m.height)),
+    )
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -109,7 +118,9 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
     let extra = format!("  min {} max {}", fmt_val(r.scale.lo), fmt_val(r.scale.hi));
     let fixed = lo.chars().count() + hi.chars().count() + 2;
     let show_extra = r.scale.map.is_diverging() && area.width as usize > fixed + extra.len() + 10;
-    let bar_w = (area.width as usize).saturating_sub(fixed + if show_extra { extra.len() } else { 0 }).min(40);
+    let bar_w = (area.width as usize)
+        .saturating_sub(fixed + if show_extra { extra.len() } else { 0 })
+        .min(40);
     let mut spans = vec![Span::styled(lo, t.dim()), Span::raw(" ")];
     for (ch, fg, bg) in colour_bar(&r.scale, app.tier, bar_w as u16) {
         spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
