@@ -266,3 +266,30 @@ fn coffee_is_espresso_and_rocket_shows_missile() {
     eprintln!("rocket: {rocket:?}");
     assert!(rocket.iter().any(|(_, l, _)| l == "missile"), "{rocket:?}");
 }
+
+#[test]
+fn a_constant_that_varies_over_rows_cannot_be_added() {
+    use convscope::model::onnx::proto::TensorProto;
+    let mut m = ModelProto::decode(tiny_model(&[1, 3, 2, 2], &[("Relu", "r")]).as_slice()).unwrap();
+    let g = m.graph.as_mut().unwrap();
+    g.initializer.push(TensorProto {
+        name: Some("c".into()),
+        dims: vec![1, 3, 2, 2],
+        data_type: Some(1),
+        float_data: (0..12).map(|i| i as f32).collect(),
+        ..Default::default()
+    });
+    g.node.push(NodeProto {
+        op_type: Some("Add".into()),
+        name: Some("plus".into()),
+        input: vec!["r".into(), "c".into()],
+        output: vec!["y".into()],
+        ..Default::default()
+    });
+    g.output[0].name = Some("y".into());
+    let s = one_line(&load_onnx_bytes(&m.encode_to_vec(), "c.onnx").unwrap_err());
+    assert!(
+        s.starts_with("c.onnx: Add 'plus': constant operand 'c' with dims [1, 3, 2, 2] varies"),
+        "{s}"
+    );
+}

@@ -9,6 +9,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_convscope");
+
+/// The program under test: this crate's binary (`CONVSCOPE_E2E_BIN` points elsewhere, e.g. at a
+/// release build being measured).
+fn ui_bin() -> String {
+    std::env::var("CONVSCOPE_E2E_BIN").unwrap_or_else(|_| BIN.to_string())
+}
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The program on a pty, with a vt100 screen fed by a reader thread.
@@ -29,7 +35,7 @@ impl Term {
         let pair = pty
             .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
             .expect("a pty opens");
-        let mut cmd = CommandBuilder::new(BIN);
+        let mut cmd = CommandBuilder::new(ui_bin());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("COLORTERM", "truecolor");
@@ -182,7 +188,7 @@ fn walk_cs231n_numpy_from_conv1_to_help_and_quit() {
     let s = t.wait_text("depth slice X[:, :, 0] of conv1 · 4×4 · d 0/2");
     assert!(s.contains("in 11×11×4 → out 4×4×2"), "{s}");
     assert!(s.contains("(11 − 5 + 2·0)/2 + 1 = 4"), "{s}");
-    assert!(s.contains("2: depth = 2 = number of filters"), "{s}");
+    assert!(s.contains("K 2: depth = 2 = number"), "{s}");
     // Move the cursor to (1, 2): the depth column follows, with the exported values.
     t.send("llj");
     let s = t.wait_text("depth column X[1, 2, :] · 2 values");

@@ -48,7 +48,7 @@ pub fn layers_width(app: &App) -> u16 {
     let kind = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(4);
     let shape = (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
     let idx = app.rows().to_string().len().max(2);
-    (2 + 1 + idx + 1 + name + 1 + kind + 1 + shape.unwrap_or(8) + 2) as u16
+    (2 + idx + 1 + name + 1 + kind + 1 + shape.unwrap_or(8) + 2) as u16
 }
 
 pub fn areas(app: &App, area: Rect) -> Areas {
@@ -71,10 +71,10 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         return a;
     }
     if w >= WIDE.0 && h >= WIDE.1 {
-        let left = layers_width(app).clamp(24, 36);
+        let left = layers_width(app).clamp(30, 36);
         let right = 39;
         let mid = w - left - right;
-        let lh = (app.rows() as u16 + 2).clamp(6, body.height.saturating_sub(15).max(6));
+        let lh = (app.rows() as u16 + 2).clamp(6, (body.height / 2).max(6));
         a.layers = Some(Rect::new(body.x, body.y, left, lh));
         a.shape = Some(Rect::new(body.x, body.y + lh, left, body.height - lh));
         let sh = (body.height * 5 / 8).max(10);
@@ -83,16 +83,23 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         a.column = Some(Rect::new(body.x + left + mid, body.y, right, body.height));
         return a;
     }
-    // Compact: the list on the left when there is room, one stacked panel in the rest.
+    // Compact: the list on the left when there is room, the depth column on the right when
+    // there is room, and one stacked panel in the rest.
     let mut rest = body;
     if w >= 72 {
         let left = layers_width(app).clamp(22, 30);
         a.layers = Some(Rect::new(body.x, body.y, left, body.height));
         rest = Rect::new(body.x + left, body.y, w - left, body.height);
     }
+    if w >= 96 {
+        let right = 33;
+        a.column = Some(Rect::new(rest.right() - right, rest.y, right, rest.height));
+        rest.width -= right;
+    }
     let shown = match app.focus {
         Focus::Layers if a.layers.is_none() => Focus::Layers,
-        Focus::Layers => Focus::Slice,
+        Focus::Column if a.column.is_none() => Focus::Column,
+        Focus::Layers | Focus::Column => Focus::Slice,
         f => f,
     };
     set(&mut a, shown, rest);
@@ -164,6 +171,8 @@ mod tests {
         let mut app = testing::alexnet_shapes();
         let a = areas(&app, Rect::new(0, 0, 80, 24));
         assert!(a.layers.is_some() && a.slice.is_some() && a.explain.is_none());
+        let a = areas(&app, Rect::new(0, 0, 100, 30));
+        assert!(a.layers.is_some() && a.slice.is_some() && a.column.is_some());
         app.focus = Focus::Explain;
         let a = areas(&app, Rect::new(0, 0, 60, 20));
         assert!(a.layers.is_none() && a.explain.is_some());

@@ -10,6 +10,8 @@ pub struct VolStats {
     /// Min and max of each depth slice `X[:, :, d]`.
     pub ch_min: Vec<f32>,
     pub ch_max: Vec<f32>,
+    /// Values per slice (H·W).
+    pub hw: usize,
 }
 
 impl VolStats {
@@ -20,12 +22,17 @@ impl VolStats {
         let min = ch_min.iter().copied().fold(f32::INFINITY, f32::min);
         let max = ch_max.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let (min, max) = if min <= max { (min, max) } else { (0.0, 0.0) };
-        VolStats { min, max, ch_min, ch_max }
+        let (_, h, w) = v.dim();
+        VolStats { min, max, ch_min, ch_max, hw: h * w }
     }
 
-    /// A dead channel is constant over the whole slice (all zero after a ReLU, typically).
+    /// A dead channel is constant over the whole slice (all zero after a ReLU, typically). A
+    /// 1×1 slice is always constant, so there only an exact zero counts.
     pub fn is_dead(&self, d: usize) -> bool {
-        matches!((self.ch_min.get(d), self.ch_max.get(d)), (Some(a), Some(b)) if a == b)
+        match (self.ch_min.get(d), self.ch_max.get(d)) {
+            (Some(a), Some(b)) => a == b && (self.hw > 1 || *b == 0.0),
+            _ => false,
+        }
     }
 
     /// The dead channels, in order.
@@ -57,5 +64,8 @@ mod tests {
         assert_eq!(s.dead().collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.dead_zero(), 1);
         assert!(!s.is_dead(0) && !s.is_dead(9));
+        // 1×1 slices: only zeros count.
+        let fc = VolStats::of(&Array3::from_shape_vec((3, 1, 1), vec![0.0, 2.0, -1.0]).unwrap());
+        assert_eq!(fc.dead().collect::<Vec<_>>(), vec![0]);
     }
 }

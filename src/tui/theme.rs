@@ -84,7 +84,7 @@ impl Theme {
     /// Bars of the depth column; the current d's bar stands out.
     pub fn bar(&self, current: bool) -> Style {
         match (current, self.mono()) {
-            (true, true) => Style::new().add_modifier(Modifier::REVERSED),
+            (true, true) => Style::new().add_modifier(Modifier::BOLD),
             (true, false) => Style::new().fg(Color::Yellow),
             (false, _) => self.fg(Color::Cyan),
         }

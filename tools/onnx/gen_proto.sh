@@ -57,6 +57,8 @@ cargo run --quiet --release --manifest-path "$work/gen/Cargo.toml" -- "$work" "$
     echo "// no protoc) and prost-build 0.14. Run that script again to regenerate."
     echo
     cat "$work/gen/out/onnx.rs"
-} > "$out"
-rustfmt --edition 2024 "$out"
+} > "$work/proto.rs"
+# Format with the repository's rustfmt.toml, then replace the file in one step.
+rustfmt --edition 2024 --config-path "$repo/rustfmt.toml" "$work/proto.rs"
+mv "$work/proto.rs" "$out"
 echo "wrote $out"

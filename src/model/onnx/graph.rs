@@ -12,6 +12,7 @@ use super::{dense, merge, ops, spatial};
 use crate::nn::analysis::analyze;
 use crate::nn::{Layer, LayerKind, Network, Origin, Shape3, Src, Weights};
 use color_eyre::eyre::{Result, bail};
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
@@ -48,6 +49,8 @@ pub struct Builder {
     graph_outputs: HashSet<String>,
     origin: Origin,
     pub opset: i64,
+    /// Output shapes of the layers analysed so far.
+    shapes: RefCell<Vec<Shape3>>,
 }
 
 impl Builder {
@@ -59,6 +62,7 @@ impl Builder {
             graph_outputs: HashSet::new(),
             origin,
             opset,
+            shapes: RefCell::new(Vec::new()),
         }
     }
 
@@ -125,13 +129,21 @@ impl Builder {
         self.const_input(n, i)?.ok_or_else(|| n.err(format!("{what} (input {i}) is missing")))
     }
 
-    /// The `H × W × D` shape of a runtime volume, from the core's shape analysis.
+    /// The `H × W × D` shape of a runtime volume, from the core's shape analysis. Layers are
+    /// only ever appended (a fused bias changes no shape), so earlier answers stay valid.
     pub fn shape(&self, src: Src) -> Result<Shape3> {
         match src {
             Src::Input => Ok(self.net.input.shape),
-            Src::Layer(_) => {
-                let a = analyze(&self.net).map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
-                Ok(a.shape_of(src))
+            Src::Layer(i) => {
+                let mut known = self.shapes.borrow_mut();
+                if i >= known.len() {
+                    let a = analyze(&self.net).map_err(|e| color_eyre::eyre::eyre!("{e}"))?;
+                    *known = a.layers.iter().map(|l| l.output).collect();
+                }
+                known
+                    .get(i)
+                    .copied()
+                    .ok_or_else(|| color_eyre::eyre::eyre!("layer {i} does not exist"))
             }
         }
     }

@@ -22,6 +22,7 @@ impl Epilogue {
     }
 
     /// `dst[i] = act(src[i] + bias)`, one pass.
+    #[inline]
     pub(crate) fn finish_into(self, dst: &mut [f32], src: &[f32], bias: f32) {
         let pairs = dst.iter_mut().zip(src);
         match self {
@@ -33,6 +34,7 @@ impl Epilogue {
 
     /// `plane[i] = act(plane[i] + bias)`, one pass; each arm is a plain loop the compiler
     /// vectorises.
+    #[inline]
     pub(crate) fn finish(self, plane: &mut [f32], bias: f32) {
         match self {
             Epilogue::None if bias == 0.0 => {}

@@ -112,6 +112,23 @@ impl ConvGeom {
     }
 }
 
+/// For each filter row `fy` (column `fx`), the output rows (columns) whose input is real:
+/// [`ConvGeom::rows_for`] and [`ConvGeom::cols_for`] computed once, out of the hot loops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ValidTaps {
+    pub rows: Vec<(usize, usize)>,
+    pub cols: Vec<(usize, usize)>,
+}
+
+impl ValidTaps {
+    pub fn of(g: &ConvGeom) -> Self {
+        ValidTaps {
+            rows: (0..g.fh).map(|fy| g.rows_for(fy)).collect(),
+            cols: (0..g.fw).map(|fx| g.cols_for(fx)).collect(),
+        }
+    }
+}
+
 /// The output indices `o` in `lo..hi` (within `0..out_len`) for which the input index
 /// `o·stride + offset − pad` lies in `0..in_len`; every other output reads padding.
 pub(crate) fn valid_outputs(

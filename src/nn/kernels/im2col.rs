@@ -11,7 +11,7 @@
 //! splits itself.
 
 use super::epilogue::Epilogue;
-use super::geometry::ConvGeom;
+use super::geometry::{ConvGeom, ValidTaps};
 use super::sgemm::{Mat, matmul, parallelism};
 use gemm::Parallelism;
 use rayon::prelude::*;
@@ -79,6 +79,7 @@ pub(crate) fn conv_gemm_banded(
     let across_bands =
         threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
     let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
+    let valid = ValidTaps::of(g);
     let mut scratch = Scratch::default();
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
         let filters =
@@ -91,7 +92,7 @@ pub(crate) fn conv_gemm_banded(
                 Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
             } else {
                 s.cols.resize(kdim * width, 0.0);
-                unfold(x, g, grp, oy0, &mut s.cols[..kdim * width]);
+                unfold(x, g, &valid, grp, oy0, &mut s.cols[..kdim * width]);
                 Mat::row_major(&s.cols[..kdim * width], kdim, width, width)
             };
             s.dst.resize(g.kg * width, 0.0);
@@ -127,20 +128,29 @@ fn split_bands(out: &mut [f32], npix: usize, band_px: usize) -> Vec<Vec<&mut [f3
 
 /// Fill `cols` (`FH·FW·Cg` rows of a band of whole output rows from `oy0`) with group `grp`'s
 /// windows; padding becomes 0.
-fn unfold(x: &[f32], g: &ConvGeom, grp: usize, oy0: usize, cols: &mut [f32]) {
+fn unfold(x: &[f32], g: &ConvGeom, valid: &ValidTaps, grp: usize, oy0: usize, cols: &mut [f32]) {
     let plane_len = g.h * g.w;
     let width = cols.len() / g.kdim();
     for (row_index, row) in cols.chunks_exact_mut(width).enumerate() {
         let (tap, ci) = (row_index / g.cg, row_index % g.cg);
         let c = grp * g.cg + ci;
-        fill_row(row, &x[c * plane_len..(c + 1) * plane_len], g, (tap / g.fw, tap % g.fw), oy0);
+        let (fy, fx) = (tap / g.fw, tap % g.fw);
+        let plane = &x[c * plane_len..(c + 1) * plane_len];
+        fill_row(row, plane, g, (fy, fx), valid.rows[fy], valid.cols[fx], oy0);
     }
 }
 
-/// One row of `cols`: input `plane` seen through tap `(fy, fx)` at output rows `oy0..`.
-fn fill_row(row: &mut [f32], plane: &[f32], g: &ConvGeom, (fy, fx): (usize, usize), oy0: usize) {
-    let (ylo, yhi) = g.rows_for(fy);
-    let (xlo, xhi) = g.cols_for(fx);
+/// One row of `cols`: input `plane` seen through tap `(fy, fx)` at output rows `oy0..`; only
+/// output rows `ylo..yhi` and columns `xlo..xhi` see real input.
+fn fill_row(
+    row: &mut [f32],
+    plane: &[f32],
+    g: &ConvGeom,
+    (fy, fx): (usize, usize),
+    (ylo, yhi): (usize, usize),
+    (xlo, xhi): (usize, usize),
+    oy0: usize,
+) {
     for (oy, seg) in (oy0..).zip(row.chunks_exact_mut(g.ow)) {
         if oy < ylo || oy >= yhi || xlo == xhi {
             seg.fill(0.0);

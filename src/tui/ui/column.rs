@@ -23,7 +23,7 @@ pub fn values(app: &App) -> Option<Vec<f32>> {
 }
 
 /// Rows of the bar list start after this many header lines.
-const HEAD: u16 = 5;
+const HEAD: u16 = 6;
 
 /// The channel under absolute row `y` (for mouse clicks).
 pub fn channel_at(app: &App, area: Rect, y: u16) -> Option<usize> {
@@ -46,6 +46,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let st = ColumnStats::of(&vals);
     let cur = vals.get(app.d).copied().unwrap_or(0.0);
     let top = st.top.iter().map(|(d, v)| format!("{d}:{}", fmt_val(*v))).collect::<Vec<_>>();
+    // top-5 takes two lines when one is too narrow.
+    let mut top_lines = vec![String::from("top-5")];
+    for item in top {
+        let n = top_lines.len();
+        let last = &mut top_lines[n - 1];
+        if last.chars().count() + 1 + item.chars().count() > inner.width as usize && n < 2 {
+            top_lines.push(format!("     {item}"));
+        } else {
+            last.push(' ');
+            last.push_str(&item);
+        }
+    }
+    top_lines.resize(2, String::new());
     let head = vec![
         Line::from(vec![
             Span::styled(format!("d {}", app.d), t.label()),
@@ -59,7 +72,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(fmt_val(st.max)),
         ]),
         Line::from(vec![Span::styled("mean ", t.label()), Span::raw(fmt_val(st.mean))]),
-        Line::from(vec![Span::styled("top-5 ", t.label()), Span::raw(top.join(" "))]),
+        Line::from(vec![Span::styled("top-5", t.label()), Span::raw(top_lines[0][5..].to_string())]),
+        Line::from(top_lines[1].clone()),
         Line::from(Span::styled("  d  value", t.dim())),
     ];
     for (i, l) in head.into_iter().enumerate().take(inner.height as usize) {
@@ -115,11 +129,11 @@ mod tests {
         let mut app = testing::ramp_app(crate::tui::color::Tier::Truecolor);
         app.select(Src::Layer(0));
         app.d = 1;
-        let term = testing::render(&app, 30, 9, render);
+        let term = testing::render(&app, 30, 10, render);
         let buf = term.backend().buffer();
-        // Row of d 1: header 5 lines + border, list starts at d 0.
-        assert_eq!(buf[(1, 7)].symbol(), "▶");
-        assert_eq!(buf[(1, 6)].symbol(), " ");
-        assert_eq!(channel_at(&app, Rect::new(0, 0, 30, 9), 7), Some(1));
+        // Row of d 1: header 6 lines + border, list starts at d 0.
+        assert_eq!(buf[(1, 8)].symbol(), "▶");
+        assert_eq!(buf[(1, 7)].symbol(), " ");
+        assert_eq!(channel_at(&app, Rect::new(0, 0, 30, 10), 8), Some(1));
     }
 }

@@ -25,7 +25,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let name_w =
         (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
     let head =
-        format!("{:<name_w$} {:>12} {:>7} {:>7}  channels", "layer", "shape", "dead", "zero");
+        format!("{:<name_w$} {:>12} {:>9} {:>7}  channels", "layer", "shape", "dead", "zero");
     Line::from(Span::styled(head, t.label())).render(Rect { height: 1, ..inner }, buf);
     let list_h = inner.height.saturating_sub(1) as usize;
     let first = window_start(app.rows(), list_h, App::row_of(app.sel));
@@ -39,7 +39,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             list.push_str(&format!(" … +{}", dead.len() - 24));
         }
         let text = format!(
-            "{:<name_w$} {:>12} {:>7} {:>7}  {list}",
+            "{:<name_w$} {:>12} {:>9} {:>7}  {list}",
             app.name_of(src),
             app.shape(src).to_string(),
             format!("{}/{}", dead.len(), st.ch_min.len()),

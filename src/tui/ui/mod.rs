@@ -114,6 +114,6 @@ pub fn waiting(app: &App) -> String {
     }
     match &app.progress {
         Some(p) => format!("computing {} · {}/{}", p.name, p.layer + 1, p.total),
-        None => "computing…".into(),
+        None => "loading the weights and the input…".into(),
     }
 }

@@ -59,7 +59,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         ]),
     ];
     if let Some(f) = info.formula() {
-        out.push(Line::from(vec![Span::styled("size ", t.label()), Span::styled(f, t.accent())]));
+        out.push(Line::from(Span::styled(f, t.accent())));
     }
     for w in &info.warnings {
         out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));

@@ -1,5 +1,5 @@
 //! The depth slice `X[:, :, d]`: the selected volume's map at depth d as a half-block heatmap,
-//! with the cursor, ticks on the border at its row and column, and a legend (colour bar with its
+//! with the cursor, ticks on the left and bottom borders at its row and column, and a legend (colour bar with its
 //! ends, and the slice's min and max).
 
 use super::{centered_note, panel, theme, waiting};
@@ -97,8 +97,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some((x, y)) = r.geom.cell_of(app.cursor.0, app.cursor.1) {
         let (ox, oy) = r.geom.origin(m);
         let tick = t.accent();
-        if let Some(c) = buf.cell_mut((ox + x, area.y)) {
-            c.set_char('▼').set_style(tick);
+        if let Some(c) = buf.cell_mut((ox + x, area.bottom().saturating_sub(1))) {
+            c.set_char('▲').set_style(tick);
         }
         if let Some(c) = buf.cell_mut((area.x, oy + y)) {
             c.set_char('▶').set_style(tick);
@@ -212,6 +212,6 @@ mod tests {
         let term = testing::render(&app, 64, 12, render);
         let text = testing::text(&term);
         assert!(text.contains("depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96"), "{text}");
-        assert!(text.contains("computing"), "{text}");
+        assert!(text.contains("loading the weights"), "{text}");
     }
 }
