@@ -12,7 +12,7 @@ use color_eyre::eyre::Result;
 use std::path::PathBuf;
 
 /// The model the UI opens when none is given.
-pub const DEFAULT_MODEL: &str = "alexnet";
+pub const DEFAULT_MODEL: &str = crate::model::builtin::EFFICIENTNET;
 
 #[derive(Parser, Debug)]
 #[command(

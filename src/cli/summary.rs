@@ -8,9 +8,13 @@ use color_eyre::eyre::Result;
 use serde::Serialize;
 
 pub fn presets() -> Result<()> {
+    println!(
+        "{:<18} EfficientNet-Lite0, trained on ImageNet (built in; the default)",
+        crate::model::builtin::EFFICIENTNET
+    );
     for (name, text) in presets::PRESETS {
         let spec = spec::parse(text, name)?;
-        println!("{name:<14} {}", spec.description.unwrap_or_default());
+        println!("{name:<18} {}", spec.description.unwrap_or_default());
     }
     Ok(())
 }

@@ -117,7 +117,7 @@ fn rel(base: Option<&Path>, f: &str) -> PathBuf {
 pub fn read_labels(path: &Path) -> Result<Vec<String>> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| eyre!("{}: cannot read the labels: {e}", path.display()))?;
-    Ok(text.lines().map(str::to_string).collect())
+    Ok(super::onnx::sidecar::parse_labels(&text))
 }
 
 fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {

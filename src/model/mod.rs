@@ -1,5 +1,6 @@
 //! Turning a preset, a TOML spec or an ONNX file into one [`Network`].
 
+pub mod builtin;
 pub mod edit;
 pub mod from_spec;
 pub mod image_input;
@@ -22,6 +23,9 @@ use std::path::Path;
 /// An unknown preset, an unreadable file, or an invalid network; the message names the file,
 /// the layer and the value.
 pub fn load(model: &str, mode: WeightMode) -> Result<Network> {
+    if let Some(net) = builtin::load(model) {
+        return net;
+    }
     if let Some(text) = presets::get(model) {
         let spec = spec::parse(text, &format!("preset {model}"))?;
         return from_spec::build(&spec, model, None, mode);

@@ -102,7 +102,7 @@ proptest! {
     fn fused_epilogue_matches_naive(case in conv_case(1..=3, 1..=2)) {
         let want = naive_of(&case);
         let relu = want.mapv(|v| if v > 0.0 { v } else { 0.0 });
-        let clip = want.mapv(|v| if v < -0.5 { -0.5 } else if v > 0.5 { 0.5 } else { v });
+        let clip = want.mapv(|v| v.clamp(-0.5, 0.5));
         assert_close(&fast_of(&case, Epilogue::Relu).view(), &relu.view(), REL);
         assert_close(&fast_of(&case, Epilogue::Clip(-0.5, 0.5)).view(), &clip.view(), REL);
     }
