@@ -31,8 +31,8 @@ pub struct Cli {
     #[arg(short, long)]
     pub model: Option<String>,
     /// Colour tier: auto detects from COLORTERM, TERM and NO_COLOR.
-    #[arg(long, default_value = "auto")]
-    pub color: String,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: crate::tui::ColorMode,
     /// Start with this colormap (viridis, rdbu, …).
     #[arg(long)]
     pub colormap: Option<String>,
@@ -87,11 +87,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Bench(a)) => bench::run(&a),
         Some(Command::Top(a)) => top::run(&a),
-        None => {
-            let model = cli.model.as_deref().unwrap_or(DEFAULT_MODEL);
-            summary::run(model, false)?;
-            println!("\n(the explorer UI is not built yet: this is the summary of `{model}`)");
-            Ok(())
-        }
+        None => crate::tui::run(crate::tui::Options {
+            model: cli.model.unwrap_or_else(|| DEFAULT_MODEL.to_string()),
+            image: cli.image,
+            color: cli.color,
+            colormap: cli.colormap,
+        }),
     }
 }

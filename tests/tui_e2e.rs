@@ -189,7 +189,10 @@ fn walk_cs231n_numpy_from_conv1_to_help_and_quit() {
     assert!(s.contains("in 11×11×4 → out 4×4×2"), "{s}");
     assert!(s.contains("(11 − 5 + 2·0)/2 + 1 = 4"), "{s}");
     assert!(s.contains("K 2: depth = 2 = number"), "{s}");
-    // Move the cursor to (1, 2): the depth column follows, with the exported values.
+    // Enter opens the layer (focus on its map); move the cursor to (1, 2): the depth column
+    // follows, with the exported values.
+    t.send("\r");
+    t.wait("the map focused", |s| s.contains("hjkl move") && !s.contains("↑/↓ layer"));
     t.send("llj");
     let s = t.wait_text("depth column X[1, 2, :] · 2 values");
     assert!(s.contains("V[1, 2, 0] = np.sum(X[2:7, 4:9, :] * W[0])"), "{s}");
@@ -201,14 +204,19 @@ fn walk_cs231n_numpy_from_conv1_to_help_and_quit() {
     assert_eq!(shown.iter().map(|(d, _)| *d).collect::<Vec<_>>(), vec![0, 1], "{}", t.screen());
     for (d, v) in shown {
         let want = x[[1, 2, d]];
-        assert!((v - want).abs() <= 1e-3 * want.abs().max(1e-3), "X[1, 2, {d}]: screen {v}, npy {want}");
+        assert!(
+            (v - want).abs() <= 1e-3 * want.abs().max(1e-3),
+            "X[1, 2, {d}]: screen {v}, npy {want}"
+        );
     }
     // Help, generated from the key table, and back.
     t.send("?");
     let s = t.wait_text("keys · ? or Esc closes");
     assert!(s.contains("cursor left (column c − 1)"), "{s}");
     t.send("?");
-    t.wait("help closed", |s| !s.contains("keys · ? or Esc closes") && s.contains("depth column X[1, 2, :]"));
+    t.wait("help closed", |s| {
+        !s.contains("keys · ? or Esc closes") && s.contains("depth column X[1, 2, :]")
+    });
     t.send("q");
     assert_eq!(t.exit_code(), 0);
 }

@@ -249,6 +249,26 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// The key table as Markdown, scope by scope (the README's key section is this text).
+pub fn markdown() -> String {
+    let scopes =
+        [Scope::Global, Scope::Layers, Scope::Column, Scope::Montage, Scope::Filters, Scope::Dead];
+    let mut out = String::new();
+    for scope in scopes {
+        out.push_str(&format!("\n**{}**\n\n| keys | what |\n| --- | --- |\n", scope.title()));
+        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+            let keys: Vec<String> = if matches!(b.action, Action::Digit(_)) {
+                vec!["0-9".into()]
+            } else {
+                b.keys.iter().map(Key::label).collect()
+            };
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            out.push_str(&format!("| {} | {} |\n", keys.join(" "), b.help));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +322,23 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The README's key section is generated from the table; `UPDATE_README=1` rewrites it.
+    #[test]
+    fn the_readme_lists_the_key_table() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/tui/README.md");
+        let text = std::fs::read_to_string(path).expect("src/tui/README.md exists");
+        let (start, end) = ("<!-- keys:start -->\n", "<!-- keys:end -->");
+        let a = text.find(start).expect("the README has a keys:start marker") + start.len();
+        let b = text.find(end).expect("the README has a keys:end marker");
+        let want = markdown();
+        if std::env::var_os("UPDATE_README").is_some() {
+            let new = format!("{}{want}{}", &text[..a], &text[b..]);
+            std::fs::write(path, new).expect("the README is writable");
+            return;
+        }
+        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
     }
 
     #[test]

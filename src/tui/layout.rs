@@ -176,6 +176,10 @@ mod tests {
         app.focus = Focus::Explain;
         let a = areas(&app, Rect::new(0, 0, 60, 20));
         assert!(a.layers.is_none() && a.explain.is_some());
+        app.zoom = true;
+        let a = areas(&app, Rect::new(0, 0, 120, 40));
+        assert_eq!(a.explain, Some(a.body));
+        assert!(a.slice.is_none() && a.layers.is_none());
         for (w, h) in [(20, 6), (1, 1), (0, 0), (39, 40)] {
             assert!(areas(&app, Rect::new(0, 0, w, h)).too_small);
         }

@@ -155,3 +155,48 @@ fn execute(id: u64, task: Task, latest: &AtomicU64, send: &impl Fn(Reply)) -> Re
     send(Reply::Done { job: id, results: Arc::new(Results { acts, stats, elapsed }) });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::testing;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn a_newer_job_supersedes_an_older_one() {
+        let (tx, rx) = mpsc::channel();
+        let mut w = Worker::spawn(move |r| {
+            let _ = tx.send(r);
+        });
+        let load = || Task::Load { model: "cs231n-numpy".into(), image: None };
+        let first = w.submit(load());
+        let second = w.submit(load());
+        assert!(second > first);
+        let mut app = testing::alexnet_shapes();
+        app.expect_job(second);
+        loop {
+            let r = rx.recv_timeout(Duration::from_secs(30)).expect("the worker answers");
+            let done = matches!(&r, Reply::Done { job, .. } if *job == second);
+            app.apply(r);
+            if done {
+                break;
+            }
+        }
+        // The second job's network replaced the shapes-only AlexNet, and its pass is shown.
+        assert_eq!(app.net.name, "cs231n-numpy");
+        let out = app.volume(crate::nn::Src::Layer(0)).expect("conv1 is computed");
+        assert_eq!(out.dim(), (2, 4, 4));
+    }
+
+    #[test]
+    fn stale_replies_are_dropped() {
+        let mut app = testing::numpy_app();
+        app.expect_job(7);
+        app.apply(Reply::Failed { job: 6, error: "old".into() });
+        app.apply(Reply::Progress { job: 6, layer: 0, total: 1, name: "conv1".into() });
+        assert_eq!((app.error.as_deref(), app.progress.is_none()), (None, true));
+        app.apply(Reply::Failed { job: 7, error: "bad input".into() });
+        assert_eq!(app.error.as_deref(), Some("bad input"));
+    }
+}

@@ -72,7 +72,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(fmt_val(st.max)),
         ]),
         Line::from(vec![Span::styled("mean ", t.label()), Span::raw(fmt_val(st.mean))]),
-        Line::from(vec![Span::styled("top-5", t.label()), Span::raw(top_lines[0][5..].to_string())]),
+        Line::from(vec![
+            Span::styled("top-5", t.label()),
+            Span::raw(top_lines[0][5..].to_string()),
+        ]),
         Line::from(top_lines[1].clone()),
         Line::from(Span::styled("  d  value", t.dim())),
     ];

@@ -37,6 +37,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (None, None, None) => Span::styled(waiting(app), t.warn()),
     };
     let rw = (right.width() as u16).min(area.width);
+    // Without room for everything, the image goes first (the shape panel still names it).
+    let width = |s: &[Span]| s.iter().map(|x| x.width()).sum::<usize>();
+    if width(&left) + rw as usize + 1 > area.width as usize && !app.input_label.is_empty() {
+        left.drain(3..6);
+    }
     Line::from(left).render(Rect { width: area.width.saturating_sub(rw + 1), ..area }, buf);
     Line::from(right).render(Rect { x: area.right() - rw, width: rw, ..area }, buf);
 }

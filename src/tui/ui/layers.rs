@@ -22,16 +22,31 @@ pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     (row < app.rows()).then_some(row)
 }
 
+/// `name` cut to `w` characters, with `…` when cut.
+pub fn clip(name: &str, w: usize) -> String {
+    if name.chars().count() <= w {
+        return name.to_string();
+    }
+    let mut s: String = name.chars().take(w.saturating_sub(1)).collect();
+    s.push('…');
+    s
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let title = format!("layers ({})", app.net.layers.len());
     let block = panel(app, title, Some(Focus::Layers));
     let inner = block.inner(area);
     block.render(area, buf);
-    let name_w =
-        (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
     let kind_w = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
     let idx_w = app.net.layers.len().saturating_sub(1).to_string().len().max(2);
+    let shape_w =
+        (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
+    // Long names (EfficientNet's `block1.expand_relu6`) are cut so the shape stays visible.
+    let room =
+        (inner.width as usize).saturating_sub(idx_w + kind_w + shape_w.unwrap_or(8) + 5).max(4);
+    let longest = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max();
+    let name_w = longest.unwrap_or(5).min(room);
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
         let src = app.src_at(row);
@@ -49,7 +64,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let selected = src == app.sel;
         let text = format!(
             "{idx:>idx_w$} {:<name_w$} {kind:<kind_w$} {}",
-            app.name_of(src),
+            clip(app.name_of(src), name_w),
             app.shape(src)
         );
         let mut spans = vec![Span::raw(text)];
@@ -85,6 +100,12 @@ mod tests {
         let buf = term.backend().buffer();
         assert_eq!(buf[(3, 2)].bg, Color::Blue);
         assert_eq!(buf[(3, 3)].bg, Color::Reset);
+    }
+
+    #[test]
+    fn long_names_are_cut_so_the_shape_stays() {
+        assert_eq!(clip("block1.expand_relu6", 10), "block1.ex…");
+        assert_eq!(clip("conv1", 10), "conv1");
     }
 
     #[test]

@@ -13,18 +13,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use std::rc::Rc;
 
-/// `depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96`.
-pub fn title(app: &App) -> String {
+/// `depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96`, shortened to fit `width` columns.
+pub fn title(app: &App, width: usize) -> String {
     let s = app.shape(app.sel);
-    format!(
-        "depth slice X[:, :, {}] of {} · {}×{} · d {}/{}",
-        app.d,
-        app.name_of(app.sel),
-        s.h,
-        s.w,
-        app.d,
-        s.d
-    )
+    let (d, name) = (app.d, app.name_of(app.sel));
+    let forms = [
+        format!("depth slice X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
+        format!("X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
+        format!("X[:, :, {d}] · {}×{} · d {d}/{}", s.h, s.w, s.d),
+    ];
+    let fits = |t: &String| t.chars().count() + 2 <= width;
+    forms.iter().find(|t| fits(t)).unwrap_or(&forms[2]).clone()
 }
 
 /// The map's cells inside the panel: the inner area less the legend row.
@@ -72,7 +71,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ScaleMode::Slice => "per slice",
         ScaleMode::Layer => "per layer",
     };
-    let title = title(app);
+    let title = title(app, area.width as usize);
     let block = panel(app, title.clone(), Some(Focus::Slice));
     let block = match app.scale(app.sel, app.d) {
         Some(s) => {
