@@ -38,11 +38,10 @@ pub fn run(a: &ExportArgs) -> Result<()> {
     } else {
         let i = net.find(&a.layer).ok_or_else(|| {
             eyre!(
-                "{}: no layer '{}' ({} layers, 0..{})",
+                "{}: no layer '{}' (give a name, `input`, or an index 0..={})",
                 net.name,
                 a.layer,
-                net.layers.len(),
-                net.layers.len()
+                net.layers.len().saturating_sub(1)
             )
         })?;
         Src::Layer(i)

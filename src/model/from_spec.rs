@@ -3,9 +3,8 @@
 //!
 //! The same [`layer_kind`] check serves spec files and the live editor.
 
-use super::init;
-use super::npy;
 use super::spec::{BiasSpec, Dims, LayerSpec, Scale, Spec};
+use super::spec_weights::weights_for;
 use crate::nn::analysis::analyze;
 use crate::nn::{ConvParams, InputSpec, Layer, LayerKind, Network, Normalize, Origin, Padding};
 use crate::nn::{PoolParams, Shape3, Src, Weights};
@@ -103,7 +102,7 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
     Ok(net)
 }
 
-fn rel(base: Option<&Path>, f: &str) -> PathBuf {
+pub(super) fn rel(base: Option<&Path>, f: &str) -> PathBuf {
     match base {
         Some(b) => b.join(f),
         None => PathBuf::from(f),
@@ -360,106 +359,5 @@ impl Params<'_> {
             Dims::Named(s) if s == "valid" => Ok(Padding::Valid),
             other => Err(bad(other)),
         }
-    }
-}
-
-/// Load or initialise one layer's weights. `x` is the shape of its (first) input.
-fn weights_for(
-    layer: &Layer,
-    ls: &LayerSpec,
-    x: Shape3,
-    base: Option<&Path>,
-    seed: u64,
-    mode: WeightMode,
-) -> Result<(Weights, Origin)> {
-    let lname = &layer.name;
-    let file = |f: &str| rel(base, f);
-    let init_origin = |init: Option<&str>| -> Result<Origin> {
-        match init.unwrap_or("random") {
-            "random" => Ok(Origin::Random { seed }),
-            "edges" if x.d == 3 => Ok(Origin::Edges),
-            "edges" => bail!(
-                "{lname}: init \"edges\" needs an RGB input (depth 3), this layer's input has depth {}",
-                x.d
-            ),
-            other => bail!("{lname}: init \"{other}\" is not known (\"random\" or \"edges\")"),
-        }
-    };
-    match &layer.kind {
-        LayerKind::Conv(p) => {
-            let bias_file = match &ls.bias {
-                Some(BiasSpec::File(f)) => Some(file(f)),
-                _ => None,
-            };
-            if let Some(wf) = &ls.weights {
-                if ls.init.is_some() {
-                    bail!("{lname}: give either `weights` or `init`, not both");
-                }
-                let w = npy::read_f32::<ndarray::Ix4>(&file(wf), lname, "weights")?;
-                let b = match &bias_file {
-                    Some(bf) => Some(npy::read_f32::<ndarray::Ix1>(bf, lname, "bias")?),
-                    None if p.bias => Some(ndarray::Array1::zeros(p.filters)),
-                    None => None,
-                };
-                let (w, b) = (w.into_shared(), b.map(|b| b.into_shared()));
-                return Ok((Weights::Conv { w, b }, Origin::File(file(wf))));
-            }
-            let origin = init_origin(ls.init.as_deref())?;
-            if mode == WeightMode::ShapesOnly {
-                return Ok((Weights::None, origin));
-            }
-            Ok((init::fresh(&layer.kind, x, origin == Origin::Edges, seed), origin))
-        }
-        LayerKind::Fc { outputs } => {
-            if let Some(wf) = &ls.weights {
-                let w = npy::read_f32::<ndarray::Ix2>(&file(wf), lname, "weights")?;
-                let b = match &ls.bias {
-                    Some(BiasSpec::File(f)) => {
-                        Some(npy::read_f32::<ndarray::Ix1>(&file(f), lname, "bias")?)
-                    }
-                    Some(BiasSpec::On(false)) => None,
-                    _ => Some(ndarray::Array1::zeros(*outputs)),
-                };
-                let (w, b) = (w.into_shared(), b.map(|b| b.into_shared()));
-                return Ok((Weights::Fc { w, b }, Origin::File(file(wf))));
-            }
-            let origin = init_origin(ls.init.as_deref())?;
-            if origin == Origin::Edges {
-                bail!("{lname}: init \"edges\" is for conv layers only");
-            }
-            if mode == WeightMode::ShapesOnly {
-                return Ok((Weights::None, origin));
-            }
-            let mut w = init::fresh(&layer.kind, x, false, seed);
-            if let (Weights::Fc { b, .. }, Some(BiasSpec::On(false))) = (&mut w, &ls.bias) {
-                *b = None;
-            }
-            Ok((w, origin))
-        }
-        LayerKind::Prelu => {
-            let slope = match &ls.weights {
-                Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, "weights")?,
-                None => ndarray::Array1::from_elem(x.d, ls.slope.unwrap_or(0.25)),
-            };
-            Ok((Weights::Prelu { slope: slope.into_shared() }, Origin::None))
-        }
-        LayerKind::BatchNorm { .. } => {
-            let get =
-                |f: &Option<String>, key: &str, default: f32| -> Result<ndarray::ArcArray1<f32>> {
-                    let a = match f {
-                        Some(f) => npy::read_f32::<ndarray::Ix1>(&file(f), lname, key)?,
-                        None => ndarray::Array1::from_elem(x.d, default),
-                    };
-                    Ok(a.into_shared())
-                };
-            let w = Weights::BatchNorm {
-                gamma: get(&ls.gamma, "gamma", 1.0)?,
-                beta: get(&ls.shift, "shift", 0.0)?,
-                mean: get(&ls.mean, "mean", 0.0)?,
-                var: get(&ls.var, "var", 1.0)?,
-            };
-            Ok((w, Origin::None))
-        }
-        _ => Ok((Weights::None, Origin::None)),
     }
 }

@@ -10,6 +10,7 @@ pub mod onnx;
 pub mod presets;
 pub mod save;
 pub mod spec;
+mod spec_weights;
 pub mod to_spec;
 
 use crate::nn::Network;
