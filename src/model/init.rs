@@ -3,40 +3,22 @@
 
 use crate::nn::{LayerKind, Shape3, Weights};
 use ndarray::{Array1, Array4, ArrayViewMut3};
+use rand::SeedableRng;
+use rand_distr::{Distribution, StandardNormal};
+use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-/// SplitMix64: small, fast, and the same on every machine.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in (0, 1].
-    fn unit(&mut self) -> f64 {
-        ((self.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-}
-
-/// Standard normal values from `seed`, deterministic whatever the thread count.
+/// Standard normal values from `seed` (ziggurat over xoshiro256++), deterministic whatever the
+/// thread count: each chunk of 64 Ki values has its own stream.
 pub fn normal(len: usize, seed: u64) -> Vec<f32> {
     const CHUNK: usize = 1 << 16;
     let mut out = vec![0f32; len];
     out.par_chunks_mut(CHUNK).enumerate().for_each(|(ci, chunk)| {
-        let mut rng = SplitMix(seed ^ (ci as u64).wrapping_mul(0xD6E8_FEB8_6659_FD93));
-        for pair in chunk.chunks_mut(2) {
-            // Box–Muller.
-            let (u1, u2) = (rng.unit(), rng.unit());
-            let r = (-2.0 * u1.ln()).sqrt();
-            let t = 2.0 * std::f64::consts::PI * u2;
-            pair[0] = (r * t.cos()) as f32;
-            if pair.len() > 1 {
-                pair[1] = (r * t.sin()) as f32;
-            }
+        // seed_from_u64 runs the seed through SplitMix64, so neighbouring seeds give unrelated streams.
+        let mix = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ ci as u64;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(mix);
+        for v in chunk.iter_mut() {
+            *v = StandardNormal.sample(&mut rng);
         }
     });
     out
