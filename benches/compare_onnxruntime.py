@@ -34,7 +34,7 @@ CASES = [
     ("1×1 conv 256 → 64 @ 56²", "conv1x1-256-64.toml"),
     ("AlexNet features @ 224", "alexnet-features.toml"),
     ("VGG16 features @ 224", "vgg16-features.toml"),
-    ("EfficientNet-Lite0 @ 224", os.path.join(ROOT, "demo", "models", "efficientnet_lite0_f16.onnx")),
+    ("EfficientNet-Lite0 @ 224", os.path.join(ROOT, "demo", "models", "efficientnet_lite0.onnx")),
     ("cs231n 11×11×4 → 4×4×2 (per call)", "cs231n.toml"),
 ]
 

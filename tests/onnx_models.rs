@@ -46,7 +46,7 @@ fn run(net: &Network, input: &str, layers: &[&str]) -> Vec<Vec<f32>> {
 
 #[test]
 fn efficientnet_stem_and_logits_match_onnxruntime() {
-    let net = load_onnx(&root().join("demo/models/efficientnet_lite0_f16.onnx")).unwrap();
+    let net = load_onnx(&root().join("demo/models/efficientnet_lite0.onnx")).unwrap();
     assert_eq!(net.input.shape, Shape3::new(224, 224, 3));
     assert_eq!(net.layers.iter().filter(|l| l.kind.type_name() == "conv").count(), 49);
     let labels = net.labels.as_ref().expect("labels from the sidecar");
@@ -213,7 +213,7 @@ fn missing_file_names_the_path() {
 #[test]
 #[ignore = "timing; run in release"]
 fn efficientnet_load_and_forward_time() {
-    let path = root().join("demo/models/efficientnet_lite0_f16.onnx");
+    let path = root().join("demo/models/efficientnet_lite0.onnx");
     let input = read_f32("effl0_chelsea_input.f32");
     let mut best = (f64::MAX, f64::MAX);
     for _ in 0..5 {
@@ -237,7 +237,7 @@ fn efficientnet_load_and_forward_time() {
 /// EfficientNet-Lite0.
 fn top_k(image: &str, k: usize) -> Vec<(usize, String, f32)> {
     use convscope::model::image_input::load_input;
-    let net = load_onnx(&root().join("demo/models/efficientnet_lite0_f16.onnx")).unwrap();
+    let net = load_onnx(&root().join("demo/models/efficientnet_lite0.onnx")).unwrap();
     let (x, _) = load_input(&net, Some(&root().join("demo/images").join(image)), None).unwrap();
     let acts = forward(&net, x).unwrap();
     let logits: Vec<f32> = acts.outputs.last().unwrap().iter().copied().collect();

@@ -8,8 +8,8 @@ use std::path::Path;
 
 pub const EFFICIENTNET: &str = "efficientnet-lite0";
 
-const MODEL: &[u8] = include_bytes!("../../demo/models/efficientnet_lite0_f16.onnx");
-const SIDECAR: &str = include_str!("../../demo/models/efficientnet_lite0_f16.toml");
+const MODEL: &[u8] = include_bytes!("../../demo/models/efficientnet_lite0.onnx");
+const SIDECAR: &str = include_str!("../../demo/models/efficientnet_lite0.toml");
 const LABELS: &str = include_str!("../../demo/models/imagenet_labels.txt");
 
 /// The built-in trained model, by name.
@@ -18,7 +18,7 @@ const LABELS: &str = include_str!("../../demo/models/imagenet_labels.txt");
 /// Only if the embedded files were corrupted at build time.
 pub fn load(name: &str) -> Option<Result<Network>> {
     (name == EFFICIENTNET).then(|| {
-        let side = Sidecar::parse(SIDECAR, "efficientnet_lite0_f16.toml", Path::new("."))?
+        let side = Sidecar::parse(SIDECAR, "efficientnet_lite0.toml", Path::new("."))?
             .with_labels_text(LABELS);
         // The sidecar's photo path is relative to the source tree; the embedded cat stands in.
         let side = Sidecar { image: None, ..side };
