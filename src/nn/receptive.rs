@@ -114,3 +114,77 @@ mod tests {
         assert_eq!(rf.window(0, 0).clipped(32, 32), (0, 0, 4, 4));
     }
 }
+
+/// One step of a receptive-field trace: a volume and the window of it that one neuron depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TraceStep {
+    pub src: super::layer::Src,
+    pub window: RfBox,
+}
+
+/// The window of neuron `(r, c)` of `sel` in every volume on its path back to the input (through
+/// each layer's first input), from `sel` itself down to the input. Padding and dilation are
+/// counted: a conv or pool window of rows `[a, b)` reads input rows `[a·S − P, (b−1)·S − P + F_eff)`.
+pub fn trace(
+    net: &super::network::Network,
+    analysis: &super::analysis::Analysis,
+    sel: super::layer::Src,
+    r: usize,
+    c: usize,
+) -> Vec<TraceStep> {
+    use super::layer::{LayerKind, Src};
+    let mut out = Vec::new();
+    let (r, c) = (r as i64, c as i64);
+    let mut window = RfBox { top: r, left: c, bottom: r + 1, right: c + 1 };
+    let mut cur = sel;
+    loop {
+        out.push(TraceStep { src: cur, window });
+        let Src::Layer(i) = cur else { break };
+        let (layer, info) = (&net.layers[i], &analysis.layers[i]);
+        let Some(&src) = layer.inputs.first() else { break };
+        let x = analysis.shape_of(src);
+        window = match (&layer.kind, info.rows, info.cols) {
+            (_, Some(rows), Some(cols)) => {
+                let back = |a: i64, b: i64, d: &DimFit| {
+                    let (s, p) = (d.stride as i64, d.pad_before as i64);
+                    (a * s - p, (b - 1) * s - p + d.f_eff() as i64)
+                };
+                let (top, bottom) = back(window.top, window.bottom, &rows);
+                let (left, right) = back(window.left, window.right, &cols);
+                RfBox { top, left, bottom, right }
+            }
+            (LayerKind::Fc { .. } | LayerKind::Flatten | LayerKind::GlobalAvgPool, _, _) => {
+                RfBox { top: 0, left: 0, bottom: x.h as i64, right: x.w as i64 }
+            }
+            _ => window,
+        };
+        cur = src;
+    }
+    out
+}
+
+#[cfg(test)]
+mod trace_tests {
+    use super::*;
+    use crate::model::{WeightMode, load};
+    use crate::nn::Src;
+    use crate::nn::analysis::analyze;
+
+    #[test]
+    fn alexnet_pool2_traces_back_to_its_receptive_field() {
+        let net = load("alexnet", WeightMode::ShapesOnly).unwrap();
+        let a = analyze(&net).unwrap();
+        let pool2 = net.find("pool2").unwrap();
+        let steps = trace(&net, &a, Src::Layer(pool2), 3, 5);
+        // pool2 (3×3 s2) ← relu2 ← conv2 (5×5 s1 p2) ← pool1 (3×3 s2) ← … ← conv1 (11×11 s4).
+        let last = steps.last().unwrap();
+        assert_eq!(last.src, Src::Input);
+        assert_eq!(last.window, a.layers[pool2].rf.window(3, 5), "the trace ends at the field");
+        // One step back through pool2 (3×3 s2): rows [3·2, 3·2 + 3) = [6, 9) of norm2.
+        assert_eq!(steps[1].window, RfBox { top: 6, left: 10, bottom: 9, right: 13 });
+        // conv2 has pad 2: rows [6 − 2, 8 − 2 + 5) = [4, 11) of pool1.
+        let conv2 =
+            steps.iter().position(|s| s.src == Src::Layer(net.find("conv2").unwrap())).unwrap();
+        assert_eq!(steps[conv2 + 1].window, RfBox { top: 4, left: 8, bottom: 11, right: 15 });
+    }
+}
