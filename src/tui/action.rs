@@ -3,6 +3,7 @@
 //! [`App::update`](super::app::App::update).
 
 use crate::nn::Src;
+use crossterm::event::KeyEvent;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -66,6 +67,32 @@ pub enum Action {
     Focus(super::app::Focus),
     /// The terminal was resized to `(cols, rows)`.
     Resize(u16, u16),
+    /// Live editing: open the parameter editor on the selected layer.
+    Edit,
+    /// Insert a layer after the selected one (a chooser of kinds).
+    InsertAfter,
+    /// Delete the selected layer.
+    DeleteLayer,
+    /// Change the selected layer's kind (a chooser of kinds).
+    ChangeKind,
+    /// Undo / redo the last edit of the network.
+    Undo,
+    Redo,
+    /// Save the network as a spec file (a path prompt).
+    Save,
+    /// Show the depth slice as the difference after − before the last edit.
+    BeforeAfter,
+    /// In a popup: apply the edit, pick the choice, save to the typed path.
+    Confirm,
+    /// In a popup: close it and change nothing.
+    Cancel,
+    /// In the editor: a new line in the text.
+    NewLine,
+    /// In a chooser: the previous / next choice.
+    ChoicePrev,
+    ChoiceNext,
+    /// A key for the text of the open editor or prompt (ratatui-textarea's own bindings).
+    TextKey(KeyEvent),
 }
 
 impl Action {

@@ -5,10 +5,13 @@ use super::action::Action;
 use super::cache::RasterCache;
 use super::color::Tier;
 use super::colormap::{Colormap, Scale};
+use super::editing::{Before, Effect, Quick};
 use super::keymap::Scope;
 use super::layout;
+use super::popup::Popup;
 use super::stats::VolStats;
 use super::worker::Reply;
+use crate::model::edit::History;
 use crate::nn::analysis::Analysis;
 use crate::nn::forward::Activations;
 use crate::nn::{Network, Shape3, Src, Volume};
@@ -54,6 +57,8 @@ pub enum ScaleMode {
 /// A finished forward pass and what the worker computed from it.
 #[derive(Clone, Debug)]
 pub struct Results {
+    /// The network the pass ran (after an edit, until the next pass ends, an older one).
+    pub net: Arc<Network>,
     pub acts: Activations,
     /// `stats[0]` is the input, `stats[i + 1]` layer i.
     pub stats: Vec<VolStats>,
@@ -76,10 +81,19 @@ pub struct App {
     /// The photo as it entered the network (after crop and resize), when it was a photo.
     pub photo: Option<Arc<image::RgbImage>>,
     pub results: Option<Arc<Results>>,
-    /// Bumped when results change, so cached rasters of older results are not reused.
+    /// `src_map[i]`: the index of layer i's output in `results` (by name after an edit, while
+    /// the pass runs), `None` when `results` has no output of layer i's current shape.
+    pub src_map: Vec<Option<usize>>,
+    /// Layers from this index on show numbers of an older network until the pass ends.
+    pub fresh_upto: usize,
+    /// The network's input volume, once the model is loaded (edits recompute from it).
+    pub input: Option<Arc<Volume>>,
+    /// Bumped when results or the network change, so older cached rasters are not reused.
     pub generation: u64,
     /// The job whose replies are wanted; replies of other jobs are stale and dropped.
     pub job: u64,
+    /// The job whose pass `results` holds.
+    pub done_job: u64,
     pub progress: Option<Progress>,
     pub error: Option<String>,
     /// The selected volume: the input or a layer's output.
@@ -101,8 +115,32 @@ pub struct App {
     pub size: (u16, u16),
     /// One line for the status bar, cleared by the next action.
     pub message: Option<String>,
+    /// The same, for errors (shown in red).
+    pub alert: Option<String>,
     pub quit: bool,
     pub cache: RefCell<RasterCache>,
+    /// The open editing popup; it takes every key.
+    pub popup: Option<Popup>,
+    /// Undo / redo of whole networks, with what each edit was.
+    pub history: History,
+    pub undo_what: Vec<String>,
+    pub redo_what: Vec<String>,
+    /// The last pass before the latest edits (the before/after view compares with it).
+    pub before: Option<Before>,
+    /// The slice panel shows after − before.
+    pub diff: bool,
+    /// Work for the event loop to hand to other threads.
+    pub effects: Vec<Effect>,
+    /// The last edit-check request id.
+    pub checks: u64,
+    /// A delete waiting for its check.
+    pub quick: Option<Quick>,
+}
+
+/// Index `i` of an axis of length `a`, moved to the same relative place on an axis of length
+/// `b` (the centre of its cell).
+pub fn rel_pos(i: usize, a: usize, b: usize) -> usize {
+    if a == 0 || b == 0 { 0 } else { ((2 * i + 1) * b / (2 * a)).min(b - 1) }
 }
 
 impl App {
@@ -113,8 +151,12 @@ impl App {
             input_label: String::new(),
             photo: None,
             results: None,
+            src_map: Vec::new(),
+            fresh_upto: 0,
+            input: None,
             generation: 0,
             job: 0,
+            done_job: 0,
             progress: None,
             error: None,
             sel: Src::Input,
@@ -130,8 +172,18 @@ impl App {
             count: None,
             size: (120, 40),
             message: None,
+            alert: None,
             quit: false,
             cache: RefCell::new(RasterCache::default()),
+            popup: None,
+            history: History::default(),
+            undo_what: Vec::new(),
+            redo_what: Vec::new(),
+            before: None,
+            diff: false,
+            effects: Vec::new(),
+            checks: 0,
+            quick: None,
         }
     }
 
@@ -162,16 +214,26 @@ impl App {
         self.analysis.shape_of(s)
     }
 
+    /// Where `s`'s numbers are in `results` (see `src_map`).
+    fn result_src(&self, s: Src) -> Option<Src> {
+        match s {
+            Src::Input => Some(Src::Input),
+            Src::Layer(i) => self.src_map.get(i).copied().flatten().map(Src::Layer),
+        }
+    }
+
+    /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
+    /// its shape still fits (see [`App::is_stale`]).
     pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
         let r = self.results.as_ref()?;
-        match s {
+        match self.result_src(s)? {
             Src::Input => Some(&r.acts.input),
             Src::Layer(i) => r.acts.outputs.get(i),
         }
     }
 
     pub fn stats(&self, s: Src) -> Option<&VolStats> {
-        self.results.as_ref()?.stats.get(App::row_of(s))
+        self.results.as_ref()?.stats.get(App::row_of(self.result_src(s)?))
     }
 
     /// The colour scale of slice d of `s`, per the scale mode.
@@ -192,6 +254,12 @@ impl App {
 
     /// Key scopes for the current context, most specific first.
     pub fn scopes(&self) -> Vec<Scope> {
+        match self.popup {
+            Some(Popup::Params(_)) => return vec![Scope::Editor],
+            Some(Popup::Choose(_)) => return vec![Scope::Chooser],
+            Some(Popup::Save(_)) => return vec![Scope::Prompt],
+            None => {}
+        }
         if self.help {
             return vec![Scope::Help];
         }
@@ -221,21 +289,25 @@ impl App {
             return;
         }
         match reply {
-            Reply::Loaded { net, analysis, input_label, photo, .. } => {
+            Reply::Loaded { net, analysis, input, input_label, photo, .. } => {
                 self.net = net;
                 self.analysis = analysis;
+                self.input = Some(input);
                 self.input_label = input_label;
                 self.photo = photo;
                 self.clamp();
+                self.resync();
             }
             Reply::Progress { layer, total, name, .. } => {
                 self.progress = Some(Progress { layer, total, name });
             }
-            Reply::Done { results, .. } => {
+            Reply::Done { job, results } => {
                 self.results = Some(results);
+                self.done_job = job;
                 self.generation += 1;
                 self.progress = None;
                 self.cache.borrow_mut().clear();
+                self.resync();
             }
             Reply::Failed { error, .. } => {
                 self.error = Some(error);
@@ -247,6 +319,7 @@ impl App {
     /// Apply one user action.
     pub fn update(&mut self, action: Action) {
         self.message = None;
+        self.alert = None;
         if let Action::Digit(n) = action {
             let n = n as usize;
             self.count = match self.count {
@@ -315,6 +388,20 @@ impl App {
                 self.size = (w, h);
                 self.fix_focus();
             }
+            Action::Edit
+            | Action::InsertAfter
+            | Action::DeleteLayer
+            | Action::ChangeKind
+            | Action::Undo
+            | Action::Redo
+            | Action::Save
+            | Action::BeforeAfter
+            | Action::Confirm
+            | Action::Cancel
+            | Action::NewLine
+            | Action::ChoicePrev
+            | Action::ChoiceNext
+            | Action::TextKey(_) => self.edit_action(action),
         }
     }
 
@@ -399,16 +486,13 @@ impl App {
     /// Select a volume; the cursor keeps its relative position and d is clamped.
     pub fn select(&mut self, s: Src) {
         let (old, new) = (self.shape(self.sel), self.shape(s));
-        let rel = |i: usize, a: usize, b: usize| {
-            if a == 0 || b == 0 { 0 } else { ((2 * i + 1) * b / (2 * a)).min(b - 1) }
-        };
-        self.cursor = (rel(self.cursor.0, old.h, new.h), rel(self.cursor.1, old.w, new.w));
+        self.cursor = (rel_pos(self.cursor.0, old.h, new.h), rel_pos(self.cursor.1, old.w, new.w));
         self.sel = s;
         self.clamp();
     }
 
     /// Keep the cursor, d and the selection inside the current shapes.
-    fn clamp(&mut self) {
+    pub(super) fn clamp(&mut self) {
         if App::row_of(self.sel) >= self.rows() {
             self.sel = self.src_at(self.rows() - 1);
         }

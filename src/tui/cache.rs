@@ -20,6 +20,8 @@ pub enum What {
     Filter { layer: usize, k: usize, ci: usize },
     /// The input photo.
     Photo,
+    /// Before/after: slice d of a volume, after − before the last edit.
+    Diff { row: usize, d: usize },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

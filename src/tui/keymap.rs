@@ -20,6 +20,12 @@ pub enum Scope {
     Dead,
     /// The help overlay is open.
     Help,
+    /// The parameter editor (`e`) is open; keys not in the table edit the text.
+    Editor,
+    /// A chooser of layer kinds (`a`, `t`) is open.
+    Chooser,
+    /// The save prompt (`w`) is open; keys not in the table edit the path.
+    Prompt,
 }
 
 impl Scope {
@@ -32,9 +38,35 @@ impl Scope {
             Scope::Filters => "filters (f)",
             Scope::Dead => "dead channels (d)",
             Scope::Help => "this help",
+            Scope::Editor => "parameter editor (e)",
+            Scope::Chooser => "layer kind chooser (a, t)",
+            Scope::Prompt => "save prompt (w)",
         }
     }
+
+    /// Popups and the help take every key: nothing falls through to `Global`.
+    pub fn is_modal(self) -> bool {
+        matches!(self, Scope::Help | Scope::Editor | Scope::Chooser | Scope::Prompt)
+    }
+
+    /// Scopes with a text field: keys not in the table go to the text.
+    pub fn takes_text(self) -> bool {
+        matches!(self, Scope::Editor | Scope::Prompt)
+    }
 }
+
+/// Every scope in the order of the help and the README.
+pub const SCOPES: [Scope; 9] = [
+    Scope::Global,
+    Scope::Layers,
+    Scope::Column,
+    Scope::Montage,
+    Scope::Filters,
+    Scope::Dead,
+    Scope::Editor,
+    Scope::Chooser,
+    Scope::Prompt,
+];
 
 /// One key with its modifiers. For characters, the shift state is in the character itself.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +86,9 @@ const fn shift(code: KeyCode) -> Key {
 }
 const fn ctrl(c: char) -> Key {
     Key { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
+}
+const fn alt(code: KeyCode) -> Key {
+    Key { code, mods: KeyModifiers::ALT }
 }
 
 impl Key {
@@ -96,6 +131,8 @@ impl Key {
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
             format!("C-{base}")
+        } else if self.mods.contains(KeyModifiers::ALT) {
+            format!("M-{base}")
         } else if self.mods.contains(KeyModifiers::SHIFT) {
             format!("S-{base}")
         } else {
@@ -136,11 +173,24 @@ pub const BINDINGS: &[Binding] = &[
     // The help overlay swallows movement so the screen under it does not change.
     b(S::Help, &[ch('?'), k(C::Esc)], A::Help, "close this help", Some("close")),
     b(S::Help, &[ch('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
-    b(S::Layers, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
-    b(S::Layers, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
+    // Popups take every key; keys they do not bind edit their text (or are ignored).
+    b(S::Editor, &[k(C::Enter), ctrl('s')], A::Confirm, "apply (only a valid edit)", Some("apply")),
+    b(S::Editor, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing changes", Some("cancel")),
+    b(S::Editor, &[alt(C::Enter)], A::NewLine, "a new line in the text", Some("new line")),
+    b(S::Editor, TEXT, TEXT_KEY, "edit the text (←→↑↓, Backspace, C-u/C-r undo/redo typing)", None),
+    b(S::Chooser, &[k(C::Up), ch('k')], A::ChoicePrev, "previous kind", Some("pick")),
+    b(S::Chooser, &[k(C::Down), ch('j')], A::ChoiceNext, "next kind", Some("")),
+    b(S::Chooser, &[k(C::Enter)], A::Confirm, "apply (only a valid edit)", Some("apply")),
+    b(S::Chooser, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing changes", Some("cancel")),
+    b(S::Prompt, &[k(C::Enter)], A::Confirm, "save to the typed path", Some("save")),
+    b(S::Prompt, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing is written", Some("cancel")),
+    b(S::Prompt, TEXT, TEXT_KEY, "edit the path", None),
+    // hjkl always move the map cursor; the list and the column keep the arrows.
+    b(S::Layers, &[k(C::Up)], A::PrevLayer, "previous layer", Some("layer")),
+    b(S::Layers, &[k(C::Down)], A::NextLayer, "next layer", Some("")),
     b(S::Layers, &[k(C::Enter)], A::Open, "open the layer's depth slice", Some("open")),
-    b(S::Column, &[k(C::Up), ch('k')], A::PrevDepth, "previous channel d − 1", Some("d")),
-    b(S::Column, &[k(C::Down), ch('j')], A::NextDepth, "next channel d + 1", Some("")),
+    b(S::Column, &[k(C::Up)], A::PrevDepth, "previous channel d − 1", Some("d")),
+    b(S::Column, &[k(C::Down)], A::NextDepth, "next channel d + 1", Some("")),
     b(S::Montage, &[k(C::Left), ch('h')], A::PrevDepth, "previous slice", Some("pick")),
     b(S::Montage, &[k(C::Right), ch('l')], A::NextDepth, "next slice", Some("")),
     b(S::Montage, &[k(C::Up), ch('k')], A::PrevDepthRow, "slice one row up", None),
@@ -169,6 +219,14 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch('.')], A::NextDepth, "depth d + 1", Some("")),
     b(S::Global, &[ch('<')], A::PrevDepth10, "depth d − 10", None),
     b(S::Global, &[ch('>')], A::NextDepth10, "depth d + 10", None),
+    b(S::Global, &[ch('e')], A::Edit, "edit the layer's parameters, live", Some("edit")),
+    b(S::Global, &[ch('u')], A::Undo, "undo the last edit", Some("undo")),
+    b(S::Global, &[ctrl('r')], A::Redo, "redo", Some("redo")),
+    b(S::Global, &[ch('a')], A::InsertAfter, "add a layer after this one", Some("add")),
+    b(S::Global, &[ch('x')], A::DeleteLayer, "delete this layer", Some("del")),
+    b(S::Global, &[ch('t')], A::ChangeKind, "change this layer's kind", Some("kind")),
+    b(S::Global, &[ch('w')], A::Save, "save the network as a spec (.toml)", Some("save")),
+    b(S::Global, &[ch('b')], A::BeforeAfter, "before/after: slice difference of the edit", Some("diff")),
     b(S::Global, &[k(C::Tab)], A::FocusNext, "focus the next panel", Some("panel")),
     b(S::Global, &[k(C::BackTab)], A::FocusPrev, "focus the previous panel", None),
     b(S::Global, &[k(C::Enter)], A::Open, "open the selection", None),
@@ -184,6 +242,10 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &DIGITS, A::Digit(0), "count prefix: 5l moves 5 columns", None),
 ];
 
+/// The text scopes' "any other key" row: no key of its own, shown as `other keys`.
+const TEXT: &[Key] = &[];
+const TEXT_KEY: Action = Action::TextKey(KeyEvent::new(KeyCode::Null, KeyModifiers::NONE));
+
 const DIGITS: [Key; 10] =
     [ch('0'), ch('1'), ch('2'), ch('3'), ch('4'), ch('5'), ch('6'), ch('7'), ch('8'), ch('9')];
 
@@ -198,8 +260,11 @@ pub fn lookup(scopes: &[Scope], ev: &KeyEvent) -> Option<Action> {
                 return Some(bind.action);
             }
         }
-        if scope == Scope::Help {
-            // The help overlay ignores every other key.
+        if scope.takes_text() {
+            return Some(Action::TextKey(*ev));
+        }
+        if scope.is_modal() {
+            // The help overlay and the chooser ignore every other key.
             return None;
         }
     }
@@ -210,6 +275,9 @@ pub fn lookup(scopes: &[Scope], ev: &KeyEvent) -> Option<Action> {
 pub fn keys_label(b: &Binding) -> String {
     if matches!(b.action, Action::Digit(_)) {
         return "0-9".into();
+    }
+    if b.keys.is_empty() {
+        return "other keys".into();
     }
     b.keys.iter().map(Key::label).collect::<Vec<_>>().join("/")
 }
@@ -222,7 +290,7 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
     for scope in scopes.iter().copied().chain(std::iter::once(Scope::Global)) {
         let mut current: Option<usize> = None;
         for bind in BINDINGS.iter().filter(|b| b.scope == scope) {
-            let key = bind.keys[0].label();
+            let Some(key) = bind.keys.first().map(Key::label) else { continue };
             match bind.hint {
                 Some("") => {
                     if let Some(i) = current {
@@ -236,7 +304,7 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
                 _ => current = None,
             }
         }
-        if scope == Scope::Help {
+        if scope.is_modal() {
             break;
         }
     }
@@ -251,14 +319,12 @@ pub fn hints(scopes: &[Scope]) -> Vec<(String, &'static str)> {
 
 /// The key table as Markdown, scope by scope (the README's key section is this text).
 pub fn markdown() -> String {
-    let scopes =
-        [Scope::Global, Scope::Layers, Scope::Column, Scope::Montage, Scope::Filters, Scope::Dead];
     let mut out = String::new();
-    for scope in scopes {
+    for scope in SCOPES {
         out.push_str(&format!("\n**{}**\n\n| keys | what |\n| --- | --- |\n", scope.title()));
         for b in BINDINGS.iter().filter(|b| b.scope == scope) {
-            let keys: Vec<String> = if matches!(b.action, Action::Digit(_)) {
-                vec!["0-9".into()]
+            let keys: Vec<String> = if matches!(b.action, Action::Digit(_)) || b.keys.is_empty() {
+                vec![keys_label(b)]
             } else {
                 b.keys.iter().map(Key::label).collect()
             };

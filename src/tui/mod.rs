@@ -15,10 +15,14 @@ pub mod action;
 pub mod app;
 pub mod bars;
 pub mod cache;
+pub mod checker;
 pub mod color;
 pub mod colormap;
+pub mod dim;
+pub mod editing;
 pub mod keymap;
 pub mod layout;
+pub mod popup;
 pub mod raster;
 pub mod stats;
 pub mod terminal;
@@ -44,24 +48,4 @@ pub struct Options {
     pub color: ColorMode,
     /// A colormap name (`viridis`, `RdBu`, …); `None` is `auto`.
     pub colormap: Option<String>,
-}
-#[cfg(test)]
-mod scratch_timing {
-    #[test]
-    #[ignore]
-    fn time_edit_params() {
-        use crate::model::{WeightMode, edit, load};
-        for (m, i, text) in [("alexnet", 0usize, "filters = 96\nsize = 11\nstride = 2\npad = 0\n"),
-                              ("alexnet", 0, "filters = 64\nsize = 11\nstride = 4\npad = 0\n"),
-                              ("alexnet", 0, "filters = 96\nsize = 11\nstride = 4\npad = 1\n")] {
-            let t = std::time::Instant::now();
-            let net = load(m, WeightMode::Full).unwrap();
-            eprintln!("load {m} {:?}", t.elapsed());
-            for _ in 0..2 {
-                let t = std::time::Instant::now();
-                let e = edit::edit_params(&net, i, text).unwrap();
-                eprintln!("edit {text:?} {:?} reinit {:?}", t.elapsed(), e.reinitialized);
-            }
-        }
-    }
 }

@@ -155,7 +155,7 @@ fn handle(app: &mut App, area: Rect, msg: Msg) {
 /// the wheel changes d.
 pub fn mouse_actions(app: &App, area: Rect, m: MouseEvent) -> Vec<Action> {
     let a = layout::areas(app, Rect::new(0, 0, area.width, area.height));
-    if a.too_small || app.help {
+    if a.too_small || app.help || app.popup.is_some() {
         return vec![];
     }
     match m.kind {

@@ -1,6 +1,11 @@
 //! Test fixtures: apps on real presets and on a hand-made ramp volume, rendered to TestBackend.
 
 use super::app::{App, Results};
+use super::editing::Effect;
+use super::keymap;
+use super::worker::{self, Reply, Task};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::atomic::AtomicU64;
 use super::color::Tier;
 use super::colormap::Colormap;
 use super::stats::VolStats;
@@ -29,9 +34,12 @@ pub fn with_results(mut app: App, input: Volume, label: &str) -> App {
     let acts = forward(&app.net, input).expect("the test network runs");
     let stats =
         std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
-    app.results = Some(Arc::new(Results { acts, stats, elapsed: Duration::from_millis(1) }));
+    app.input = Some(acts.input.clone());
+    let net = app.net.clone();
+    app.results = Some(Arc::new(Results { net, acts, stats, elapsed: Duration::from_millis(1) }));
     app.input_label = label.to_string();
     app.generation += 1;
+    app.resync();
     app
 }
 
@@ -96,4 +104,95 @@ pub fn text(term: &Terminal<TestBackend>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// AlexNet with its weights and a zero input, no pass yet: enough to open editors and check
+/// edits (the network is loaded once for all tests; clones share the weights).
+pub fn alexnet_edit_app() -> App {
+    static NET: std::sync::OnceLock<Network> = std::sync::OnceLock::new();
+    let net = NET
+        .get_or_init(|| model::load("alexnet", WeightMode::Full).expect("the alexnet preset loads"))
+        .clone();
+    let a = analyze(&net).expect("the alexnet preset is valid");
+    let input = Volume::zeros((3, 227, 227));
+    let mut app = App::new(net, a, Tier::Truecolor, Colormap::Auto);
+    app.input = Some(Arc::new(input));
+    app.resync();
+    app
+}
+
+/// Press keys through the key table, as the terminal would.
+pub fn press(app: &mut App, keys: &[KeyCode]) {
+    for &code in keys {
+        press_with(app, code, KeyModifiers::NONE);
+    }
+}
+
+pub fn press_with(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+    if let Some(a) = keymap::lookup(&app.scopes(), &KeyEvent::new(code, mods)) {
+        app.update(a);
+    }
+}
+
+/// Type text through the key table.
+pub fn type_str(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, &[KeyCode::Char(c)]);
+    }
+}
+
+/// Answer the pending edit checks (not the passes), as the checker thread would.
+pub fn run_checks(app: &mut App) {
+    loop {
+        let (checks, rest): (Vec<Effect>, Vec<Effect>) =
+            std::mem::take(&mut app.effects).into_iter().partition(|e| matches!(e, Effect::Check(_)));
+        app.effects = rest;
+        if checks.is_empty() {
+            return;
+        }
+        for e in checks {
+            if let Effect::Check(req) = e {
+                app.checked(req.run());
+            }
+        }
+    }
+}
+
+/// Run every pending effect synchronously: checks, passes (each a new job, as the worker
+/// would number them) and saves. Returns the jobs that ran.
+pub fn run_effects(app: &mut App) -> Vec<u64> {
+    let mut jobs = Vec::new();
+    loop {
+        let effects = std::mem::take(&mut app.effects);
+        if effects.is_empty() {
+            return jobs;
+        }
+        for e in effects {
+            match e {
+                Effect::Check(req) => app.checked(req.run()),
+                Effect::Compute(task) => {
+                    let id = app.job + 1;
+                    app.expect_job(id);
+                    run_job(app, id, task);
+                    jobs.push(id);
+                }
+                Effect::Save { net, path } => {
+                    let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
+                    app.saved(path, r);
+                }
+            }
+        }
+    }
+}
+
+/// Run one pass as job `id` and hand its replies to the app.
+pub fn run_job(app: &mut App, id: u64, task: Task) {
+    let replies = std::cell::RefCell::new(Vec::new());
+    let latest = AtomicU64::new(id);
+    if let Err(error) = worker::execute(id, task, &latest, &|r| replies.borrow_mut().push(r)) {
+        replies.borrow_mut().push(Reply::Failed { job: id, error });
+    }
+    for r in replies.into_inner() {
+        app.apply(r);
+    }
 }

@@ -77,6 +77,15 @@ impl Theme {
         }
     }
 
+    /// Weights re-initialised by an edit (no longer trained).
+    pub fn reinit(&self) -> Style {
+        if self.mono() {
+            Style::new().add_modifier(Modifier::ITALIC | Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD)
+        }
+    }
+
     pub fn good(&self) -> Style {
         self.fg(Color::Green)
     }

@@ -39,6 +39,7 @@ pub enum Reply {
         job: u64,
         net: Arc<Network>,
         analysis: Arc<Analysis>,
+        input: Arc<Volume>,
         input_label: String,
         photo: Option<Arc<image::RgbImage>>,
     },
@@ -117,22 +118,32 @@ fn run(rx: Receiver<(u64, Task)>, latest: Arc<AtomicU64>, send: impl Fn(Reply)) 
     }
 }
 
-fn execute(id: u64, task: Task, latest: &AtomicU64, send: &impl Fn(Reply)) -> Result<(), String> {
+/// Run one job, sending its replies; stops early (silently) when `latest` moves past `id`.
+///
+/// # Errors
+/// A model that does not load or a layer that fails; the message says which.
+pub fn execute(
+    id: u64,
+    task: Task,
+    latest: &AtomicU64,
+    send: &impl Fn(Reply),
+) -> Result<(), String> {
     let (net, analysis, input, prev, from) = match task {
         Task::Load { model, image } => {
             let net = model::load(&model, WeightMode::Full).map_err(|e| format!("{e}"))?;
             let analysis = analyze(&net).map_err(|e| e.to_string())?;
             let (input, source) = image_input::load_input(&net, image.as_deref(), None)
                 .map_err(|e| format!("{e}"))?;
-            let (net, analysis) = (Arc::new(net), Arc::new(analysis));
+            let (net, analysis, input) = (Arc::new(net), Arc::new(analysis), Arc::new(input));
             send(Reply::Loaded {
                 job: id,
                 net: net.clone(),
                 analysis: analysis.clone(),
+                input: input.clone(),
                 input_label: source.label,
                 photo: source.photo.map(Arc::new),
             });
-            (net, analysis, Arc::new(input), Vec::new(), 0)
+            (net, analysis, input, Vec::new(), 0)
         }
         Task::Recompute { net, analysis, input, prev, from } => (net, analysis, input, prev, from),
     };
@@ -152,7 +163,7 @@ fn execute(id: u64, task: Task, latest: &AtomicU64, send: &impl Fn(Reply)) -> Re
     let elapsed = t0.elapsed();
     let stats =
         std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
-    send(Reply::Done { job: id, results: Arc::new(Results { acts, stats, elapsed }) });
+    send(Reply::Done { job: id, results: Arc::new(Results { net, acts, stats, elapsed }) });
     Ok(())
 }
 

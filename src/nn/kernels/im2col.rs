@@ -15,6 +15,7 @@ use super::geometry::{ConvGeom, ValidTaps};
 use super::sgemm::{Mat, matmul, parallelism};
 use gemm::Parallelism;
 use rayon::prelude::*;
+use std::cell::Cell;
 
 /// How the output is cut into bands, and when bands run in parallel.
 #[derive(Clone, Copy, Debug)]
@@ -33,11 +34,26 @@ impl Banding {
         Banding { values: 1 << 16, min_pixels: 256, parallel_min_flops: 1 << 20 };
 }
 
-/// Per-worker buffers, reused band after band.
+/// Per-thread buffers, reused band after band and call after call.
 #[derive(Default)]
 struct Scratch {
     cols: Vec<f32>,
     dst: Vec<f32>,
+}
+
+thread_local! {
+    /// Kept between calls: allocating and faulting in a fresh megabyte-sized buffer on every
+    /// call measurably slowed some convs. It holds at most one band's `cols` and result.
+    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch. A nested call on the same thread (rayon can run another
+/// conv's band here while this one waits inside gemm) finds the slot empty and uses fresh buffers.
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut s = SCRATCH.take();
+    let r = f(&mut s);
+    SCRATCH.set(s);
+    r
 }
 
 /// `out (K × OH·OW) = act(W ⊛ x + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`, both
@@ -80,7 +96,6 @@ pub(crate) fn conv_gemm_banded(
         threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
     let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
     let valid = ValidTaps::of(g);
-    let mut scratch = Scratch::default();
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
         let filters =
             Mat::row_major(&w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim], g.kg, kdim, kdim);
@@ -104,9 +119,9 @@ pub(crate) fn conv_gemm_banded(
         };
         let work = split_bands(out_g, npix, band_px);
         if across_bands {
-            work.into_par_iter().enumerate().for_each_init(Scratch::default, band);
+            work.into_par_iter().enumerate().for_each(|item| with_scratch(|s| band(s, item)));
         } else {
-            work.into_iter().enumerate().for_each(|item| band(&mut scratch, item));
+            with_scratch(|s| work.into_iter().enumerate().for_each(|item| band(s, item)));
         }
     }
 }

@@ -3,6 +3,8 @@
 
 pub mod column;
 pub mod dead;
+pub mod diff;
+pub mod editor;
 pub mod explain;
 pub mod filters;
 pub mod header;
@@ -10,13 +12,16 @@ pub mod help;
 pub mod input;
 pub mod layers;
 pub mod montage;
+pub mod prompt;
 pub mod shape;
 pub mod slice;
 pub mod small;
 pub mod status;
 
 use super::app::{App, Focus, View};
+use super::dim::dim;
 use super::layout;
+use super::popup::Popup;
 use super::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -37,16 +42,28 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     header::render(app, a.header, buf);
+    // After an edit, until the pass ends, panels of the selected layer show old numbers: dimmed.
+    let stale = app.is_stale(app.sel);
     match app.view {
         View::Main => {
             if let Some(r) = a.layers {
                 layers::render(app, r, buf);
             }
             if let Some(r) = a.slice {
-                slice::render(app, r, buf);
+                if app.diff {
+                    diff::render(app, r, buf);
+                } else {
+                    slice::render(app, r, buf);
+                    if stale {
+                        dim(buf, r, app.tier);
+                    }
+                }
             }
             if let Some(r) = a.column {
                 column::render(app, r, buf);
+                if stale {
+                    dim(buf, r, app.tier);
+                }
             }
             if let Some(r) = a.shape {
                 shape::render(app, r, buf);
@@ -55,14 +72,30 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
                 explain::render(app, r, buf);
             }
         }
-        View::Montage => montage::render(app, a.body, buf),
+        View::Montage => {
+            montage::render(app, a.body, buf);
+            if stale {
+                dim(buf, a.body, app.tier);
+            }
+        }
         View::Filters => filters::render(app, a.body, buf),
         View::Input => input::render(app, a.body, buf),
-        View::Dead => dead::render(app, a.body, buf),
+        View::Dead => {
+            dead::render(app, a.body, buf);
+            if !app.pass_is_current() && app.results.is_some() {
+                dim(buf, a.body, app.tier);
+            }
+        }
     }
     status::render(app, a.status, buf);
     if app.help {
         help::render(app, area, buf);
+    }
+    match &app.popup {
+        Some(Popup::Params(ed)) => editor::render_params(app, ed, a.body, buf),
+        Some(Popup::Choose(ch)) => editor::render_chooser(app, ch, a.body, buf),
+        Some(Popup::Save(p)) => prompt::render(app, p, a.body, buf),
+        None => {}
     }
 }
 

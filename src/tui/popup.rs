@@ -1,0 +1,240 @@
+//! The editing popups' state: the parameter editor (`e`), the kind chooser (`a`, `t`) and the
+//! save prompt (`w`). Each edit is checked as it changes (see [`super::checker`]); the popup keeps
+//! the newest answer to show and the edit to apply.
+
+use super::checker::EditOp;
+use crate::model::edit::{Edited, INSERTABLE};
+use crate::nn::Shape3;
+use crate::nn::analysis::Analysis;
+use ratatui::style::Style;
+use ratatui_textarea::TextArea;
+
+/// What a valid edit does, as the preview shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preview {
+    /// The edited (or inserted) layer: name, kind, input shapes.
+    pub name: String,
+    pub kind: &'static str,
+    pub inputs: Vec<Shape3>,
+    pub output: Shape3,
+    /// Its output shape before the edit; `None` for a new layer.
+    pub before: Option<Shape3>,
+    /// `(227 − 11 + 2·0)/2 + 1 = 109`.
+    pub formula: Option<String>,
+    pub warnings: Vec<String>,
+    /// Every later layer whose output shape changes: name, old shape (`None`: new), new shape.
+    pub later: Vec<(String, Option<Shape3>, Shape3)>,
+    /// Layers whose weights are re-initialised because their shape changed.
+    pub reinit: Vec<String>,
+}
+
+impl Preview {
+    /// The preview of `e` for the layer `target` of the edited network.
+    pub fn of(e: &Edited, target: usize, old: &Analysis) -> Preview {
+        let t = target.min(e.net.layers.len().saturating_sub(1));
+        let info = &e.analysis.layers[t];
+        let layer = &e.net.layers[t];
+        let before = match e.changed.iter().find(|(j, _, _)| *j == t) {
+            Some((_, b, _)) => *b,
+            // Unchanged: the old shape is the new one (the layer existed at the same index
+            // unless it was inserted, and an inserted layer is always in `changed`).
+            None => old.layers.get(t).map(|_| info.output),
+        };
+        let name = |j: usize| e.net.layers[j].name.clone();
+        Preview {
+            name: layer.name.clone(),
+            kind: layer.kind.type_name(),
+            inputs: info.inputs.clone(),
+            output: info.output,
+            before,
+            formula: info.formula(),
+            warnings: info.warnings.clone(),
+            later: e.changed.iter().filter(|(j, _, _)| *j > t).map(|&(j, b, a)| (name(j), b, a)).collect(),
+            reinit: e.reinitialized.iter().map(|&j| name(j)).collect(),
+        }
+    }
+}
+
+/// The checks of one popup: the newest request, what to show, and the edit to apply.
+#[derive(Debug, Default)]
+pub struct Validation {
+    /// The newest request; answers to older ones are dropped.
+    pub id: u64,
+    /// Whether the answer to `id` came.
+    pub done: bool,
+    /// The newest answer (while a newer request is pending, the previous one stays on screen).
+    pub shown: Option<Result<Preview, String>>,
+    /// The answer to `id` when it is valid: what Enter applies.
+    pub edited: Option<Edited>,
+    /// Enter came before the answer: apply it when it comes, if it is valid.
+    pub apply_when_done: bool,
+}
+
+impl Validation {
+    /// A new request replaces the old one.
+    pub fn wait_for(&mut self, id: u64) {
+        self.id = id;
+        self.done = false;
+        self.edited = None;
+        self.apply_when_done = false;
+    }
+
+    /// Take an answer; `false` if it is not for the newest request.
+    pub fn answer(&mut self, id: u64, result: Result<Edited, String>, target: usize, old: &Analysis) -> bool {
+        if id != self.id {
+            return false;
+        }
+        self.done = true;
+        match result {
+            Ok(e) => {
+                self.shown = Some(Ok(Preview::of(&e, target, old)));
+                self.edited = Some(e);
+            }
+            Err(msg) => {
+                self.shown = Some(Err(msg));
+                self.edited = None;
+            }
+        }
+        true
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.done && self.edited.is_some()
+    }
+}
+
+/// A one-widget text field with the app's look: no underlined cursor line.
+pub fn text_field(text: &str) -> TextArea<'static> {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if text.ends_with('\n') || lines.is_empty() {
+        lines.push(String::new());
+    }
+    let mut t = TextArea::new(lines);
+    t.set_cursor_line_style(Style::default());
+    t
+}
+
+/// The text of a field, lines joined with `\n`.
+pub fn field_text(t: &TextArea) -> String {
+    t.lines().join("\n")
+}
+
+/// `e`: a layer's parameters as spec text, checked as it is typed.
+#[derive(Debug)]
+pub struct ParamsEditor {
+    pub layer: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub text: TextArea<'static>,
+    /// The text the editor opened with (applying it unchanged changes nothing).
+    pub original: String,
+    pub check: Validation,
+}
+
+impl ParamsEditor {
+    pub fn new(layer: usize, name: &str, kind: &'static str, text: &str) -> ParamsEditor {
+        let mut field = text_field(text);
+        // Start on the first line's value, where an edit usually goes.
+        field.move_cursor(ratatui_textarea::CursorMove::End);
+        ParamsEditor {
+            layer,
+            name: name.to_string(),
+            kind,
+            text: field,
+            original: field_text(&text_field(text)),
+            check: Validation::default(),
+        }
+    }
+
+    pub fn op(&self) -> EditOp {
+        EditOp::Params { layer: self.layer, text: field_text(&self.text) }
+    }
+
+    pub fn unchanged(&self) -> bool {
+        field_text(&self.text).trim() == self.original.trim()
+    }
+}
+
+/// What a chooser does with the picked kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChooserMode {
+    /// `a`: insert a layer of that kind after the selected one.
+    Insert,
+    /// `t`: the selected layer becomes that kind.
+    Kind,
+}
+
+/// `a` / `t`: pick a layer kind; each pick is checked like an edit.
+#[derive(Debug)]
+pub struct Chooser {
+    pub mode: ChooserMode,
+    pub layer: usize,
+    pub name: String,
+    pub options: &'static [&'static str],
+    pub pick: usize,
+    pub check: Validation,
+}
+
+impl Chooser {
+    pub fn new(mode: ChooserMode, layer: usize, name: &str, current: &str) -> Chooser {
+        let pick = match mode {
+            ChooserMode::Insert => 0,
+            ChooserMode::Kind => INSERTABLE.iter().position(|k| *k == current).unwrap_or(0),
+        };
+        Chooser {
+            mode,
+            layer,
+            name: name.to_string(),
+            options: INSERTABLE,
+            pick,
+            check: Validation::default(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.options[self.pick]
+    }
+
+    pub fn op(&self) -> EditOp {
+        match self.mode {
+            ChooserMode::Insert => EditOp::Insert { after: self.layer, kind: self.kind() },
+            ChooserMode::Kind => EditOp::Kind { layer: self.layer, kind: self.kind() },
+        }
+    }
+
+    /// Move the pick by `by`, wrapping around.
+    pub fn step(&mut self, by: isize) {
+        let n = self.options.len() as isize;
+        self.pick = (self.pick as isize + by).rem_euclid(n) as usize;
+    }
+}
+
+/// `w`: the path to save the network to.
+#[derive(Debug)]
+pub struct SavePrompt {
+    pub text: TextArea<'static>,
+    /// Why the last save failed (the network in the app is untouched).
+    pub error: Option<String>,
+    /// A save is running; Enter waits for it.
+    pub saving: bool,
+}
+
+impl SavePrompt {
+    pub fn new(path: &str) -> SavePrompt {
+        let mut text = text_field(path);
+        text.move_cursor(ratatui_textarea::CursorMove::End);
+        SavePrompt { text, error: None, saving: false }
+    }
+
+    pub fn path(&self) -> String {
+        self.text.lines().concat().trim().to_string()
+    }
+}
+
+/// The open popup, if any: it takes every key.
+#[derive(Debug)]
+pub enum Popup {
+    Params(ParamsEditor),
+    Choose(Chooser),
+    Save(SavePrompt),
+}
