@@ -1,17 +1,14 @@
 //! Bad input gets one clear line on stderr and exit code 2, naming the layer and the value.
 
-use std::process::Command;
+mod common;
+use common::convscope;
 
 fn run_spec(body: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("net.toml");
     std::fs::write(&p, format!("[input]\nshape = [10, 10, 3]\n\n{body}")).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(["summary", "-m", p.to_str().unwrap()])
-        .output()
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let r = convscope(&["summary", "-m", p.to_str().unwrap()]);
+    (r.code, r.stderr)
 }
 
 fn conv(extra: &str) -> String {
@@ -86,37 +83,25 @@ fn toml_errors_name_file_line_and_column() {
 
 #[test]
 fn an_unknown_model() {
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(["summary", "-m", "lenet9000"])
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2));
+    let r = convscope(&["summary", "-m", "lenet9000"]);
+    let err = r.stderr;
+    assert_eq!(r.code, 2);
     assert!(err.contains("lenet9000") && err.contains("alexnet"), "{err}");
 }
 
 #[test]
 fn non_integer_fit_is_a_warning_by_default() {
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(["summary", "-m", "alexnet"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    let r = convscope(&["summary", "-m", "alexnet"]);
+    assert_eq!(r.code, 0);
     // Every AlexNet fit is whole, so nothing is flagged.
-    assert!(!String::from_utf8_lossy(&out.stdout).contains('⚠'));
+    assert!(!r.stdout.contains('⚠'));
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("n.toml");
     let spec = "[input]\nshape = [224, 224, 3]\n[[layer]]\nname = \"c\"\ntype = \"conv\"\nfilters = 96\nsize = 11\nstride = 4\n";
     std::fs::write(&p, spec).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(["summary", "-m", p.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0));
+    let r = convscope(&["summary", "-m", p.to_str().unwrap()]);
+    let text = r.stdout;
+    assert_eq!(r.code, 0);
     assert!(text.contains("54.25 → 54") && text.contains("⚠"), "{text}");
     assert!(text.contains("last 1 input row never covered"), "{text}");
 }

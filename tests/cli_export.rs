@@ -3,15 +3,12 @@
 use ndarray::{Array3, Array4};
 use ndarray_npy::{read_npy, write_npy};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 
 fn convscope(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    let r = common::convscope(args);
+    (r.code, r.stderr)
 }
 
 fn case_dir(name: &str) -> PathBuf {

@@ -1,18 +1,10 @@
 //! `convscope summary` and `presets` on the real binary.
 
-use std::process::Command;
+mod common;
 
 fn convscope(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = common::convscope(args);
+    (r.code, r.stdout, r.stderr)
 }
 
 fn json(model: &str) -> serde_json::Value {

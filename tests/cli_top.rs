@@ -1,18 +1,10 @@
 //! The built-in trained model through the real binary: its summary and its top-5.
 
-use std::process::Command;
+mod common;
 
 fn convscope(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_convscope"))
-        .env_remove("RUST_BACKTRACE")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = common::convscope(args);
+    (r.code, r.stdout, r.stderr)
 }
 
 #[test]

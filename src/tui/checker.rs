@@ -124,10 +124,11 @@ mod tests {
         assert_eq!(r.id, 9);
         // (11 − 5)/3 + 1 = 3.
         assert_eq!(r.result.unwrap().analysis.layers[0].output.h, 3);
-        let op = EditOp::Params { layer: 0, text: "stride = 0".into() };
+        let op = EditOp::Params { layer: 0, text: "filters = 2\nsize = 5\nstride = 0".into() };
         c.submit(CheckRequest { id: 10, net, analysis, op });
         let r = rx.recv_timeout(Duration::from_secs(30)).expect("the checker answers");
         assert_eq!(r.id, 10);
-        assert!(r.result.unwrap_err().contains("filters"), "the first error is reported");
+        let e = r.result.unwrap_err();
+        assert_eq!(e, "stride 0 is not allowed (S ≥ 1)");
     }
 }

@@ -106,7 +106,7 @@ impl Validation {
 /// A one-widget text field with the app's look: no underlined cursor line.
 pub fn text_field(text: &str) -> TextArea<'static> {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if text.ends_with('\n') || lines.is_empty() {
+    if lines.is_empty() {
         lines.push(String::new());
     }
     let mut t = TextArea::new(lines);

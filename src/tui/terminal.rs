@@ -8,8 +8,10 @@
 use super::Options;
 use super::action::Action;
 use super::app::{App, Focus, View};
+use super::checker::{Checked, Checker};
 use super::color::Tier;
 use super::colormap::Colormap;
+use super::editing::Effect;
 use super::keymap;
 use super::layout;
 use super::ui;
@@ -23,14 +25,26 @@ use crossterm::event::{
 };
 use ratatui::layout::Rect;
 use std::io::Write;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Instant;
 
 enum Msg {
     Term(Event),
     Worker(Reply),
+    /// The checker's answer about an edit.
+    Checked(Checked),
+    /// A save finished: the path and the files written, or why not.
+    Saved(PathBuf, Result<Vec<PathBuf>, String>),
     /// The terminal input closed (or failed): quit.
     InputGone,
+}
+
+/// Enter in an editor → the new pass on screen, for `$CONVSCOPE_TIMING`.
+struct EditClock {
+    t0: Instant,
+    /// The job of the pass the edit asked for (once it was submitted).
+    job: Option<u64>,
 }
 
 /// Open the explorer and run until the user quits. The terminal is restored on quit, on error
@@ -110,14 +124,23 @@ fn event_loop(
     let mut worker = Worker::spawn(move |r| {
         let _ = tx_w.send(Msg::Worker(r));
     });
+    let tx_c = tx.clone();
+    let checker = Checker::spawn(move |c| {
+        let _ = tx_c.send(Msg::Checked(c));
+    });
     let id = worker.submit(Task::Load { model: opts.model.clone(), image: opts.image.clone() });
     app.expect_job(id);
 
     let mut timed = false;
+    let mut clock: Option<EditClock> = None;
+    let mut step = |app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>| {
+        handle(app, area, msg, clock);
+        run_effects(app, &mut worker, &checker, &tx, clock);
+    };
     while let Ok(first) = rx.recv() {
-        handle(app, terminal.size().map(Rect::from).unwrap_or_default(), first);
+        step(app, terminal.size().map(Rect::from).unwrap_or_default(), first, &mut clock);
         while let Ok(more) = rx.try_recv() {
-            handle(app, Rect::new(0, 0, app.size.0, app.size.1), more);
+            step(app, Rect::new(0, 0, app.size.0, app.size.1), more, &mut clock);
         }
         if app.quit {
             break;
@@ -127,14 +150,58 @@ fn event_loop(
             timed = true;
         }
         terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+        if let Some(c) = &clock
+            && c.job.is_some_and(|j| j == app.done_job)
+        {
+            timing(&format!("edit_fresh {}", app.net.name), c.t0);
+            clock = None;
+        }
     }
     Ok(())
 }
 
-fn handle(app: &mut App, area: Rect, msg: Msg) {
+/// Hand the app's effects to their threads.
+fn run_effects(
+    app: &mut App,
+    worker: &mut Worker,
+    checker: &Checker,
+    tx: &mpsc::Sender<Msg>,
+    clock: &mut Option<EditClock>,
+) {
+    for e in std::mem::take(&mut app.effects) {
+        match e {
+            Effect::Check(req) => checker.submit(req),
+            Effect::Compute(task) => {
+                let id = worker.submit(task);
+                app.expect_job(id);
+                if let Some(c) = clock
+                    && c.job.is_none()
+                {
+                    c.job = Some(id);
+                }
+            }
+            Effect::Save { net, path } => {
+                let tx = tx.clone();
+                // Large weights take a while to write; the UI keeps running meanwhile.
+                let _ = std::thread::Builder::new().name("convscope-save".into()).spawn(move || {
+                    let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
+                    let _ = tx.send(Msg::Saved(path, r));
+                });
+            }
+        }
+    }
+}
+
+fn handle(app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>) {
     match msg {
         Msg::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => {
             if let Some(a) = keymap::lookup(&app.scopes(), &k) {
+                // Time an edit from its Enter; any other key forgets an Enter that applied nothing.
+                if a == Action::Confirm && app.popup.is_some() {
+                    *clock = Some(EditClock { t0: Instant::now(), job: None });
+                } else if clock.as_ref().is_some_and(|c| c.job.is_none()) {
+                    *clock = None;
+                }
                 app.update(a);
             }
         }
@@ -146,6 +213,8 @@ fn handle(app: &mut App, area: Rect, msg: Msg) {
         Msg::Term(Event::Resize(w, h)) => app.update(Action::Resize(w, h)),
         Msg::Term(_) => {}
         Msg::Worker(r) => app.apply(r),
+        Msg::Checked(c) => app.checked(c),
+        Msg::Saved(path, r) => app.saved(path, r),
         Msg::InputGone => app.update(Action::Quit),
     }
 }

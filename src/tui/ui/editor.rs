@@ -24,6 +24,10 @@ pub fn keys_line(scope: Scope) -> String {
     format!(" {} ", parts.join(" · "))
 }
 
+fn old_text(s: Option<crate::nn::Shape3>) -> String {
+    s.map_or("new".to_string(), |s| s.to_string())
+}
+
 /// The preview of a check, cut to `room` lines.
 pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static>> {
     let t = theme(app);
@@ -77,12 +81,14 @@ pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static
                     t.label(),
                 )));
                 let w = p.later.iter().map(|(n, _, _)| n.chars().count()).max().unwrap_or(4);
+                let old_w = p.later.iter().map(|(_, o, _)| old_text(*o).chars().count()).max();
+                let old_w = old_w.unwrap_or(3);
                 let left = room.saturating_sub(out.len());
                 let fits = if p.later.len() <= left { p.later.len() } else { left.saturating_sub(1) };
                 for (name, old, new) in p.later.iter().take(fits) {
-                    let old = old.map_or("new".to_string(), |s| s.to_string());
+                    let old = old_text(*old);
                     out.push(Line::from(vec![
-                        Span::raw(format!("  {name:<w$} {old} → ")),
+                        Span::raw(format!("  {name:<w$} {old:>old_w$} → ")),
                         Span::styled(new.to_string(), t.accent()),
                     ]));
                 }
@@ -201,6 +207,7 @@ mod tests {
     #[test]
     fn a_valid_edit_previews_the_new_shape_and_the_layers_after_it() {
         let mut app = testing::alexnet_edit_app();
+        app.update(crate::tui::action::Action::Select(crate::nn::Src::Layer(0)));
         app.update(crate::tui::action::Action::Edit);
         // Down to `stride = 4`, delete the 4, type 2.
         testing::press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::End, KeyCode::Backspace]);
@@ -212,13 +219,14 @@ mod tests {
         assert!(text.contains("stride = 2"), "{text}");
         assert!(text.contains("(227 − 11 + 2·0)/2 + 1 = 109"), "{text}");
         assert!(text.contains("out 109×109×96  (was 55×55×96)"), "{text}");
-        assert!(text.contains("pool1 27×27×96 → 54×54×96"), "{text}");
+        assert!(text.contains("pool1   27×27×96 → 54×54×96"), "{text}");
         assert!(text.contains("re-initialized (weight shape changed): fc6"), "{text}");
     }
 
     #[test]
     fn an_invalid_edit_shows_the_key_and_the_reason_in_red() {
         let mut app = testing::alexnet_edit_app();
+        app.update(crate::tui::action::Action::Select(crate::nn::Src::Layer(0)));
         app.update(crate::tui::action::Action::Edit);
         testing::press(&mut app, &[KeyCode::Down, KeyCode::Down, KeyCode::End, KeyCode::Backspace]);
         testing::type_str(&mut app, "0");

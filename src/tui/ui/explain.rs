@@ -90,6 +90,10 @@ fn check(t: &Theme, value: f32, stored: f32) -> Line<'static> {
 /// The panel's lines; `width` sizes the contribution bars, `room` the number of rows.
 pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
     let t = theme(app);
+    if app.is_stale(app.sel) {
+        // The weights are the new ones and the numbers the old ones: nothing to check yet.
+        return None;
+    }
     let (r, c) = app.cursor;
     let d = app.d;
     let out = app.volume(app.sel)?;

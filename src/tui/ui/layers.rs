@@ -1,7 +1,9 @@
 //! The layer list: index, name, kind and output shape H×W×D; the selected layer is
-//! highlighted and layers with a shape warning carry a `!`.
+//! highlighted, layers with a shape warning carry a `!`, and layers whose weights an edit
+//! re-initialised carry a `↺` (the title says what it means).
 
 use super::{panel, theme};
+use crate::nn::Origin;
 use crate::tui::app::{App, Focus};
 use crate::tui::bars::window_start;
 use ratatui::buffer::Buffer;
@@ -34,7 +36,15 @@ pub fn clip(name: &str, w: usize) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let title = format!("layers ({})", app.net.layers.len());
+    let reinit = app.net.layers.iter().any(|l| l.origin == Origin::Reinitialized);
+    let title = if reinit {
+        Line::from(vec![
+            Span::raw(format!("layers ({}) · ", app.net.layers.len())),
+            Span::styled("↺ re-initialized", t.reinit()),
+        ])
+    } else {
+        Line::from(format!("layers ({})", app.net.layers.len()))
+    };
     let block = panel(app, title, Some(Focus::Layers));
     let inner = block.inner(area);
     block.render(area, buf);
@@ -50,14 +60,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
         let src = app.src_at(row);
-        let (idx, kind, warn) = match row {
-            0 => ("in".to_string(), "", false),
+        let (idx, kind, warn, fresh_w) = match row {
+            0 => ("in".to_string(), "", false, false),
             i => {
                 let l = &app.net.layers[i - 1];
                 (
                     format!("{}", i - 1),
                     l.kind.type_name(),
                     !app.analysis.layers[i - 1].warnings.is_empty(),
+                    l.origin == Origin::Reinitialized,
                 )
             }
         };
@@ -68,6 +79,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             app.shape(src)
         );
         let mut spans = vec![Span::raw(text)];
+        if fresh_w {
+            spans.push(Span::styled(" ↺", t.reinit()));
+        }
         if warn {
             spans.push(Span::styled(" !", t.warn()));
         }

@@ -147,6 +147,7 @@ pub fn waiting(app: &App) -> String {
     }
     match &app.progress {
         Some(p) => format!("computing {} · {}/{}", p.name, p.layer + 1, p.total),
+        None if app.input.is_some() => "computing…".into(),
         None => "loading the weights and the input…".into(),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{panel, theme};
 use crate::nn::kernels::Pads;
-use crate::nn::{LayerKind, Src};
+use crate::nn::{LayerKind, Origin, Src};
 use crate::tui::app::{App, Focus};
 use crate::tui::bars::{fmt_bytes, fmt_count, fmt_si};
 use ratatui::buffer::Buffer;
@@ -63,6 +63,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     }
     for w in &info.warnings {
         out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
+    }
+    if layer.origin == Origin::Reinitialized {
+        out.push(Line::from(vec![
+            Span::styled("↺ re-initialized", t.reinit()),
+            Span::raw(": an edit changed the weight shape, so these are fresh random weights, \
+                       not trained ones"),
+        ]));
     }
     let x = info.inputs.first().copied().unwrap_or_default();
     match &layer.kind {

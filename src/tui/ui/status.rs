@@ -3,18 +3,44 @@
 
 use super::theme;
 use crate::tui::app::App;
-use crate::tui::keymap::hints;
+use crate::tui::action::Action;
+use crate::tui::keymap::{BINDINGS, Scope, hints};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+/// `2 edits · u undo · C-r redo`, with the keys from the key table.
+pub fn edits_note(app: &App) -> String {
+    let key = |a: Action| {
+        BINDINGS
+            .iter()
+            .find(|b| b.action == a && b.scope == Scope::Global)
+            .and_then(|b| b.keys.first())
+            .map(|k| k.label())
+            .unwrap_or_default()
+    };
+    let n = app.undo_what.len();
+    let mut s = format!("{n} edit{}", if n == 1 { "" } else { "s" });
+    if app.history.can_undo() {
+        s.push_str(&format!(" · {} undo", key(Action::Undo)));
+    }
+    if app.history.can_redo() {
+        s.push_str(&format!(" · {} redo", key(Action::Redo)));
+    }
+    s
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let right = match (&app.message, app.count) {
-        (Some(m), _) => Span::styled(m.clone(), t.accent()),
-        (None, Some(n)) => Span::styled(format!("count {n}…"), t.accent()),
-        (None, None) => Span::styled(app.tier.name(), t.dim()),
+    let right = match (&app.alert, &app.message, app.count) {
+        (Some(e), _, _) => Span::styled(e.clone(), t.error()),
+        (None, Some(m), _) => Span::styled(m.clone(), t.accent()),
+        (None, None, Some(n)) => Span::styled(format!("count {n}…"), t.accent()),
+        (None, None, None) if app.history.can_undo() || app.history.can_redo() => {
+            Span::styled(edits_note(app), t.accent())
+        }
+        (None, None, None) => Span::styled(app.tier.name(), t.dim()),
     };
     let rw = (right.width() as u16).min(area.width);
     let mut spans = Vec::new();
