@@ -216,6 +216,14 @@ fn finish(
         } else if want.is_none() {
             l.weights = Weights::None;
         }
+        // `bias = false` / `true` changes the bias tensor, not the filters.
+        if let (LayerKind::Conv(p), Weights::Conv { b, .. }) = (&l.kind, &mut l.weights) {
+            match (p.bias, b.is_some()) {
+                (false, true) => *b = None,
+                (true, false) => *b = Some(ndarray::Array1::zeros(p.filters).into_shared()),
+                _ => {}
+            }
+        }
     }
     let new_net = Network { layers, ..net.clone_without_layers() };
     // An error in the edited layer itself reads as the editor's message; others name their layer.
@@ -383,6 +391,19 @@ mod tests {
         assert!(e.reinitialized.contains(&1));
         let e2 = change_kind(&e.net, 1, "relu", &e.analysis).unwrap();
         assert_eq!(e2.net.layers[1].weights, Weights::None);
+    }
+
+    #[test]
+    fn switching_the_bias_off_and_on_changes_the_bias_tensor() {
+        let net = alexnet();
+        let off = "filters = 96\nsize = 11\nstride = 4\npad = 0\nbias = false\n";
+        let e = edit_params(&net, 0, off).unwrap();
+        assert!(matches!(&e.net.layers[0].weights, Weights::Conv { b: None, .. }));
+        let on = edit_params(&e.net, 0, "filters = 96\nsize = 11\nstride = 4\npad = 0\n").unwrap();
+        let Weights::Conv { b: Some(b), .. } = &on.net.layers[0].weights else { panic!("a bias") };
+        assert_eq!(b.len(), 96);
+        // The filters themselves are kept both ways.
+        assert_eq!(conv_w(&on.net, 0), conv_w(&net, 0));
     }
 
     #[test]

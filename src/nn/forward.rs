@@ -18,6 +18,18 @@ pub struct Activations {
     pub outputs: Vec<Arc<Volume>>,
 }
 
+/// The volumes nobody else holds go back to the kernels' buffer pool, so the next pass reuses
+/// their memory instead of faulting in fresh pages.
+impl Drop for Activations {
+    fn drop(&mut self) {
+        for v in self.outputs.drain(..) {
+            if let Ok(v) = Arc::try_unwrap(v) {
+                k::buffers::give_volume(v);
+            }
+        }
+    }
+}
+
 impl Activations {
     pub fn get(&self, s: Src) -> &Arc<Volume> {
         match s {

@@ -11,6 +11,8 @@ pub enum Action {
     Quit,
     /// Show or hide the key help.
     Help,
+    /// The next page of the key help (it has pages when the screen is too small for it all).
+    HelpPage,
     /// Close the open view, overlay or zoom; clear a pending count.
     Back,
     /// Open what is selected: a layer from the list, a slice from the montage, a layer's first

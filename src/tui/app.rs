@@ -105,6 +105,8 @@ pub struct App {
     pub focus: Focus,
     pub view: View,
     pub help: bool,
+    /// The page of the key help shown (wraps around; the overlay knows how many there are).
+    pub help_page: usize,
     pub zoom: bool,
     pub colormap: Colormap,
     pub scale_mode: ScaleMode,
@@ -165,6 +167,7 @@ impl App {
             focus: Focus::Layers,
             view: View::Main,
             help: false,
+            help_page: 0,
             zoom: false,
             colormap,
             scale_mode: ScaleMode::Slice,
@@ -334,7 +337,11 @@ impl App {
         let n_i = n as isize;
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.help = !self.help,
+            Action::Help => {
+                self.help = !self.help;
+                self.help_page = 0;
+            }
+            Action::HelpPage => self.help_page += 1,
             Action::Back => self.back(),
             Action::Open => self.open(),
             Action::FocusNext => self.cycle_focus(1),

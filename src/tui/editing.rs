@@ -47,6 +47,14 @@ impl Before {
             many => format!("the last {} edits", many.len()),
         }
     }
+
+    /// `the edit (conv1: stride 4 → 2)`, or `the last 3 edits`, for sentences.
+    pub fn phrase(&self) -> String {
+        match self.edits.as_slice() {
+            [one] => format!("the edit ({one})"),
+            many => format!("the last {} edits", many.len()),
+        }
+    }
 }
 
 /// A popup-less edit (delete) waiting for its check.
@@ -110,8 +118,10 @@ pub fn first_difference(a: &Network, b: &Network) -> usize {
 pub fn describe_params(name: &str, old: &str, new: &str) -> String {
     let parse = |t: &str| t.parse::<toml::Table>().unwrap_or_default();
     let (a, b) = (parse(old), parse(new));
+    // In the order the user wrote them.
+    let keys = new.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim());
     let mut parts = Vec::new();
-    for (k, v) in &b {
+    for (k, v) in keys.filter_map(|k| b.get_key_value(k)) {
         match a.get(k) {
             Some(o) if o == v => {}
             Some(o) => parts.push(format!("{k} {o} → {v}")),

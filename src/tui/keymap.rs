@@ -173,11 +173,12 @@ pub const BINDINGS: &[Binding] = &[
     // The help overlay swallows movement so the screen under it does not change.
     b(S::Help, &[ch('?'), k(C::Esc)], A::Help, "close this help", Some("close")),
     b(S::Help, &[ch('q'), ctrl('c')], A::Quit, "quit", Some("quit")),
+    b(S::Help, &[ch(' '), k(C::PageDown), k(C::Right)], A::HelpPage, "next page", Some("page")),
     // Popups take every key; keys they do not bind edit their text (or are ignored).
     b(S::Editor, &[k(C::Enter), ctrl('s')], A::Confirm, "apply (only a valid edit)", Some("apply")),
     b(S::Editor, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing changes", Some("cancel")),
     b(S::Editor, &[alt(C::Enter)], A::NewLine, "a new line in the text", Some("new line")),
-    b(S::Editor, TEXT, TEXT_KEY, "edit the text (←→↑↓, Backspace, C-u/C-r undo/redo typing)", None),
+    b(S::Editor, TEXT, TEXT_KEY, "edit the text (C-u undoes typing)", None),
     b(S::Chooser, &[k(C::Up), ch('k')], A::ChoicePrev, "previous kind", Some("pick")),
     b(S::Chooser, &[k(C::Down), ch('j')], A::ChoiceNext, "next kind", Some("")),
     b(S::Chooser, &[k(C::Enter)], A::Confirm, "apply (only a valid edit)", Some("apply")),

@@ -51,6 +51,15 @@ pub fn numpy_app() -> App {
     with_results(App::new(net, a, Tier::Truecolor, Colormap::Auto), input, &src.label)
 }
 
+/// cs231n's CIFAR-10 example (32×32×3 → conv1 12@3 → relu1 → pool1 → fc 10 → prob), computed:
+/// small enough to run whole passes in unit tests.
+pub fn cifar_app() -> App {
+    let net = model::load("cifar", WeightMode::Full).expect("the preset loads");
+    let a = analyze(&net).expect("the preset is valid");
+    let (input, src) = image_input::load_input(&net, None, None).expect("the built-in cat");
+    with_results(App::new(net, a, Tier::Truecolor, Colormap::Auto), input, &src.label)
+}
+
 /// A 4×4×3 input: `X[r, c, 0] = 4r + c − 8` (signed), `X[r, c, 1] = 4r + c` (0..15),
 /// `X[r, c, 2] = −1 − (4r + c)` (all negative), then a ReLU (whose d 2 is dead).
 pub fn ramp_app(tier: Tier) -> App {

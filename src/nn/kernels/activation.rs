@@ -1,14 +1,39 @@
 //! Element-wise activations, each with an in-place form for fusing into a buffer the caller owns.
+//!
+//! The out-of-place forms read `x` once and write a recycled buffer once ([`map`]); large volumes
+//! are split over the rayon pool.
 
+use super::buffers;
 use super::to_volume;
 use crate::nn::tensor::Volume;
 use ndarray::{ArrayRef3, ArrayView1, ArrayView3, Axis};
+use rayon::prelude::*;
+
+/// Volumes of at least this many values are mapped in parallel chunks of this size.
+const PARALLEL_CHUNK: usize = 1 << 16;
+
+/// `f` of every value of `x`, into a recycled buffer, in one pass.
+pub(crate) fn map(x: &ArrayView3<f32>, f: impl Fn(f32) -> f32 + Sync) -> Volume {
+    let Some(src) = x.as_slice() else {
+        let mut y = to_volume(x);
+        y.mapv_inplace(f);
+        return y;
+    };
+    let mut y = buffers::volume(x.dim());
+    // `buffers::volume` is standard layout, so `as_slice_mut` cannot fail.
+    let dst = y.as_slice_mut().expect("standard layout");
+    let run = |(d, s): (&mut [f32], &[f32])| d.iter_mut().zip(s).for_each(|(d, &s)| *d = f(s));
+    if src.len() >= 2 * PARALLEL_CHUNK && rayon::current_num_threads() > 1 {
+        dst.par_chunks_mut(PARALLEL_CHUNK).zip(src.par_chunks(PARALLEL_CHUNK)).for_each(run);
+    } else {
+        run((dst, src));
+    }
+    y
+}
 
 /// `max(x, 0)`.
 pub fn relu(x: &ArrayView3<f32>) -> Volume {
-    let mut y = to_volume(x);
-    relu_inplace(&mut y);
-    y
+    map(x, |v| v.max(0.0))
 }
 
 pub fn relu_inplace(x: &mut ArrayRef3<f32>) {
@@ -17,9 +42,7 @@ pub fn relu_inplace(x: &mut ArrayRef3<f32>) {
 
 /// `min(max(x, min), max)`; relu6 is `clip(x, 0, 6)`.
 pub fn clip(x: &ArrayView3<f32>, min: f32, max: f32) -> Volume {
-    let mut y = to_volume(x);
-    clip_inplace(&mut y, min, max);
-    y
+    map(x, |v| v.max(min).min(max))
 }
 
 pub fn clip_inplace(x: &mut ArrayRef3<f32>, min: f32, max: f32) {
@@ -28,9 +51,7 @@ pub fn clip_inplace(x: &mut ArrayRef3<f32>, min: f32, max: f32) {
 
 /// `x` where positive, `alpha · x` elsewhere.
 pub fn leaky_relu(x: &ArrayView3<f32>, alpha: f32) -> Volume {
-    let mut y = to_volume(x);
-    leaky_relu_inplace(&mut y, alpha);
-    y
+    map(x, |v| if v < 0.0 { alpha * v } else { v })
 }
 
 pub fn leaky_relu_inplace(x: &mut ArrayRef3<f32>, alpha: f32) {
@@ -39,9 +60,7 @@ pub fn leaky_relu_inplace(x: &mut ArrayRef3<f32>, alpha: f32) {
 
 /// `1 / (1 + e^(−x))`.
 pub fn sigmoid(x: &ArrayView3<f32>) -> Volume {
-    let mut y = to_volume(x);
-    sigmoid_inplace(&mut y);
-    y
+    map(x, |v| 1.0 / (1.0 + (-v).exp()))
 }
 
 pub fn sigmoid_inplace(x: &mut ArrayRef3<f32>) {
@@ -109,6 +128,24 @@ mod tests {
             array![[[-1.0, 3.0]], [[-0.5, 3.0]]]
         );
         assert_eq!(prelu(&x.view(), &array![0.1].view()), array![[[-0.2, 3.0]], [[-0.2, 3.0]]]);
+    }
+
+    #[test]
+    fn large_volumes_map_every_value() {
+        // More than two parallel chunks, and a length that is not a multiple of a chunk.
+        let x = ndarray::Array3::from_shape_fn((3, 300, 301), |(d, r, c)| {
+            (d * 7 + r * 3) as f32 - c as f32
+        });
+        let want = x.mapv(|v| v.clamp(0.0, 6.0));
+        assert_eq!(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .unwrap()
+                .install(|| { clip(&x.view(), 0.0, 6.0) }),
+            want
+        );
+        assert_eq!(clip(&x.view(), 0.0, 6.0), want);
     }
 
     #[test]

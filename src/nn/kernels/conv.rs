@@ -92,7 +92,8 @@ pub(crate) fn run(
     g: &ConvGeom,
 ) -> Vec<f32> {
     let npix = g.npix();
-    let mut out = vec![0.0f32; g.k * npix];
+    // Every route writes every value, so a recycled buffer needs no clearing.
+    let mut out = super::buffers::take(g.k * npix);
     if npix == 0 {
         return out;
     }

@@ -1,19 +1,21 @@
 //! Depthwise conv (one input channel per group): a direct kernel, no im2col.
 //!
 //! Output channel `k` reads only input channel `k / Kg`; rayon splits the work over channels.
-//! - Unit stride: the input plane is copied once into a zero-padded plane of pitch `Wp`, and the
-//!   output is accumulated with the same pitch, a strip of rows at a time. Then output value `i`
-//!   of the strip is `Σ_taps w · padded[i + offset(tap)]`: one flat loop over the strip, blocks of
-//!   64 values summed over all taps in registers (the `Wp − OW` columns at the end of each row are
-//!   junk and are dropped when the strip is copied out).
-//! - Other strides: for every output row, each tap adds `w · (input row, shifted)` over the
-//!   output columns whose input is real.
+//! The input plane is copied once, zero-padded, into `S_h·S_w` phase planes of pitch `P`:
+//! phase `(a, b)` holds the padded cells `(r·S_h + a, c·S_w + b)`. Tap `(fy, fx)` of output
+//! `(oy, ox)` reads padded cell `(oy·S_h + fy·D_h, ox·S_w + fx·D_w)`, which is cell
+//! `(oy + fy·D_h / S_h, ox + fx·D_w / S_w)` of phase `(fy·D_h mod S_h, fx·D_w mod S_w)`. So with
+//! the output accumulated at the same pitch `P`, output value `i` of a strip of rows is
+//! `Σ_taps w · phases[i + offset(tap)]` for any stride: one flat loop over the strip, blocks of
+//! 64 values summed over all taps in registers (the `P − OW` columns at the end of each row are
+//! junk and are dropped when the strip is copied out). For unit stride there is one phase, the
+//! padded plane itself.
 //!
-//! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 or AVX2 the same code is
-//! compiled a second time for those instructions and picked at run time.
+//! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
+//! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
 
 use super::epilogue::Epilogue;
-use super::geometry::{ConvGeom, ValidTaps};
+use super::geometry::{ConvGeom, valid_outputs};
 use rayon::prelude::*;
 
 /// Below this many multiply-adds the channels are done on the calling thread.
@@ -22,6 +24,37 @@ const PARALLEL_MIN_MACS: usize = 1 << 16;
 const STRIP_VALUES: usize = 2048;
 /// Accumulator values held in registers while all taps are added (4 AVX-512 registers).
 const BLOCK: usize = 64;
+/// Strips are computed in whole vectors of this many values; the phases end with this many
+/// zeros so the last vector's reads stay inside them.
+const LANES: usize = 16;
+
+/// The shape of one channel's phase planes, shared by every channel of a call.
+struct Phases {
+    /// Output rows computed per output row: `OW` plus the junk columns.
+    pitch: usize,
+    /// Rows of each phase plane.
+    rows: usize,
+    /// Junk columns at the end of each accumulator row: the largest column offset of a tap.
+    span: usize,
+}
+
+impl Phases {
+    fn of(g: &ConvGeom) -> Self {
+        let span = (g.fw - 1) * g.dw / g.sw;
+        Phases { pitch: g.ow + span, rows: g.oh + (g.fh - 1) * g.dh / g.sh, span }
+    }
+
+    fn plane_len(&self) -> usize {
+        self.rows * self.pitch
+    }
+
+    /// Where tap `(fy, fx)` reads, relative to the output value it adds to.
+    fn offset(&self, g: &ConvGeom, fy: usize, fx: usize) -> usize {
+        let (y, x) = (fy * g.dh, fx * g.dw);
+        let phase = (y % g.sh) * g.sw + x % g.sw;
+        phase * self.plane_len() + (y / g.sh) * self.pitch + x / g.sw
+    }
+}
 
 /// One output channel's inputs.
 struct Job<'a> {
@@ -30,15 +63,15 @@ struct Job<'a> {
     bias: f32,
     epi: Epilogue,
     g: &'a ConvGeom,
-    valid: &'a ValidTaps,
+    ph: &'a Phases,
 }
 
 /// Work buffers of one worker, reused channel after channel.
 #[derive(Default)]
 struct Scratch {
-    padded: Vec<f32>,
+    phases: Vec<f32>,
     acc: Vec<f32>,
-    /// `(offset in padded, weight)` of each tap.
+    /// `(offset in phases, weight)` of each tap.
     taps: Vec<(usize, f32)>,
 }
 
@@ -57,7 +90,7 @@ pub(crate) fn conv_depthwise(
     if npix == 0 {
         return;
     }
-    let valid = ValidTaps::of(g);
+    let ph = Phases::of(g);
     let one = |s: &mut Scratch, (k, plane): (usize, &mut [f32])| {
         let c = k / g.kg;
         let job = Job {
@@ -66,7 +99,7 @@ pub(crate) fn conv_depthwise(
             bias: bias.map_or(0.0, |b| b[k]),
             epi,
             g,
-            valid: &valid,
+            ph: &ph,
         };
         channel_dispatch(plane, &job, s);
     };
@@ -78,7 +111,7 @@ pub(crate) fn conv_depthwise(
     }
 }
 
-/// [`channel`] compiled for the widest vector instructions this CPU has.
+/// [`channel`] with the widest vector instructions this CPU has.
 fn channel_dispatch(out: &mut [f32], job: &Job, s: &mut Scratch) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -91,79 +124,97 @@ fn channel_dispatch(out: &mut [f32], job: &Job, s: &mut Scratch) {
             return unsafe { channel_avx2(out, job, s) };
         }
     }
-    channel(out, job, s);
+    channel(out, job, s, accumulate);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s);
+    channel(out, job, s, |acc, src, taps| {
+        // SAFETY: this function only runs on a CPU with AVX-512F.
+        unsafe { accumulate_avx512(acc, src, taps) }
+    });
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn channel_avx2(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s);
+    channel(out, job, s, accumulate);
 }
 
-/// One output plane, bias and activation included.
+/// One output plane, bias and activation included; `sum` is [`accumulate`] or a vector form of
+/// it.
 #[inline(always)]
-fn channel(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    if job.g.sh == 1 && job.g.sw == 1 {
-        unit_stride(out, job, s);
-    } else {
-        strided(out, job);
-        job.epi.finish(out, job.bias);
-    }
-}
-
-#[inline(always)]
-fn unit_stride(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    let g = job.g;
-    let span = (g.fw - 1) * g.dw; // junk columns at the end of each accumulator row
-    let (hp, wp) = (g.oh + (g.fh - 1) * g.dh, g.ow + span);
-    pad_plane(&mut s.padded, job, hp, wp);
+fn channel(
+    out: &mut [f32],
+    job: &Job,
+    s: &mut Scratch,
+    sum: impl Fn(&mut [f32], &[f32], &[(usize, f32)]),
+) {
+    let (g, ph) = (job.g, job.ph);
+    fill_phases(&mut s.phases, job);
     s.taps.clear();
     for fy in 0..g.fh {
         for fx in 0..g.fw {
-            s.taps.push((fy * g.dh * wp + fx * g.dw, job.filter[fy * g.fw + fx]));
+            s.taps.push((ph.offset(g, fy, fx), job.filter[fy * g.fw + fx]));
         }
     }
-    let strip_rows = (STRIP_VALUES / wp).clamp(1, g.oh);
+    let strip_rows = (STRIP_VALUES / ph.pitch).clamp(1, g.oh);
     for oy0 in (0..g.oh).step_by(strip_rows) {
         let rows = strip_rows.min(g.oh - oy0);
-        // The last row's junk is cut, so the reads end inside `padded`.
-        let len = rows * wp - span;
+        // The last row's junk is cut, then the strip rounded up to whole vectors: the reads end
+        // inside the phases' trailing zeros.
+        let len = (rows * ph.pitch - ph.span).next_multiple_of(LANES);
         s.acc.resize(len, 0.0);
-        accumulate(&mut s.acc[..len], &s.padded[oy0 * wp..], &s.taps);
-        for (r, dst) in out[oy0 * g.ow..(oy0 + rows) * g.ow].chunks_exact_mut(g.ow).enumerate() {
-            job.epi.finish_into(dst, &s.acc[r * wp..r * wp + g.ow], job.bias);
+        sum(&mut s.acc[..len], &s.phases[oy0 * ph.pitch..], &s.taps);
+        let dst = &mut out[oy0 * g.ow..(oy0 + rows) * g.ow];
+        for (r, dst) in dst.chunks_exact_mut(g.ow).enumerate() {
+            let r0 = r * ph.pitch;
+            job.epi.finish_into(dst, &s.acc[r0..r0 + g.ow], job.bias);
         }
     }
 }
 
-/// `padded[py][px]` = input `(py − top, px − left)`, zero outside the input; each value is
-/// written once.
+/// `phases[(a·S_w + b)·plane + r·P + c]` = padded input cell `(r·S_h + a, c·S_w + b)`, that is
+/// input `(r·S_h + a − top, c·S_w + b − left)` or zero outside the input; then `LANES` zeros.
+/// Each value is written once.
 #[inline(always)]
-fn pad_plane(padded: &mut Vec<f32>, job: &Job, hp: usize, wp: usize) {
-    let g = job.g;
-    padded.resize(hp * wp, 0.0);
-    let (ylo, yhi) = (g.pads.top.min(hp), (g.pads.top + g.h).min(hp));
-    let (xlo, xhi) = (g.pads.left.min(wp), (g.pads.left + g.w).min(wp).max(g.pads.left.min(wp)));
-    for (py, row) in padded.chunks_exact_mut(wp).enumerate() {
-        if py < ylo || py >= yhi || xlo == xhi {
-            row.fill(0.0);
-            continue;
+fn fill_phases(phases: &mut Vec<f32>, job: &Job) {
+    let (g, ph) = (job.g, job.ph);
+    let plane = ph.plane_len();
+    phases.resize(g.sh * g.sw * plane + LANES, 0.0);
+    let (planes, tail) = phases.split_at_mut(g.sh * g.sw * plane);
+    tail.fill(0.0);
+    for (p, phase) in planes.chunks_exact_mut(plane).enumerate() {
+        let (a, b) = (p / g.sw, p % g.sw);
+        let (ylo, yhi) = valid_outputs(ph.rows, g.h, g.sh, g.pads.top, a);
+        let (xlo, xhi) = valid_outputs(ph.pitch, g.w, g.sw, g.pads.left, b);
+        for (r, row) in phase.chunks_exact_mut(ph.pitch).enumerate() {
+            if r < ylo || r >= yhi || xlo == xhi {
+                row.fill(0.0);
+                continue;
+            }
+            // In range by `valid_outputs`.
+            let iy = r * g.sh + a - g.pads.top;
+            let ix0 = xlo * g.sw + b - g.pads.left;
+            let src = &job.src[iy * g.w + ix0..(iy + 1) * g.w];
+            row[..xlo].fill(0.0);
+            row[xhi..].fill(0.0);
+            let dst = &mut row[xlo..xhi];
+            if g.sw == 1 {
+                dst.copy_from_slice(&src[..dst.len()]);
+            } else {
+                dst.iter_mut().zip(src.iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
+            }
         }
-        let src = &job.src[(py - g.pads.top) * g.w..][..xhi - xlo];
-        row[..xlo].fill(0.0);
-        row[xlo..xhi].copy_from_slice(src);
-        row[xhi..].fill(0.0);
     }
 }
 
 /// `acc[i] = Σ_taps w · src[i + offset]`, `BLOCK` values at a time held in registers, so each
 /// value is stored once rather than once per tap.
+///
+/// # Panics
+/// If a tap reads past `src`.
 #[inline(always)]
 fn accumulate(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]) {
     let full = acc.len() / BLOCK * BLOCK;
@@ -187,28 +238,46 @@ fn accumulate(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]) {
     }
 }
 
-#[inline(always)]
-fn strided(out: &mut [f32], job: &Job) {
-    let g = job.g;
-    for (oy, row) in out.chunks_exact_mut(g.ow).enumerate() {
-        row.fill(0.0);
-        for (fy, &(ylo, yhi)) in job.valid.rows.iter().enumerate() {
-            if oy < ylo || oy >= yhi {
-                continue;
-            }
-            // In range by `rows_for`.
-            let iy = oy * g.sh + fy * g.dh - g.pads.top;
-            let src_row = &job.src[iy * g.w..(iy + 1) * g.w];
-            for (fx, &(xlo, xhi)) in job.valid.cols.iter().enumerate() {
-                if xlo == xhi {
-                    continue;
+/// [`accumulate`] on AVX-512 FMAs, for `acc.len()` a multiple of `LANES`: four vectors at a
+/// time, then one.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+///
+/// # Panics
+/// If `acc.len()` is not a multiple of `LANES` or a tap reads past `src`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn accumulate_avx512(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]) {
+    use std::arch::x86_64::*;
+    assert_eq!(acc.len() % LANES, 0, "the strip is whole vectors");
+    let max_offset = taps.iter().map(|t| t.0).max().unwrap_or(0);
+    assert!(acc.len() + max_offset <= src.len(), "a tap reads past the phases");
+    let (n, a, s) = (acc.len(), acc.as_mut_ptr(), src.as_ptr());
+    let mut i = 0;
+    // SAFETY: every load is at `i + j·LANES + offset + LANES ≤ n + max_offset ≤ src.len()` and
+    // every store at `i + j·LANES + LANES ≤ n`, by the asserts above.
+    unsafe {
+        while i + BLOCK <= n {
+            let mut r = [_mm512_setzero_ps(); BLOCK / LANES];
+            for &(offset, wv) in taps {
+                let (w, p) = (_mm512_set1_ps(wv), s.add(i + offset));
+                for (j, r) in r.iter_mut().enumerate() {
+                    *r = _mm512_fmadd_ps(w, _mm512_loadu_ps(p.add(j * LANES)), *r);
                 }
-                let wv = job.filter[fy * g.fw + fx];
-                let ix0 = xlo * g.sw + fx * g.dw - g.pads.left;
-                let dst = &mut row[xlo..xhi];
-                let s = src_row[ix0..].iter().step_by(g.sw);
-                dst.iter_mut().zip(s).for_each(|(d, s)| *d += wv * s);
             }
+            for (j, r) in r.iter().enumerate() {
+                _mm512_storeu_ps(a.add(i + j * LANES), *r);
+            }
+            i += BLOCK;
+        }
+        while i < n {
+            let mut r = _mm512_setzero_ps();
+            for &(offset, wv) in taps {
+                r = _mm512_fmadd_ps(_mm512_set1_ps(wv), _mm512_loadu_ps(s.add(i + offset)), r);
+            }
+            _mm512_storeu_ps(a.add(i), r);
+            i += LANES;
         }
     }
 }

@@ -1,18 +1,20 @@
-//! The GEMM conv path, in bands of output rows: unfold a band's windows (im2col), multiply, finish.
+//! The GEMM conv path, in bands of output pixels: unfold a band's windows (im2col), multiply
+//! straight into the output, finish the band in place.
 //!
 //! For group `g` and a band of output pixels:
 //! `Y_g[:, band] = W_g (Kg × FH·FW·Cg) · cols (FH·FW·Cg × band)`.
 //! The rows of `cols` follow the weights' own `(fy, fx, ci)` order, so each filter `W[k]`, stored
 //! `(FH, FW, Cg)`, is already one contiguous GEMM row: the weights need no repacking (gemm packs
-//! its operands into its own panels). A band's `cols` and GEMM result stay in L2; the bias and
-//! the activation are applied while copying the result out, so the output is written once.
+//! its operands into its own panels). The GEMM writes the band's columns of every output plane
+//! (rows `OH·OW` apart), and the bias and the activation are applied to those columns while they
+//! are still in cache, so the output is written once and never copied.
 //! A 1×1, stride-1, unpadded conv skips the unfolding: its input is already `(Cg × H·W)`.
 //! Bands run in parallel on the rayon pool when there are enough of them; otherwise each GEMM
 //! splits itself.
 
 use super::epilogue::Epilogue;
 use super::geometry::{ConvGeom, ValidTaps};
-use super::sgemm::{Mat, matmul, parallelism};
+use super::sgemm::{Mat, matmul_raw, parallelism};
 use gemm::Parallelism;
 use rayon::prelude::*;
 use std::cell::Cell;
@@ -20,7 +22,7 @@ use std::cell::Cell;
 /// How the output is cut into bands, and when bands run in parallel.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Banding {
-    /// Aim for a band whose `cols` holds about this many values…
+    /// Aim for a band whose operands and result hold about this many values…
     pub values: usize,
     /// …but at least this many output pixels, so each GEMM stays wide.
     pub min_pixels: usize,
@@ -29,32 +31,40 @@ pub(crate) struct Banding {
 }
 
 impl Banding {
-    /// 256 KiB of `cols` (half of L2, leaving room for gemm's packed panels), ≥ 256 pixels.
+    /// 256 KiB of `cols` and result (half of L2, leaving room for gemm's packed panels),
+    /// ≥ 256 pixels.
     pub const DEFAULT: Banding =
         Banding { values: 1 << 16, min_pixels: 256, parallel_min_flops: 1 << 20 };
 }
 
-/// Per-thread buffers, reused band after band and call after call.
-#[derive(Default)]
-struct Scratch {
-    cols: Vec<f32>,
-    dst: Vec<f32>,
-}
-
 thread_local! {
-    /// Kept between calls: allocating and faulting in a fresh megabyte-sized buffer on every
-    /// call measurably slowed some convs. It holds at most one band's `cols` and result.
-    static SCRATCH: Cell<Scratch> = Cell::new(Scratch::default());
+    /// One band's `cols`, kept between calls: allocating and faulting in a fresh megabyte-sized
+    /// buffer on every call measurably slowed some convs.
+    static COLS: Cell<Vec<f32>> = const { Cell::new(Vec::new()) };
 }
 
-/// Runs `f` with this thread's scratch. A nested call on the same thread (rayon can run another
-/// conv's band here while this one waits inside gemm) finds the slot empty and uses fresh buffers.
-fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut s = SCRATCH.take();
+/// Runs `f` with this thread's `cols`. A nested call on the same thread (rayon can run another
+/// conv's band here while this one waits inside gemm) finds the slot empty and uses a fresh one.
+fn with_cols<R>(f: impl FnOnce(&mut Vec<f32>) -> R) -> R {
+    let mut s = COLS.take();
     let r = f(&mut s);
-    SCRATCH.set(s);
+    COLS.set(s);
     r
 }
+
+/// One group's output, `Kg` planes of `npix` values, shared by bands that each write their own
+/// columns of every plane.
+#[derive(Clone, Copy)]
+struct Planes {
+    ptr: *mut f32,
+    kg: usize,
+    npix: usize,
+}
+
+// SAFETY: bands write disjoint column ranges (see `band`), so sharing the pointer between the
+// threads that run them is sound.
+unsafe impl Send for Planes {}
+unsafe impl Sync for Planes {}
 
 /// `out (K × OH·OW) = act(W ⊛ x + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`, both
 /// standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place.
@@ -83,105 +93,152 @@ pub(crate) fn conv_gemm_banded(
     banding: Banding,
 ) {
     let (kdim, npix) = (g.kdim(), g.npix());
+    assert_eq!(out.len(), g.k * npix, "conv output has room for K·OH·OW values");
     if npix == 0 || g.kg == 0 {
         return;
     }
-    let want_pixels = (banding.values / kdim.max(1)).max(banding.min_pixels).max(1);
-    let band_rows = want_pixels.div_ceil(g.ow).min(g.oh);
-    let band_px = band_rows * g.ow;
-    let bands = g.oh.div_ceil(band_rows);
+    let per_pixel = if pointwise { g.cg } else { kdim } + g.kg;
+    let want_pixels = (banding.values / per_pixel.max(1)).max(banding.min_pixels).max(1);
+    // gemm's widest kernel covers 64 pixels: a band that is a multiple of 64 leaves no ragged
+    // edge inside the output (bands may end mid-row; `fill_row` handles that).
+    let band_px = if want_pixels >= 64 { want_pixels.next_multiple_of(64) } else { want_pixels };
+    let band_px = band_px.min(npix);
+    let bands = npix.div_ceil(band_px);
     let threads = rayon::current_num_threads();
     let flops = 2 * g.kg * kdim * band_px;
     let across_bands =
         threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
     let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
     let valid = ValidTaps::of(g);
+    // A strided conv reads every `S_w`-th input column: split the columns into phases once, so
+    // each row of `cols` is a contiguous copy.
+    let phased = (!pointwise && g.sw > 1).then(|| ColumnPhases::of(x, g));
+    let src = phased.as_ref().map_or(Source { data: x, pitch: g.w, phases: 1 }, |p| p.source(g));
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
+        let planes = Planes { ptr: out_g.as_mut_ptr(), kg: g.kg, npix };
         let filters =
             Mat::row_major(&w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim], g.kg, kdim, kdim);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
-        let band = |s: &mut Scratch, (b, mut pieces): (usize, Vec<&mut [f32]>)| {
-            let (oy0, width) = (b * band_rows, pieces[0].len());
+        let band = |cols: &mut Vec<f32>, b: usize| {
+            let px0 = b * band_px;
+            let width = band_px.min(npix - px0);
             let rhs = if pointwise {
-                let input = &x[grp * g.cg * npix + oy0 * g.ow..];
+                let input = &x[grp * g.cg * npix + px0..];
                 Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
             } else {
-                s.cols.resize(kdim * width, 0.0);
-                unfold(x, g, &valid, grp, oy0, &mut s.cols[..kdim * width]);
-                Mat::row_major(&s.cols[..kdim * width], kdim, width, width)
+                cols.resize(kdim * width, 0.0);
+                unfold(&src, g, &valid, grp, px0, &mut cols[..kdim * width]);
+                Mat::row_major(&cols[..kdim * width], kdim, width, width)
             };
-            s.dst.resize(g.kg * width, 0.0);
-            matmul(&mut s.dst[..g.kg * width], width, filters, rhs, per_gemm);
-            for (k, piece) in pieces.iter_mut().enumerate() {
-                let b = bias_g.map_or(0.0, |b| b[k]);
-                epi.finish_into(piece, &s.dst[k * width..(k + 1) * width], b);
+            let p = planes;
+            // SAFETY: `out_g` holds `kg` planes of `npix`, so `(k, px0 + j)` for `k < kg`,
+            // `j < width` is inside it; each band owns the columns `px0..px0 + width` of every
+            // plane, and `out_g` is not touched otherwise while the bands run.
+            unsafe { matmul_raw(p.ptr.add(px0), p.npix, filters, rhs, per_gemm) };
+            for k in 0..p.kg {
+                // SAFETY: as above: this band's columns of plane `k`, written by nobody else.
+                let row =
+                    unsafe { std::slice::from_raw_parts_mut(p.ptr.add(k * p.npix + px0), width) };
+                epi.finish(row, bias_g.map_or(0.0, |b| b[k]));
             }
         };
-        let work = split_bands(out_g, npix, band_px);
         if across_bands {
-            work.into_par_iter().enumerate().for_each(|item| with_scratch(|s| band(s, item)));
+            (0..bands).into_par_iter().for_each(|b| with_cols(|c| band(c, b)));
         } else {
-            with_scratch(|s| work.into_iter().enumerate().for_each(|item| band(s, item)));
+            with_cols(|c| (0..bands).for_each(|b| band(c, b)));
         }
+    }
+    if let Some(p) = phased {
+        super::buffers::give(p.data);
     }
 }
 
-/// The output of one group (`Kg` planes of `npix`) cut into bands: for each band, the piece of
-/// every plane it covers.
-fn split_bands(out: &mut [f32], npix: usize, band_px: usize) -> Vec<Vec<&mut [f32]>> {
-    let mut bands: Vec<Vec<&mut [f32]>> = Vec::new();
-    for plane in out.chunks_exact_mut(npix) {
-        for (b, piece) in plane.chunks_mut(band_px).enumerate() {
-            if b == bands.len() {
-                bands.push(Vec::new());
+/// The input as `unfold` reads it: channel `c`, phase `b`, row `iy` starts at
+/// `((c·phases + b)·H + iy)·pitch`, and input column `ix` is entry `ix / phases` of phase
+/// `ix mod phases` (one phase of pitch `W` is the input itself).
+struct Source<'a> {
+    data: &'a [f32],
+    pitch: usize,
+    phases: usize,
+}
+
+/// The input's columns split by `ix mod S_w`: `data[((c·S_w + b)·H + iy)·pitch + j]` is input
+/// `(c, iy, j·S_w + b)`; entries past the input's width are never read.
+struct ColumnPhases {
+    data: Vec<f32>,
+    pitch: usize,
+}
+
+impl ColumnPhases {
+    fn of(x: &[f32], g: &ConvGeom) -> Self {
+        let pitch = g.w.div_ceil(g.sw);
+        let mut data = super::buffers::take(g.cin * g.sw * g.h * pitch);
+        let rows = data.chunks_exact_mut(g.h * pitch);
+        for (cb, phase) in rows.enumerate() {
+            let (c, b) = (cb / g.sw, cb % g.sw);
+            let plane = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+            for (dst, src) in phase.chunks_exact_mut(pitch).zip(plane.chunks_exact(g.w)) {
+                let n = (g.w + g.sw - 1 - b) / g.sw; // columns b, b + S_w, … below W
+                dst.iter_mut().zip(src.iter().skip(b).step_by(g.sw)).for_each(|(d, s)| *d = *s);
+                dst[n..].fill(0.0);
             }
-            bands[b].push(piece);
         }
+        ColumnPhases { data, pitch }
     }
-    bands
+
+    fn source(&self, g: &ConvGeom) -> Source<'_> {
+        Source { data: &self.data, pitch: self.pitch, phases: g.sw }
+    }
 }
 
-/// Fill `cols` (`FH·FW·Cg` rows of a band of whole output rows from `oy0`) with group `grp`'s
-/// windows; padding becomes 0.
-fn unfold(x: &[f32], g: &ConvGeom, valid: &ValidTaps, grp: usize, oy0: usize, cols: &mut [f32]) {
-    let plane_len = g.h * g.w;
+/// Fill `cols` (`FH·FW·Cg` rows covering the output pixels `px0..px0 + width`) with group
+/// `grp`'s windows; padding becomes 0.
+fn unfold(x: &Source, g: &ConvGeom, valid: &ValidTaps, grp: usize, px0: usize, cols: &mut [f32]) {
+    let plane_len = x.phases * g.h * x.pitch;
     let width = cols.len() / g.kdim();
     for (row_index, row) in cols.chunks_exact_mut(width).enumerate() {
         let (tap, ci) = (row_index / g.cg, row_index % g.cg);
         let c = grp * g.cg + ci;
         let (fy, fx) = (tap / g.fw, tap % g.fw);
-        let plane = &x[c * plane_len..(c + 1) * plane_len];
-        fill_row(row, plane, g, (fy, fx), valid.rows[fy], valid.cols[fx], oy0);
+        let plane = &x.data[c * plane_len..(c + 1) * plane_len];
+        fill_row(row, plane, x.pitch, g, (fy, fx), valid.rows[fy], valid.cols[fx], px0);
     }
 }
 
-/// One row of `cols`: input `plane` seen through tap `(fy, fx)` at output rows `oy0..`; only
-/// output rows `ylo..yhi` and columns `xlo..xhi` see real input.
+/// One row of `cols`: input `plane` (its column phases, rows `pitch` apart, see [`Source`]) seen
+/// through tap `(fy, fx)` at output pixels `px0..`; only output rows `ylo..yhi` and columns
+/// `xlo..xhi` see real input.
+#[allow(clippy::too_many_arguments)]
 fn fill_row(
     row: &mut [f32],
     plane: &[f32],
+    pitch: usize,
     g: &ConvGeom,
     (fy, fx): (usize, usize),
     (ylo, yhi): (usize, usize),
     (xlo, xhi): (usize, usize),
-    oy0: usize,
+    px0: usize,
 ) {
-    for (oy, seg) in (oy0..).zip(row.chunks_exact_mut(g.ow)) {
-        if oy < ylo || oy >= yhi || xlo == xhi {
+    let mut done = 0;
+    while done < row.len() {
+        let (oy, ox0) = ((px0 + done) / g.ow, (px0 + done) % g.ow);
+        // The pixels `ox0..ox1` of output row `oy` land at `seg`.
+        let ox1 = g.ow.min(ox0 + row.len() - done);
+        let seg = &mut row[done..done + ox1 - ox0];
+        done += ox1 - ox0;
+        let (lo, hi) = (xlo.clamp(ox0, ox1), xhi.clamp(ox0, ox1));
+        if oy < ylo || oy >= yhi || lo == hi {
             seg.fill(0.0);
             continue;
         }
         // In range by `rows_for` / `cols_for`: no underflow, no read past the input.
         let iy = oy * g.sh + fy * g.dh - g.pads.top;
-        let src = &plane[iy * g.w..(iy + 1) * g.w];
-        let ix0 = xlo * g.sw + fx * g.dw - g.pads.left;
-        seg[..xlo].fill(0.0);
-        seg[xhi..].fill(0.0);
-        let dst = &mut seg[xlo..xhi];
-        if g.sw == 1 {
-            dst.copy_from_slice(&src[ix0..ix0 + dst.len()]);
-        } else {
-            dst.iter_mut().zip(src[ix0..].iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
-        }
+        let ix0 = lo * g.sw + fx * g.dw - g.pads.left;
+        // Columns ix0, ix0 + S_w, … are consecutive entries of phase `ix0 mod S_w`.
+        let at = ((ix0 % g.sw) * g.h + iy) * pitch + ix0 / g.sw;
+        seg[..lo - ox0].fill(0.0);
+        seg[hi - ox0..].fill(0.0);
+        let dst = &mut seg[lo - ox0..hi - ox0];
+        dst.copy_from_slice(&plane[at..at + dst.len()]);
     }
 }

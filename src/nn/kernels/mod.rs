@@ -10,6 +10,7 @@
 //! - pools, normalisations, dense, softmax, activations, element-wise ops and concatenation.
 
 mod activation;
+pub mod buffers;
 mod concat;
 mod conv;
 mod depthwise;

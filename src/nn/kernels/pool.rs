@@ -37,14 +37,14 @@ fn spans(out: usize, k: usize, s: usize, before: usize, after: usize, len: usize
         .collect()
 }
 
-/// Pools every channel: `f(plane, row_span, col_span)` gives one output value.
+/// Pools every channel: `f(plane, row_span, col_spans, out_row, scratch)` fills one output row.
 fn pool(
     x: &ArrayView3<f32>,
     p: &PoolParams,
     pads: Pads,
     out_h: usize,
     out_w: usize,
-    f: impl Fn(&[f32], Span, Span) -> f32 + Sync,
+    f: impl Fn(&[f32], Span, &[Span], &mut [f32], &mut Vec<f32>) + Sync,
 ) -> Volume {
     assert!(p.stride_h >= 1 && p.stride_w >= 1, "pool stride must be ≥ 1: {p:?}");
     assert!(p.kh >= 1 && p.kw >= 1, "pool window must be at least 1×1: {p:?}");
@@ -54,23 +54,24 @@ fn pool(
     let x = x.as_standard_layout();
     // Standard layout is contiguous, so `as_slice` cannot fail.
     let xs = x.as_slice().expect("standard layout");
-    let mut out = vec![0.0f32; depth * out_h * out_w];
     let npix = out_h * out_w;
     if npix == 0 || h * w == 0 {
+        let out = vec![0.0f32; depth * npix];
         return Array3::from_shape_vec((depth, out_h, out_w), out).expect("D·OH·OW values");
     }
-    let one = |(d, plane): (usize, &mut [f32])| {
+    // Every output row is filled below, so a recycled buffer needs no clearing.
+    let mut out = super::buffers::take(depth * npix);
+    let one = |tmp: &mut Vec<f32>, (d, plane): (usize, &mut [f32])| {
         let src = &xs[d * h * w..(d + 1) * h * w];
         for (out_row, &ry) in plane.chunks_exact_mut(out_w).zip(&rows) {
-            for (o, &rx) in out_row.iter_mut().zip(&cols) {
-                *o = f(src, ry, rx);
-            }
+            f(src, ry, &cols, out_row, tmp);
         }
     };
     if depth * npix * p.kh * p.kw >= PARALLEL_MIN_READS && rayon::current_num_threads() > 1 {
-        out.par_chunks_mut(npix).enumerate().for_each(one);
+        out.par_chunks_mut(npix).enumerate().for_each_init(Vec::new, one);
     } else {
-        out.chunks_mut(npix).enumerate().for_each(one);
+        let mut tmp = Vec::new();
+        out.chunks_mut(npix).enumerate().for_each(|item| one(&mut tmp, item));
     }
     Array3::from_shape_vec((depth, out_h, out_w), out).expect("D·OH·OW values")
 }
@@ -85,19 +86,19 @@ pub fn max_pool(
     out_w: usize,
 ) -> Volume {
     let w = x.dim().2;
-    pool(x, p, pads, out_h, out_w, |src, ry, rx| {
-        let mut m = f32::NEG_INFINITY;
-        for iy in ry.lo..ry.hi {
-            for &v in &src[iy * w + rx.lo..iy * w + rx.hi] {
-                if v > m || v.is_nan() {
-                    m = v;
-                }
-            }
-            if m.is_nan() {
-                break;
-            }
+    // NaN wins, then the larger value: the order of the reads does not matter.
+    let max = |m: f32, v: f32| if v > m || v.is_nan() { v } else { m };
+    pool(x, p, pads, out_h, out_w, |src, ry, cols, out_row, tmp| {
+        // The max down the window's rows, for every input column (a vectorised pass per row)…
+        tmp.clear();
+        tmp.resize(w, f32::NEG_INFINITY);
+        for row in src.chunks_exact(w).take(ry.hi).skip(ry.lo) {
+            tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, v));
         }
-        m
+        // …then across each window's columns.
+        for (o, rx) in out_row.iter_mut().zip(cols) {
+            *o = tmp[rx.lo..rx.hi].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v));
+        }
     })
 }
 
@@ -113,14 +114,16 @@ pub fn avg_pool(
 ) -> Volume {
     let w = x.dim().2;
     let include_pad = p.count_include_pad;
-    pool(x, p, pads, out_h, out_w, |src, ry, rx| {
-        let mut sum = 0.0f32;
-        for iy in ry.lo..ry.hi {
-            sum += src[iy * w + rx.lo..iy * w + rx.hi].iter().sum::<f32>();
+    pool(x, p, pads, out_h, out_w, |src, ry, cols, out_row, _| {
+        for (o, &rx) in out_row.iter_mut().zip(cols) {
+            let mut sum = 0.0f32;
+            for iy in ry.lo..ry.hi {
+                sum += src[iy * w + rx.lo..iy * w + rx.hi].iter().sum::<f32>();
+            }
+            let count =
+                if include_pad { ry.padded * rx.padded } else { (ry.hi - ry.lo) * (rx.hi - rx.lo) };
+            *o = if count == 0 { 0.0 } else { sum / count as f32 };
         }
-        let count =
-            if include_pad { ry.padded * rx.padded } else { (ry.hi - ry.lo) * (rx.hi - rx.lo) };
-        if count == 0 { 0.0 } else { sum / count as f32 }
     })
 }
 

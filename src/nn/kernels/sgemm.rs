@@ -4,6 +4,9 @@ use gemm::Parallelism;
 
 /// Below this many flops a GEMM runs on the calling thread: splitting costs more than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 20;
+/// Below this many multiply-adds a GEMM is a plain loop: gemm's dispatch and packing cost more
+/// than the arithmetic.
+const SMALL_MACS: usize = 1 << 13;
 
 /// A strided matrix view over a slice: element `(i, j)` is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -43,23 +46,57 @@ pub(crate) fn parallelism(flops: usize) -> Parallelism {
 /// # Panics
 /// If the inner dimensions disagree or any operand does not fit in its slice.
 pub(crate) fn matmul(dst: &mut [f32], dst_rs: usize, lhs: Mat, rhs: Mat, par: Parallelism) {
+    assert!(fits(dst.len(), lhs.rows, rhs.cols, dst_rs, 1), "GEMM destination does not fit");
+    // SAFETY: `dst` is borrowed mutably, so nobody else touches it, and the assert above puts
+    // every element the GEMM writes inside it.
+    unsafe { matmul_raw(dst.as_mut_ptr(), dst_rs, lhs, rhs, par) }
+}
+
+/// [`matmul`] into a destination given by pointer: element `(i, j)` is `dst + i·dst_rs + j`.
+/// Bands of one output (disjoint column ranges of the same rows) can be written in parallel
+/// this way, where no `&mut` slice could cover one band without overlapping the others.
+///
+/// # Safety
+/// For every `i < lhs.rows`, `j < rhs.cols`, `dst + i·dst_rs + j` must be valid for writes and
+/// neither read nor written by anything else during the call.
+///
+/// # Panics
+/// If the inner dimensions disagree or an operand does not fit in its slice.
+pub(crate) unsafe fn matmul_raw(
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: Mat,
+    rhs: Mat,
+    par: Parallelism,
+) {
     let (m, k, n) = (lhs.rows, lhs.cols, rhs.cols);
     assert_eq!(rhs.rows, k, "GEMM inner dimensions disagree: {k} vs {}", rhs.rows);
-    assert!(fits(dst.len(), m, n, dst_rs, 1), "GEMM destination does not fit");
     assert!(fits(lhs.data.len(), m, k, lhs.rs, lhs.cs), "GEMM lhs does not fit");
     assert!(fits(rhs.data.len(), k, n, rhs.rs, rhs.cs), "GEMM rhs does not fit");
     if m == 0 || n == 0 {
         return;
     }
-    // SAFETY: the asserts above put every element the GEMM touches inside the three slices;
-    // `dst` is borrowed mutably, so it aliases neither operand. With `read_dst = false` gemm
-    // computes dst := 1·lhs·rhs and does not read dst (it writes zeros when k == 0).
+    if m * n * k <= SMALL_MACS {
+        for i in 0..m {
+            for j in 0..n {
+                let dot = (0..k)
+                    .map(|l| lhs.data[i * lhs.rs + l * lhs.cs] * rhs.data[l * rhs.rs + j * rhs.cs]);
+                // SAFETY: the caller vouches for `(i, j)` of the destination.
+                unsafe { *dst.add(i * dst_rs + j) = dot.sum() };
+            }
+        }
+        return;
+    }
+    // SAFETY: the asserts above put every element read inside `lhs` and `rhs`; the caller
+    // vouches for the destination, which therefore aliases neither operand. With
+    // `read_dst = false` gemm computes dst := 1·lhs·rhs and does not read dst (it writes zeros
+    // when k == 0).
     unsafe {
         gemm::gemm(
             m,
             n,
             k,
-            dst.as_mut_ptr(),
+            dst,
             1,
             dst_rs as isize,
             false,
@@ -108,6 +145,24 @@ mod tests {
         let mut c = [-1.0; 6]; // rows 3 apart: columns 2.. untouched
         matmul(&mut c, 3, lhs, Mat::row_major(&id, 2, 2, 2), Parallelism::None);
         assert_eq!(c, [1.0, 3.0, -1.0, 2.0, 4.0, -1.0]);
+    }
+
+    /// Both sides of `SMALL_MACS`: the plain loop and gemm agree with a written-out product.
+    #[test]
+    fn small_and_large_products() {
+        for (m, k, n) in [(2, 3, 4), (16, 24, 40)] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 - 3.0).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.5).collect();
+            let mut c = vec![f32::NAN; m * n];
+            let (lhs, rhs) = (Mat::row_major(&a, m, k, k), Mat::row_major(&b, k, n, n));
+            matmul(&mut c, n, lhs, rhs, Parallelism::None);
+            for i in 0..m {
+                for j in 0..n {
+                    let want: f32 = (0..k).map(|l| a[i * k + l] * b[l * n + j]).sum();
+                    assert!((c[i * n + j] - want).abs() <= 1e-4 * want.abs().max(1.0));
+                }
+            }
+        }
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
         Src::Layer(_) => {
             let b = &before.results;
             let Some(j) = b.net.layers.iter().position(|l| l.name == name) else {
-                return Err(format!("{name} did not exist before {}", before.label()));
+                return Err(format!("{name} did not exist before {}", before.phrase()));
             };
             &b.acts.outputs[j]
         }
@@ -53,9 +53,9 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
     let (was, now) = (Shape3::of(&old.view()), Shape3::of(&after.view()));
     if was != now {
         return Err(format!(
-            "{name} was {was} before {} and is {now} now: a cell-by-cell difference needs the \
-             same shape",
-            before.label()
+            "{name} was {was} before {} and is {now} now: a cell-by-cell difference needs \
+             the same shape",
+            before.phrase()
         ));
     }
     let d = app.d.min(now.d.saturating_sub(1));
@@ -119,21 +119,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     r.render(m, buf, Some(app.cursor));
     let legend = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     let (a, b) = scale.range();
-    let bar_w = (legend.width as usize).saturating_sub(50).clamp(4, 30) as u16;
-    let mut spans = vec![Span::styled(fmt_val(a), t.dim()), Span::raw(" ")];
-    for (ch, fg, bg) in crate::tui::raster::colour_bar(&scale, app.tier, bar_w) {
+    let (lo, hi) = (fmt_val(a), fmt_val(b));
+    let stats = format!("  max |Δ| {} · {}/{} changed", fmt_val(diff.max_abs), diff.changed, diff.total);
+    let ends = lo.chars().count() + hi.chars().count() + 2;
+    let room = legend.width as usize;
+    // The bar shrinks first, then the numbers go.
+    let show_stats = room >= ends + 6 + stats.chars().count();
+    let bar_w = room.saturating_sub(ends + if show_stats { stats.chars().count() } else { 0 });
+    let mut spans = vec![Span::styled(lo, t.dim()), Span::raw(" ")];
+    for (ch, fg, bg) in crate::tui::raster::colour_bar(&scale, app.tier, bar_w.min(30) as u16) {
         spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
     }
-    spans.push(Span::styled(format!(" {}", fmt_val(b)), t.dim()));
-    spans.push(Span::styled(
-        format!(
-            "  max |Δ| {} · {} of {} values changed",
-            fmt_val(diff.max_abs),
-            diff.changed,
-            diff.total
-        ),
-        t.accent(),
-    ));
+    spans.push(Span::styled(format!(" {hi}"), t.dim()));
+    if show_stats {
+        spans.push(Span::styled(stats, t.accent()));
+    }
     Line::from(spans).centered().render(legend, buf);
 }
 
@@ -144,34 +144,44 @@ mod tests {
     use crate::tui::testing;
 
     #[test]
-    fn the_diff_is_after_minus_before_on_the_same_shape() {
-        // cs231n-numpy: conv1 11×11×4 → 4×4×2; pad 0 → ... keep the shape, change the bias by
-        // switching bias off: the output moves by −b[d] everywhere.
-        let mut app = testing::numpy_app();
-        app.update(Action::Select(Src::Layer(0)));
+    fn the_diff_is_after_minus_before_on_a_signed_colormap() {
+        // cifar: pool1 from maxpool to avgpool keeps 16×16×12; a mean is never above the max,
+        // so after − before ≤ 0 everywhere.
+        let mut app = testing::cifar_app();
+        app.update(Action::Select(Src::Layer(2)));
         app.update(Action::BeforeAfter);
         assert!(slice_diff(&app).unwrap_err().starts_with("no edit yet"));
-        let before = app.volume(Src::Layer(0)).unwrap().clone();
-        app.update(Action::Edit);
-        testing::press(&mut app, &[crossterm::event::KeyCode::End]);
-        testing::run_checks(&mut app);
-        // Append a line `bias = false`.
-        app.update(Action::NewLine);
-        testing::type_str(&mut app, "bias = false");
+        let before = app.volume(Src::Layer(2)).unwrap().clone();
+        app.update(Action::ChangeKind);
+        app.update(Action::ChoiceNext); // maxpool → avgpool
         testing::run_checks(&mut app);
         app.update(Action::Confirm);
         assert!(app.popup.is_none(), "a valid edit applies");
         assert!(slice_diff(&app).unwrap_err().starts_with("waiting for the new pass"));
         testing::run_effects(&mut app);
-        let after = app.volume(Src::Layer(0)).unwrap().clone();
+        let after = app.volume(Src::Layer(2)).unwrap().clone();
         app.d = 1;
         let d = slice_diff(&app).unwrap();
         let want = &after.index_axis(Axis(0), 1) - &before.index_axis(Axis(0), 1);
         assert_eq!(d.values, want);
-        assert_eq!(d.total, 16);
-        let text = testing::text(&testing::render(&app, 90, 16, render));
-        assert!(text.contains("after − before X[:, :, 1] of conv1 · d 1/2 · conv1: bias = false"), "{text}");
-        assert!(text.contains("max |Δ|"), "{text}");
+        assert_eq!(d.total, 256);
+        assert!(d.values.iter().all(|v| *v <= 0.0) && d.max_abs > 0.0);
+        let term = testing::render(&app, 90, 24, render);
+        let text = testing::text(&term);
+        assert!(
+            text.contains("after − before X[:, :, 1] of pool1 · d 1/12 · pool1: kind → avgpool"),
+            "{text}"
+        );
+        let stats = format!("max |Δ| {} · ", fmt_val(d.max_abs));
+        assert!(text.contains(&stats) && text.contains("/256 changed"), "{text}");
+        // The most negative value is red, a zero difference white.
+        let (g, m) = super::super::slice::geometry(&app, Rect::new(0, 0, 90, 24));
+        let (ox, oy) = g.origin(m);
+        let (r, c) = d.values.indexed_iter().min_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        let (x, y) = g.cell_of(r, c).unwrap();
+        let cell = &term.backend().buffer()[(ox + x, oy + y)];
+        let ratatui::style::Color::Rgb(red, _, blue) = cell.fg else { panic!("truecolor") };
+        assert!(red > blue + 50, "({red}, {blue})");
     }
 
     #[test]
@@ -189,8 +199,8 @@ mod tests {
         let why = slice_diff(&app).unwrap_err();
         assert_eq!(
             why,
-            "conv1 was 4×4×2 before conv1: stride 2 → 3 and is 3×3×2 now: a cell-by-cell \
-             difference needs the same shape"
+            "conv1 was 4×4×2 before the edit (conv1: stride 2 → 3) and is 3×3×2 now: a \
+             cell-by-cell difference needs the same shape"
         );
     }
 }

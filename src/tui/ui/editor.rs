@@ -219,7 +219,7 @@ mod tests {
         assert!(text.contains("stride = 2"), "{text}");
         assert!(text.contains("(227 − 11 + 2·0)/2 + 1 = 109"), "{text}");
         assert!(text.contains("out 109×109×96  (was 55×55×96)"), "{text}");
-        assert!(text.contains("pool1   27×27×96 → 54×54×96"), "{text}");
+        assert!(text.contains("pool1  27×27×96 → 54×54×96"), "{text}");
         assert!(text.contains("re-initialized (weight shape changed): fc6"), "{text}");
     }
 

@@ -1,15 +1,13 @@
-//! The `?` overlay, generated from the key table so it never drifts from the bindings.
+//! The `?` overlay, generated from the key table so it never drifts from the bindings. It is
+//! laid out in columns; when they do not all fit, Space shows the next page.
 
 use super::theme;
 use crate::tui::app::App;
-use crate::tui::keymap::{BINDINGS, Scope, keys_label};
+use crate::tui::keymap::{BINDINGS, SCOPES, keys_label};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
-
-const SCOPES: [Scope; 6] =
-    [Scope::Global, Scope::Layers, Scope::Column, Scope::Montage, Scope::Filters, Scope::Dead];
 
 /// Every line of the help, in table order, grouped by scope.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
@@ -19,7 +17,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         out.push(Line::from(Span::styled(scope.title().to_string(), t.title())));
         for b in BINDINGS.iter().filter(|b| b.scope == scope) {
             out.push(Line::from(vec![
-                Span::styled(format!("  {:<14}", keys_label(b)), t.accent()),
+                Span::styled(format!("  {:<12}", keys_label(b)), t.accent()),
                 Span::raw(b.help.to_string()),
             ]));
         }
@@ -31,30 +29,46 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         ("wheel", "depth d − 1 / d + 1"),
         ("click list", "select a layer (or a channel, a slice)"),
     ] {
-        out.push(Line::from(vec![Span::styled(format!("  {k:<14}"), t.accent()), Span::raw(h)]));
+        out.push(Line::from(vec![Span::styled(format!("  {k:<12}"), t.accent()), Span::raw(h)]));
     }
     out
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// How the help is laid out on a screen of `area`: lines per column, column width, columns
+/// per page and the number of pages.
+pub fn pages(app: &App, area: Rect) -> (usize, u16, usize, usize) {
     let all = lines(app);
     let col_w = all.iter().map(|l| l.width()).max().unwrap_or(20) as u16 + 2;
-    let inner_h = area.height.saturating_sub(4).max(1);
-    let cols = (all.len() as u16).div_ceil(inner_h).max(1);
+    let per_col = area.height.saturating_sub(4).max(1) as usize;
+    let cols = all.len().div_ceil(per_col).max(1);
+    let fit = (area.width.saturating_sub(2) / col_w.max(1)).max(1) as usize;
+    (per_col, col_w, fit, cols.div_ceil(fit))
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let all = lines(app);
+    let (per_col, col_w, fit, n_pages) = pages(app, area);
+    let page = app.help_page % n_pages;
+    let shown: Vec<&Line> = all.iter().skip(page * fit * per_col).take(fit * per_col).collect();
+    let cols = shown.len().div_ceil(per_col).max(1) as u16;
     let w = (cols * col_w + 2).min(area.width);
-    let h = ((all.len() as u16).div_ceil(cols) + 2).min(area.height);
+    let h = (shown.len().min(per_col) as u16 + 2).min(area.height);
     let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
     Clear.render(r, buf);
+    let title = if n_pages > 1 {
+        format!(" keys · page {}/{n_pages} · Space next · ? or Esc closes ", page + 1)
+    } else {
+        " keys · ? or Esc closes ".to_string()
+    };
     let block = Block::bordered()
-        .title(Line::from(" keys · ? or Esc closes ").style(theme(app).title()))
+        .title(Line::from(title).style(theme(app).title()))
         .border_style(theme(app).border(true));
     let inner = block.inner(r);
     block.render(r, buf);
-    let per_col = inner.height.max(1) as usize;
-    for (i, line) in all.iter().enumerate() {
+    for (i, line) in shown.into_iter().enumerate() {
         let (c, y) = ((i / per_col) as u16, (i % per_col) as u16);
         let x = inner.x + c * col_w;
-        if x >= inner.right() {
+        if x >= inner.right() || y >= inner.height {
             break;
         }
         let cell = Rect::new(x, inner.y + y, col_w.min(inner.right() - x), 1);
@@ -65,17 +79,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::keymap::BINDINGS;
+    use crate::tui::keymap::{BINDINGS, Scope};
     use crate::tui::testing;
 
     #[test]
-    fn help_lists_every_binding_of_the_table() {
-        let app = testing::alexnet_shapes();
+    fn help_lists_every_binding_of_the_table_over_its_pages() {
+        let mut app = testing::alexnet_shapes();
         let term = testing::render(&app, 120, 40, render);
         insta::assert_snapshot!(term.backend());
-        let text = testing::text(&term);
+        let (_, _, _, n) = pages(&app, Rect::new(0, 0, 120, 40));
+        assert_eq!(n, 2, "120×40 needs two pages");
+        let mut text = String::new();
+        for p in 0..n {
+            app.help_page = p;
+            text.push_str(&testing::text(&testing::render(&app, 120, 40, render)));
+        }
+        assert!(text.contains("page 2/2 · Space next"), "{text}");
         for b in BINDINGS.iter().filter(|b| b.scope != Scope::Help) {
             assert!(text.contains(b.help), "missing: {}", b.help);
         }
+        // A page past the last wraps to the first.
+        app.help_page = n;
+        let first = testing::text(&testing::render(&app, 120, 40, render));
+        assert!(first.contains("page 1/2"), "{first}");
     }
 }

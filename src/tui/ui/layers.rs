@@ -38,10 +38,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let reinit = app.net.layers.iter().any(|l| l.origin == Origin::Reinitialized);
     let title = if reinit {
-        Line::from(vec![
-            Span::raw(format!("layers ({}) · ", app.net.layers.len())),
-            Span::styled("↺ re-initialized", t.reinit()),
-        ])
+        let head = format!("layers ({}) · ", app.net.layers.len());
+        let full = head.chars().count() + "↺ re-initialized".chars().count() + 2;
+        let mark = if full <= area.width as usize { "↺ re-initialized" } else { "↺ re-init" };
+        Line::from(vec![Span::raw(head), Span::styled(mark, t.reinit())])
     } else {
         Line::from(format!("layers ({})", app.net.layers.len()))
     };
