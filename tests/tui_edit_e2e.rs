@@ -76,7 +76,9 @@ fn conv1_stride_2_previews_then_the_shape_panel_and_later_layers_follow() {
     }
     assert!(s.contains("fc6   fc      1×1×4096 ↺"), "fc6 is marked re-initialized:\n{s}");
     // The new pass ends: the slice of conv1 is 109×109, with numbers.
-    let s = t.wait("the fresh slice", |s| s.contains("of conv1 · 109×109 · d 0/96") && s.contains("d 0 = "));
+    let s = t.wait("the fresh slice", |s| {
+        s.contains("of conv1 · 109×109 · d 0/96") && s.contains("d 0 = ")
+    });
     assert!(s.contains("conv1: stride 4 → 2 · 15 shapes changed · 1 re-initialized"), "{s}");
     t.send("u");
     let s = t.wait_text("undo conv1: stride 4 → 2");
@@ -148,7 +150,8 @@ fn a_saved_spec_summarises_as_the_edited_network() {
     let saved: Vec<(String, String)> = layers
         .iter()
         .map(|l| {
-            let o: Vec<u64> = l["output"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+            let o: Vec<u64> =
+                l["output"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
             (l["name"].as_str().unwrap().to_string(), format!("{}×{}×{}", o[0], o[1], o[2]))
         })
         .collect();
@@ -160,7 +163,8 @@ fn a_saved_spec_summarises_as_the_edited_network() {
     for (l, info) in layers.iter().zip(&e.analysis.layers) {
         let o = info.output.as_array();
         let want: Vec<u64> = o.iter().map(|&v| v as u64).collect();
-        let got: Vec<u64> = l["output"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let got: Vec<u64> =
+            l["output"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
         assert_eq!(got, want, "{}", l["name"]);
         assert_eq!(l["params"].as_u64(), Some(info.params), "{}", l["name"]);
         assert_eq!(l["formula"].as_str().map(str::to_string), info.formula(), "{}", l["name"]);

@@ -135,4 +135,3 @@ impl Drop for Term {
         let _ = self.child.kill();
     }
 }
-

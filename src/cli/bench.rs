@@ -1,4 +1,8 @@
 //! `convscope bench`: median forward time per layer and in total, with GFLOP/s.
+//!
+//! A timing sample repeats the pass until it has taken at least [`MIN_SAMPLE`] (a tiny network
+//! runs in microseconds, below the clock's useful resolution and dominated by its jitter), and
+//! reports the time per pass: the sample's time divided by its passes.
 
 use super::InputArgs;
 use crate::model::{self, WeightMode, image_input};
@@ -8,7 +12,12 @@ use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Each timing sample runs passes until it has lasted at least this long.
+const MIN_SAMPLE: Duration = Duration::from_millis(1);
+/// …but never more than this many passes.
+const MAX_PASSES: usize = 100_000;
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -20,7 +29,8 @@ pub struct BenchArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Timed runs after one warm-up run.
+    /// Timed samples after one warm-up pass; a sample of a tiny network repeats the pass until
+    /// it lasts 1 ms and counts the time per pass.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
     /// Emit JSON.
@@ -42,6 +52,8 @@ struct Report {
     model: String,
     threads: usize,
     runs: usize,
+    /// Forward passes per timing sample; every time is per pass.
+    passes_per_sample: usize,
     layers: Vec<LayerTime>,
     total_median_ms: f64,
     total_gflops: f64,
@@ -69,27 +81,48 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let x = Arc::new(x);
     let n = net.layers.len();
     let runs = a.runs.max(1);
-    let mut per_layer: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); n];
-    let mut totals = Vec::with_capacity(runs);
-    for run in 0..=runs {
+    // One pass, the i-th layer's time added to `per_layer[i]`; returns the whole pass's time.
+    // Runs on the pool's thread (see `install` below): handing every pass to the pool would
+    // add a thread wake-up to each one.
+    let pass = |per_layer: &mut [f64]| -> Result<Duration> {
         let mut stamps = Vec::with_capacity(n + 1);
         let t0 = Instant::now();
-        pool.install(|| {
-            forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| {
-                stamps.push(Instant::now());
-                true
-            })
+        forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| {
+            stamps.push(Instant::now());
+            true
         })?;
         let end = Instant::now();
         stamps.push(end);
-        if run == 0 {
-            continue; // warm-up
+        for (i, t) in per_layer.iter_mut().enumerate() {
+            *t += (stamps[i + 1] - stamps[i]).as_secs_f64() * 1e3;
         }
-        totals.push((end - t0).as_secs_f64() * 1e3);
-        for i in 0..n {
-            per_layer[i].push((stamps[i + 1] - stamps[i]).as_secs_f64() * 1e3);
+        Ok(end - t0)
+    };
+    let sample = |passes: usize| -> Result<(f64, Vec<f64>)> {
+        let mut sums = vec![0.0; n];
+        let mut total = Duration::ZERO;
+        for _ in 0..passes {
+            total += pass(&mut sums)?;
         }
-    }
+        sums.iter_mut().for_each(|s| *s /= passes as f64);
+        Ok((total.as_secs_f64() * 1e3 / passes as f64, sums))
+    };
+    let mut per_layer: Vec<Vec<f64>> = vec![Vec::with_capacity(runs); n];
+    let mut totals = Vec::with_capacity(runs);
+    let passes = pool.install(|| -> Result<usize> {
+        // Warm-up: the first pass faults in fresh memory, the second reuses the first's
+        // buffers; the second's time sets the passes per sample.
+        sample(1)?;
+        let (warm, _) = sample(1)?;
+        let passes = ((MIN_SAMPLE.as_secs_f64() * 1e3 / warm.max(1e-6)).ceil() as usize)
+            .clamp(1, MAX_PASSES);
+        for _ in 0..runs {
+            let (total, layers) = sample(passes)?;
+            totals.push(total);
+            per_layer.iter_mut().zip(layers).for_each(|(t, l)| t.push(l));
+        }
+        Ok(passes)
+    })?;
     let gflops = |macs: u64, ms: f64| if ms > 0.0 { 2.0 * macs as f64 / (ms * 1e6) } else { 0.0 };
     let layers: Vec<LayerTime> = net
         .layers
@@ -111,6 +144,7 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         model: net.name.clone(),
         threads,
         runs,
+        passes_per_sample: passes,
         total_gflops: gflops(analysis.total_macs, total),
         layers,
         total_median_ms: total,
@@ -119,7 +153,10 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
     }
-    println!("{} · {} thread(s) · median of {} runs", report.model, threads, runs);
+    println!(
+        "{} · {} thread(s) · median of {} samples of {} pass(es)",
+        report.model, threads, runs, passes
+    );
     println!("{:<24} {:<14} {:>10} {:>9}", "layer", "kind", "ms", "GFLOP/s");
     for l in &report.layers {
         let g = if l.gflops > 0.0 { format!("{:.1}", l.gflops) } else { String::new() };

@@ -217,28 +217,6 @@ impl App {
         self.analysis.shape_of(s)
     }
 
-    /// Where `s`'s numbers are in `results` (see `src_map`).
-    fn result_src(&self, s: Src) -> Option<Src> {
-        match s {
-            Src::Input => Some(Src::Input),
-            Src::Layer(i) => self.src_map.get(i).copied().flatten().map(Src::Layer),
-        }
-    }
-
-    /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
-    /// its shape still fits (see [`App::is_stale`]).
-    pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
-        let r = self.results.as_ref()?;
-        match self.result_src(s)? {
-            Src::Input => Some(&r.acts.input),
-            Src::Layer(i) => r.acts.outputs.get(i),
-        }
-    }
-
-    pub fn stats(&self, s: Src) -> Option<&VolStats> {
-        self.results.as_ref()?.stats.get(App::row_of(self.result_src(s)?))
-    }
-
     /// The colour scale of slice d of `s`, per the scale mode.
     pub fn scale(&self, s: Src, d: usize) -> Option<Scale> {
         let st = self.stats(s)?;

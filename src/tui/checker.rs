@@ -14,12 +14,23 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EditOp {
     /// New parameters of layer `layer`, as editor text.
-    Params { layer: usize, text: String },
+    Params {
+        layer: usize,
+        text: String,
+    },
     /// A new layer of `kind` after layer `after`.
-    Insert { after: usize, kind: &'static str },
-    Delete { layer: usize },
+    Insert {
+        after: usize,
+        kind: &'static str,
+    },
+    Delete {
+        layer: usize,
+    },
     /// Layer `layer` becomes a `kind` with that kind's default parameters.
-    Kind { layer: usize, kind: &'static str },
+    Kind {
+        layer: usize,
+        kind: &'static str,
+    },
 }
 
 impl EditOp {

@@ -50,7 +50,10 @@ mod tests {
 
     #[test]
     fn colours_keep_their_hue_and_lose_brightness() {
-        assert_eq!(dim_color(Color::Rgb(250, 100, 0), Tier::Truecolor, false), Color::Rgb(100, 40, 0));
+        assert_eq!(
+            dim_color(Color::Rgb(250, 100, 0), Tier::Truecolor, false),
+            Color::Rgb(100, 40, 0)
+        );
         // 196 is pure red (255, 0, 0): 40 % is (102, 0, 0), nearest cube entry 52 (95, 0, 0).
         assert_eq!(dim_color(Color::Indexed(196), Tier::C256, true), Color::Indexed(52));
         assert_eq!(dim_color(Color::Yellow, Tier::C16, false), Color::DarkGray);
@@ -63,7 +66,10 @@ mod tests {
         buf[(0, 0)].set_fg(Color::Rgb(200, 200, 200)).set_bg(Color::Rgb(10, 20, 30));
         buf[(3, 1)].set_fg(Color::Rgb(200, 200, 200));
         dim(&mut buf, Rect::new(0, 0, 2, 2), Tier::Truecolor);
-        assert_eq!((buf[(0, 0)].fg, buf[(0, 0)].bg), (Color::Rgb(80, 80, 80), Color::Rgb(4, 8, 12)));
+        assert_eq!(
+            (buf[(0, 0)].fg, buf[(0, 0)].bg),
+            (Color::Rgb(80, 80, 80), Color::Rgb(4, 8, 12))
+        );
         assert!(buf[(1, 1)].modifier.contains(Modifier::DIM));
         assert_eq!(buf[(3, 1)].fg, Color::Rgb(200, 200, 200));
         assert!(!buf[(3, 1)].modifier.contains(Modifier::DIM));

@@ -9,14 +9,17 @@
 use super::action::Action;
 use super::app::{App, Results};
 use super::checker::{CheckRequest, Checked, EditOp};
-use super::popup::{Chooser, ChooserMode, ParamsEditor, Popup, SavePrompt, field_text};
+use super::popup::{
+    Chooser, ChooserMode, ParamsEditor, Popup, SavePrompt, default_save_path, describe_params,
+    expand_home, field_text,
+};
+use super::stale::first_difference;
 use super::worker::Task;
 use crate::model::edit::Edited;
 use crate::model::to_spec::params_text;
 use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::{Layer, Network, Shape3, Src, Weights};
+use crate::nn::{Network, Src};
 use crossterm::event::{KeyCode, KeyEvent};
-use ndarray::{ArcArray, Dimension};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -65,96 +68,6 @@ pub struct Quick {
     pub select: usize,
 }
 
-/// Whether two arrays are the same shared numbers (not just equal ones): cheap, and a pass
-/// over the same weights gives the same output.
-fn same_array<D: Dimension>(a: &ArcArray<f32, D>, b: &ArcArray<f32, D>) -> bool {
-    a.as_ptr() == b.as_ptr() && a.shape() == b.shape() && a.strides() == b.strides()
-}
-
-fn same_opt(a: &Option<ndarray::ArcArray1<f32>>, b: &Option<ndarray::ArcArray1<f32>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => same_array(a, b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-fn same_weights(a: &Weights, b: &Weights) -> bool {
-    match (a, b) {
-        (Weights::None, Weights::None) => true,
-        (Weights::Conv { w, b }, Weights::Conv { w: w2, b: b2 }) => {
-            same_array(w, w2) && same_opt(b, b2)
-        }
-        (Weights::Fc { w, b }, Weights::Fc { w: w2, b: b2 }) => same_array(w, w2) && same_opt(b, b2),
-        (Weights::Prelu { slope }, Weights::Prelu { slope: s2 }) => same_array(slope, s2),
-        (
-            Weights::BatchNorm { gamma, beta, mean, var },
-            Weights::BatchNorm { gamma: g2, beta: b2, mean: m2, var: v2 },
-        ) => same_array(gamma, g2) && same_array(beta, b2) && same_array(mean, m2) && same_array(var, v2),
-        _ => false,
-    }
-}
-
-/// Whether layer `b` computes exactly what `a` computes from the same inputs.
-pub fn same_layer(a: &Layer, b: &Layer) -> bool {
-    a.name == b.name
-        && a.kind == b.kind
-        && a.inputs == b.inputs
-        && a.strict == b.strict
-        && same_weights(&a.weights, &b.weights)
-}
-
-/// The first layer whose output may differ between `a` and `b`: every output above it is the
-/// same, so a pass of `b` can reuse them. Equal networks give their length.
-pub fn first_difference(a: &Network, b: &Network) -> usize {
-    let n = a.layers.len().min(b.layers.len());
-    if a.input != b.input {
-        return 0;
-    }
-    (0..n).find(|&i| !same_layer(&a.layers[i], &b.layers[i])).unwrap_or(n)
-}
-
-/// `stride 4 → 2, pad 0 → 1` from the editor's text before and after (both valid TOML).
-pub fn describe_params(name: &str, old: &str, new: &str) -> String {
-    let parse = |t: &str| t.parse::<toml::Table>().unwrap_or_default();
-    let (a, b) = (parse(old), parse(new));
-    // In the order the user wrote them.
-    let keys = new.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim());
-    let mut parts = Vec::new();
-    for (k, v) in keys.filter_map(|k| b.get_key_value(k)) {
-        match a.get(k) {
-            Some(o) if o == v => {}
-            Some(o) => parts.push(format!("{k} {o} → {v}")),
-            None => parts.push(format!("{k} = {v}")),
-        }
-    }
-    for k in a.keys().filter(|k| !b.contains_key(*k)) {
-        parts.push(format!("{k} removed"));
-    }
-    if parts.is_empty() {
-        return format!("{name}: parameters rewritten");
-    }
-    format!("{name}: {}", parts.join(", "))
-}
-
-/// The save prompt's first suggestion: `<model>-edited.toml` in the current folder.
-pub fn default_save_path(net: &Network) -> String {
-    let stem: String = net
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .collect();
-    format!("{stem}-edited.toml")
-}
-
-/// `~/x.toml` → `$HOME/x.toml`.
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
 impl App {
     /// The editing actions (called by `update`).
     pub(super) fn edit_action(&mut self, action: Action) {
@@ -193,7 +106,8 @@ impl App {
         }
         match self.sel {
             Src::Input => {
-                self.message = Some("the input has no parameters: select a layer with ] or ↓".into());
+                self.message =
+                    Some("the input has no parameters: select a layer with ] or ↓".into());
                 None
             }
             Src::Layer(i) => Some(i),
@@ -218,7 +132,7 @@ impl App {
         let l = &self.net.layers[i];
         let mut ed = ParamsEditor::new(i, &l.name, l.kind.type_name(), &params_text(l));
         ed.check.wait_for(self.check(ed.op()));
-        self.popup = Some(Popup::Params(ed));
+        self.popup = Some(Popup::Params(Box::new(ed)));
     }
 
     fn open_chooser(&mut self, mode: ChooserMode) {
@@ -226,7 +140,7 @@ impl App {
         let l = &self.net.layers[i];
         let mut ch = Chooser::new(mode, i, &l.name, l.kind.type_name());
         ch.check.wait_for(self.check(ch.op()));
-        self.popup = Some(Popup::Choose(ch));
+        self.popup = Some(Popup::Choose(Box::new(ch)));
     }
 
     fn choose(&mut self, by: isize) {
@@ -256,19 +170,18 @@ impl App {
     }
 
     fn text_key(&mut self, ev: KeyEvent) {
-        match &mut self.popup {
-            Some(Popup::Params(ed)) => {
-                if ed.text.input(ev) {
-                    self.recheck();
-                }
-            }
+        let changed = match &mut self.popup {
+            Some(Popup::Params(ed)) => ed.text.input(ev),
             // One line: Enter is never text (it saves, through the key table).
             Some(Popup::Save(p)) if !p.saving && ev.code != KeyCode::Enter => {
-                if p.text.input(ev) {
-                    p.error = None;
-                }
+                let typed = p.text.input(ev);
+                p.error = p.error.take().filter(|_| !typed);
+                false
             }
-            _ => {}
+            _ => false,
+        };
+        if changed {
+            self.recheck();
         }
     }
 
@@ -285,7 +198,7 @@ impl App {
             self.message = Some("the weights are still loading: save once they are in".into());
             return;
         }
-        self.popup = Some(Popup::Save(SavePrompt::new(&default_save_path(&self.net))));
+        self.popup = Some(Popup::Save(Box::new(SavePrompt::new(&default_save_path(&self.net)))));
     }
 
     fn toggle_diff(&mut self) {
@@ -332,7 +245,9 @@ impl App {
                 match ch.check.edited.take() {
                     Some(e) => {
                         let what = match ch.mode {
-                            ChooserMode::Insert => format!("insert {} after {}", ch.kind(), ch.name),
+                            ChooserMode::Insert => {
+                                format!("insert {} after {}", ch.kind(), ch.name)
+                            }
                             ChooserMode::Kind => format!("{}: kind → {}", ch.name, ch.kind()),
                         };
                         let target = ch.op().target();
@@ -392,7 +307,8 @@ impl App {
                     self.popup = None;
                 }
                 let extra = files.len().saturating_sub(1);
-                let beside = if extra > 0 { format!(" + {extra} files beside it") } else { String::new() };
+                let beside =
+                    if extra > 0 { format!(" + {extra} files beside it") } else { String::new() };
                 self.message = Some(format!("saved {}{beside}", path.display()));
             }
             Err(e) => match &mut self.popup {
@@ -516,43 +432,6 @@ impl App {
             prev,
             from,
         }));
-    }
-
-    /// Recompute which outputs of `results` belong to the current network: the same index
-    /// above the first changed layer, the same name (and shape) after it.
-    pub fn resync(&mut self) {
-        let n = self.net.layers.len();
-        let Some(r) = &self.results else {
-            self.src_map = vec![None; n];
-            self.fresh_upto = 0;
-            return;
-        };
-        let from = first_difference(&r.net, &self.net);
-        self.fresh_upto = from;
-        self.src_map = (0..n)
-            .map(|i| {
-                if i < from {
-                    return Some(i);
-                }
-                let name = &self.net.layers[i].name;
-                let j = r.net.layers.iter().position(|l| &l.name == name)?;
-                let v = r.acts.outputs.get(j)?;
-                (Shape3::of(&v.view()) == self.analysis.layers[i].output).then_some(j)
-            })
-            .collect();
-    }
-
-    /// Whether the panels of `s` show numbers of an older network (until the pass ends).
-    pub fn is_stale(&self, s: Src) -> bool {
-        match s {
-            Src::Input => false,
-            Src::Layer(i) => self.results.is_some() && i >= self.fresh_upto,
-        }
-    }
-
-    /// Whether the last finished pass is the current network's.
-    pub fn pass_is_current(&self) -> bool {
-        self.results.is_some() && self.fresh_upto >= self.net.layers.len()
     }
 }
 

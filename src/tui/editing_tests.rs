@@ -2,7 +2,10 @@
 //! redo, structural edits, supersession, stale panels and saving.
 
 use super::*;
-use crate::tui::popup::Popup;
+use crate::nn::Shape3;
+use crate::nn::analysis::analyze;
+use crate::tui::popup::{Popup, field_text};
+use crate::tui::stale::first_difference;
 use crate::tui::testing::{self, press, press_with, run_checks, run_effects, type_str};
 use crossterm::event::{KeyCode, KeyModifiers};
 

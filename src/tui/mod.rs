@@ -24,6 +24,7 @@ pub mod keymap;
 pub mod layout;
 pub mod popup;
 pub mod raster;
+pub mod stale;
 pub mod stats;
 pub mod terminal;
 #[cfg(test)]

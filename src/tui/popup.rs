@@ -4,10 +4,12 @@
 
 use super::checker::EditOp;
 use crate::model::edit::{Edited, INSERTABLE};
+use crate::nn::Network;
 use crate::nn::Shape3;
 use crate::nn::analysis::Analysis;
 use ratatui::style::Style;
 use ratatui_textarea::TextArea;
+use std::path::PathBuf;
 
 /// What a valid edit does, as the preview shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,7 +51,12 @@ impl Preview {
             before,
             formula: info.formula(),
             warnings: info.warnings.clone(),
-            later: e.changed.iter().filter(|(j, _, _)| *j > t).map(|&(j, b, a)| (name(j), b, a)).collect(),
+            later: e
+                .changed
+                .iter()
+                .filter(|(j, _, _)| *j > t)
+                .map(|&(j, b, a)| (name(j), b, a))
+                .collect(),
             reinit: e.reinitialized.iter().map(|&j| name(j)).collect(),
         }
     }
@@ -80,7 +87,13 @@ impl Validation {
     }
 
     /// Take an answer; `false` if it is not for the newest request.
-    pub fn answer(&mut self, id: u64, result: Result<Edited, String>, target: usize, old: &Analysis) -> bool {
+    pub fn answer(
+        &mut self,
+        id: u64,
+        result: Result<Edited, String>,
+        target: usize,
+        old: &Analysis,
+    ) -> bool {
         if id != self.id {
             return false;
         }
@@ -234,7 +247,48 @@ impl SavePrompt {
 /// The open popup, if any: it takes every key.
 #[derive(Debug)]
 pub enum Popup {
-    Params(ParamsEditor),
-    Choose(Chooser),
-    Save(SavePrompt),
+    Params(Box<ParamsEditor>),
+    Choose(Box<Chooser>),
+    Save(Box<SavePrompt>),
+}
+
+/// `stride 4 → 2, pad 0 → 1` from the editor's text before and after (both valid TOML).
+pub fn describe_params(name: &str, old: &str, new: &str) -> String {
+    let parse = |t: &str| t.parse::<toml::Table>().unwrap_or_default();
+    let (a, b) = (parse(old), parse(new));
+    // In the order the user wrote them.
+    let keys = new.lines().filter_map(|l| l.split_once('=')).map(|(k, _)| k.trim());
+    let mut parts = Vec::new();
+    for (k, v) in keys.filter_map(|k| b.get_key_value(k)) {
+        match a.get(k) {
+            Some(o) if o == v => {}
+            Some(o) => parts.push(format!("{k} {o} → {v}")),
+            None => parts.push(format!("{k} = {v}")),
+        }
+    }
+    for k in a.keys().filter(|k| !b.contains_key(*k)) {
+        parts.push(format!("{k} removed"));
+    }
+    if parts.is_empty() {
+        return format!("{name}: parameters rewritten");
+    }
+    format!("{name}: {}", parts.join(", "))
+}
+
+/// The save prompt's first suggestion: `<model>-edited.toml` in the current folder.
+pub fn default_save_path(net: &Network) -> String {
+    let stem: String = net
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    format!("{stem}-edited.toml")
+}
+
+/// `~/x.toml` → `$HOME/x.toml`.
+pub fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
 }

@@ -33,7 +33,7 @@ enum Msg {
     Term(Event),
     Worker(Reply),
     /// The checker's answer about an edit.
-    Checked(Checked),
+    Checked(Box<Checked>),
     /// A save finished: the path and the files written, or why not.
     Saved(PathBuf, Result<Vec<PathBuf>, String>),
     /// The terminal input closed (or failed): quit.
@@ -126,7 +126,7 @@ fn event_loop(
     });
     let tx_c = tx.clone();
     let checker = Checker::spawn(move |c| {
-        let _ = tx_c.send(Msg::Checked(c));
+        let _ = tx_c.send(Msg::Checked(Box::new(c)));
     });
     let id = worker.submit(Task::Load { model: opts.model.clone(), image: opts.image.clone() });
     app.expect_job(id);
@@ -183,10 +183,11 @@ fn run_effects(
             Effect::Save { net, path } => {
                 let tx = tx.clone();
                 // Large weights take a while to write; the UI keeps running meanwhile.
-                let _ = std::thread::Builder::new().name("convscope-save".into()).spawn(move || {
-                    let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
-                    let _ = tx.send(Msg::Saved(path, r));
-                });
+                let _ =
+                    std::thread::Builder::new().name("convscope-save".into()).spawn(move || {
+                        let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
+                        let _ = tx.send(Msg::Saved(path, r));
+                    });
             }
         }
     }
@@ -213,7 +214,7 @@ fn handle(app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>) {
         Msg::Term(Event::Resize(w, h)) => app.update(Action::Resize(w, h)),
         Msg::Term(_) => {}
         Msg::Worker(r) => app.apply(r),
-        Msg::Checked(c) => app.checked(c),
+        Msg::Checked(c) => app.checked(*c),
         Msg::Saved(path, r) => app.saved(path, r),
         Msg::InputGone => app.update(Action::Quit),
     }

@@ -1,25 +1,25 @@
 //! Test fixtures: apps on real presets and on a hand-made ramp volume, rendered to TestBackend.
 
 use super::app::{App, Results};
-use super::editing::Effect;
-use super::keymap;
-use super::worker::{self, Reply, Task};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::sync::atomic::AtomicU64;
 use super::color::Tier;
 use super::colormap::Colormap;
+use super::editing::Effect;
+use super::keymap;
 use super::stats::VolStats;
+use super::worker::{self, Reply, Task};
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::analyze;
 use crate::nn::forward::forward;
 use crate::nn::{
     InputSpec, Layer, LayerKind, Network, Normalize, Origin, Shape3, Src, Volume, Weights,
 };
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 /// AlexNet's shapes, no pass yet (what the first frame shows).
@@ -153,8 +153,9 @@ pub fn type_str(app: &mut App, text: &str) {
 /// Answer the pending edit checks (not the passes), as the checker thread would.
 pub fn run_checks(app: &mut App) {
     loop {
-        let (checks, rest): (Vec<Effect>, Vec<Effect>) =
-            std::mem::take(&mut app.effects).into_iter().partition(|e| matches!(e, Effect::Check(_)));
+        let (checks, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut app.effects)
+            .into_iter()
+            .partition(|e| matches!(e, Effect::Check(_)));
         app.effects = rest;
         if checks.is_empty() {
             return;

@@ -32,8 +32,9 @@ pub struct SliceDiff {
 /// A sentence for the panel: no edit yet, the pass is running, a new layer, another shape.
 pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
     let Some(before) = &app.before else {
-        return Err("no edit yet: after an edit (e, a, x, t), b shows here how this slice changed"
-            .into());
+        return Err(
+            "no edit yet: after an edit (e, a, x, t), b shows here how this slice changed".into()
+        );
     };
     let name = app.name_of(app.sel).to_string();
     if app.is_stale(app.sel) || app.volume(app.sel).is_none() {
@@ -120,7 +121,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let legend = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     let (a, b) = scale.range();
     let (lo, hi) = (fmt_val(a), fmt_val(b));
-    let stats = format!("  max |Δ| {} · {}/{} changed", fmt_val(diff.max_abs), diff.changed, diff.total);
+    let stats =
+        format!("  max |Δ| {} · {}/{} changed", fmt_val(diff.max_abs), diff.changed, diff.total);
     let ends = lo.chars().count() + hi.chars().count() + 2;
     let room = legend.width as usize;
     // The bar shrinks first, then the numbers go.
@@ -189,8 +191,14 @@ mod tests {
         let mut app = testing::numpy_app();
         app.update(Action::Select(Src::Layer(0)));
         app.update(Action::Edit);
-        testing::press(&mut app, &[crossterm::event::KeyCode::Down, crossterm::event::KeyCode::Down]);
-        testing::press(&mut app, &[crossterm::event::KeyCode::End, crossterm::event::KeyCode::Backspace]);
+        testing::press(
+            &mut app,
+            &[crossterm::event::KeyCode::Down, crossterm::event::KeyCode::Down],
+        );
+        testing::press(
+            &mut app,
+            &[crossterm::event::KeyCode::End, crossterm::event::KeyCode::Backspace],
+        );
         testing::type_str(&mut app, "3");
         testing::run_checks(&mut app);
         app.update(Action::Confirm);

@@ -55,7 +55,9 @@ pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static
                 Span::styled(p.output.to_string(), t.accent()),
             ];
             match p.before {
-                Some(b) if b != p.output => head.push(Span::styled(format!("  (was {b})"), t.dim())),
+                Some(b) if b != p.output => {
+                    head.push(Span::styled(format!("  (was {b})"), t.dim()))
+                }
                 Some(_) => head.push(Span::styled("  (unchanged)", t.dim())),
                 None => head.push(Span::styled("  (new layer)", t.dim())),
             }
@@ -84,7 +86,8 @@ pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static
                 let old_w = p.later.iter().map(|(_, o, _)| old_text(*o).chars().count()).max();
                 let old_w = old_w.unwrap_or(3);
                 let left = room.saturating_sub(out.len());
-                let fits = if p.later.len() <= left { p.later.len() } else { left.saturating_sub(1) };
+                let fits =
+                    if p.later.len() <= left { p.later.len() } else { left.saturating_sub(1) };
                 for (name, old, new) in p.later.iter().take(fits) {
                     let old = old_text(*old);
                     out.push(Line::from(vec![
@@ -259,7 +262,10 @@ mod tests {
         let text = testing::text(&draw(&app, 90, 24));
         assert!(text.contains("add a layer after relu1"), "{text}");
         assert!(text.contains("▶ maxpool"), "{text}");
-        assert!(text.contains("maxpool_new1 · maxpool  in 55×55×96 → out 27×27×96  (new layer)"), "{text}");
+        assert!(
+            text.contains("maxpool_new1 · maxpool  in 55×55×96 → out 27×27×96  (new layer)"),
+            "{text}"
+        );
         assert!(text.contains("(55 − 2 + 2·0)/2 + 1 = 27"), "{text}");
     }
 }

@@ -67,8 +67,10 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     if layer.origin == Origin::Reinitialized {
         out.push(Line::from(vec![
             Span::styled("↺ re-initialized", t.reinit()),
-            Span::raw(": an edit changed the weight shape, so these are fresh random weights, \
-                       not trained ones"),
+            Span::raw(
+                ": an edit changed the weight shape, so these are fresh random weights, \
+                       not trained ones",
+            ),
         ]));
     }
     let x = info.inputs.first().copied().unwrap_or_default();

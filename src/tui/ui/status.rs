@@ -2,8 +2,8 @@
 //! pending count, or the colour tier.
 
 use super::theme;
-use crate::tui::app::App;
 use crate::tui::action::Action;
+use crate::tui::app::App;
 use crate::tui::keymap::{BINDINGS, Scope, hints};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
