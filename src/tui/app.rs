@@ -1,5 +1,6 @@
-//! The explorer's state. It changes only in [`App::update`] (user actions) and [`App::apply`]
-//! (worker replies); drawing only reads it (the raster cache is a memo, not state).
+//! The explorer's state. It changes only in [`App::update`] (user actions), [`App::apply`]
+//! (worker replies), [`App::checked`] and [`App::saved`] (answers about edits and saves);
+//! drawing only reads it (the raster cache is a memo, not state).
 
 use super::action::Action;
 use super::cache::RasterCache;
@@ -397,6 +398,8 @@ impl App {
             self.zoom = false;
         } else if self.view != View::Main {
             self.view = View::Main;
+        } else if self.diff {
+            self.diff = false;
         }
     }
 

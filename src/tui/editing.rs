@@ -66,6 +66,8 @@ pub struct Quick {
     pub id: u64,
     pub what: String,
     pub select: usize,
+    /// The network it was checked on; if another edit came first, it is dropped.
+    pub base: Arc<Network>,
 }
 
 impl App {
@@ -190,7 +192,7 @@ impl App {
         let what = format!("delete {}", self.net.layers[i].name);
         let id = self.check(EditOp::Delete { layer: i });
         self.message = Some(format!("{what}…"));
-        self.quick = Some(Quick { id, what, select: i });
+        self.quick = Some(Quick { id, what, select: i, base: self.net.clone() });
     }
 
     fn open_save(&mut self) {
@@ -277,6 +279,10 @@ impl App {
         if self.quick.as_ref().is_some_and(|q| q.id == c.id) {
             let Some(q) = self.quick.take() else { return };
             match c.result {
+                Ok(_) if !Arc::ptr_eq(&q.base, &self.net) => {
+                    self.alert =
+                        Some(format!("{}: not done, the network changed meanwhile", q.what));
+                }
                 Ok(e) => self.apply_edited(e, q.what, q.select),
                 Err(msg) => self.alert = Some(format!("cannot {}: {msg}", q.what)),
             }
@@ -418,18 +424,19 @@ impl App {
     /// layer that differs from the last finished pass.
     fn request_compute(&mut self) {
         let Some(input) = self.input.clone() else { return };
-        let (prev, from) = match &self.results {
+        let (prev, prev_stats, from) = match &self.results {
             Some(r) => {
                 let from = first_difference(&r.net, &self.net).min(r.acts.outputs.len());
-                (r.acts.outputs[..from].to_vec(), from)
+                (r.acts.outputs[..from].to_vec(), r.stats[..=from].to_vec(), from)
             }
-            None => (Vec::new(), 0),
+            None => (Vec::new(), Vec::new(), 0),
         };
         self.effects.push(Effect::Compute(Task::Recompute {
             net: self.net.clone(),
             analysis: self.analysis.clone(),
             input,
             prev,
+            prev_stats,
             from,
         }));
     }

@@ -186,6 +186,11 @@ fn a_recompute_starts_at_the_edit_and_reuses_the_outputs_above() {
     assert!(!app.is_stale(Src::Layer(1)) && app.is_stale(Src::Layer(2)));
     run_effects(&mut app);
     assert!(Arc::ptr_eq(app.volume(Src::Layer(1)).unwrap(), &above), "shared, not recomputed");
+    // Kept statistics above the edit, new ones below: the same as computing them all again.
+    let r = app.results.as_ref().unwrap();
+    let all = std::iter::once(&r.acts.input).chain(r.acts.outputs.iter());
+    let fresh: Vec<_> = all.map(|v| crate::tui::stats::VolStats::of(v)).collect();
+    assert_eq!(r.stats, fresh);
     assert_eq!(app.shape(Src::Layer(2)), Shape3::new(8, 8, 12));
 }
 
@@ -264,6 +269,31 @@ fn insert_delete_and_change_kind_are_checked_like_edits() {
     assert_eq!(app.net.layers[1].kind.type_name(), "avgpool");
     assert_eq!(app.shape(Src::Layer(1)), Shape3::new(16, 16, 12));
     assert_eq!(app.undo_what.last().unwrap(), "relu1: kind → avgpool");
+}
+
+#[test]
+fn a_delete_checked_on_an_older_network_is_not_applied() {
+    let mut app = testing::cifar_app();
+    app.update(Action::Select(Src::Layer(1)));
+    press(&mut app, &[KeyCode::Char('x')]);
+    // Before its check answers, an edit of pool1 is applied.
+    let (delete, rest): (Vec<Effect>, Vec<Effect>) =
+        std::mem::take(&mut app.effects).into_iter().partition(|e| matches!(e, Effect::Check(_)));
+    app.effects = rest;
+    app.update(Action::Select(Src::Layer(2)));
+    app.update(Action::ChangeKind);
+    press(&mut app, &[KeyCode::Down]);
+    run_checks(&mut app);
+    press(&mut app, &[KeyCode::Enter]);
+    assert_eq!(app.net.layers[2].kind.type_name(), "avgpool");
+    for e in delete {
+        if let Effect::Check(req) = e {
+            app.checked(req.run());
+        }
+    }
+    assert_eq!(app.net.layers.len(), 5, "relu1 is still there");
+    assert_eq!(app.net.layers[2].kind.type_name(), "avgpool", "and the later edit too");
+    assert_eq!(app.alert.as_deref(), Some("delete relu1: not done, the network changed meanwhile"));
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //!   to it and generates the help;
 //! - [`app`]: the state, changed only by `update(action)` and `apply(reply)`;
 //! - [`worker`]: the forward pass on a thread, with job ids so stale results are dropped;
+//! - live editing: [`popup`] (the editor, the kind chooser, the save prompt), [`checker`]
+//!   (edits checked off the UI thread), [`editing`] (apply, recompute, undo/redo, save, as
+//!   [`editing::Effect`]s the event loop hands to other threads), [`stale`] (which numbers still
+//!   belong to the edited network) and [`dim`] (dimming panels whose numbers are stale);
 //! - [`ui`]: one draw function per panel; [`layout`] places them;
 //! - [`color`], [`colormap`], [`raster`], [`bars`]: colour tiers, colormaps, the half-block
 //!   heatmap rasteriser and bar charts;

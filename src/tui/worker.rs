@@ -21,12 +21,14 @@ use std::time::Instant;
 pub enum Task {
     /// Load the model with its weights, build the input, and run the whole pass.
     Load { model: String, image: Option<PathBuf> },
-    /// Recompute layers `from..` of `net` on `input`, reusing `prev[..from]` (live editing).
+    /// Recompute layers `from..` of `net` on `input`, reusing `prev[..from]` and their
+    /// statistics `prev_stats` (input first) (live editing).
     Recompute {
         net: Arc<Network>,
         analysis: Arc<Analysis>,
         input: Arc<Volume>,
         prev: Vec<Arc<Volume>>,
+        prev_stats: Vec<VolStats>,
         from: usize,
     },
 }
@@ -128,7 +130,7 @@ pub fn execute(
     latest: &AtomicU64,
     send: &impl Fn(Reply),
 ) -> Result<(), String> {
-    let (net, analysis, input, prev, from) = match task {
+    let (net, analysis, input, prev, mut stats, from) = match task {
         Task::Load { model, image } => {
             let net = model::load(&model, WeightMode::Full).map_err(|e| format!("{e}"))?;
             let analysis = analyze(&net).map_err(|e| e.to_string())?;
@@ -143,9 +145,11 @@ pub fn execute(
                 input_label: source.label,
                 photo: source.photo.map(Arc::new),
             });
-            (net, analysis, input, Vec::new(), 0)
+            (net, analysis, input, Vec::new(), Vec::new(), 0)
         }
-        Task::Recompute { net, analysis, input, prev, from } => (net, analysis, input, prev, from),
+        Task::Recompute { net, analysis, input, prev, prev_stats, from } => {
+            (net, analysis, input, prev, prev_stats, from)
+        }
     };
     let total = net.layers.len();
     let t0 = Instant::now();
@@ -161,8 +165,11 @@ pub fn execute(
         forward_from(&net, &analysis, input, &prev, from, &mut step).map_err(|e| e.to_string())?;
     let Some(acts) = acts else { return Ok(()) }; // superseded: say nothing
     let elapsed = t0.elapsed();
-    let stats =
-        std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
+    // Volumes above the edit kept their numbers, so their statistics are kept too.
+    stats.truncate(from + 1);
+    let done = stats.len();
+    let all = std::iter::once(&acts.input).chain(acts.outputs.iter());
+    stats.extend(all.skip(done).map(|v| VolStats::of(v)));
     send(Reply::Done { job: id, results: Arc::new(Results { net, acts, stats, elapsed }) });
     Ok(())
 }

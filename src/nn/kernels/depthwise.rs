@@ -36,12 +36,45 @@ struct Phases {
     rows: usize,
     /// Junk columns at the end of each accumulator row: the largest column offset of a tap.
     span: usize,
+    /// [`Phases::offset`] of every tap, in `(fy, fx)` order: the same for every channel, so
+    /// computed once per call rather than with a few divisions per tap per channel.
+    offsets: Vec<usize>,
+    /// Where each phase plane sees real input, likewise the same for every channel.
+    fills: Vec<PhaseFill>,
+}
+
+/// Phase plane `(a, b)` holds real input in rows `ylo..yhi` and columns `xlo..xhi` (input row
+/// `r·S_h + a − top`, column `c·S_w + b − left`); everything else is zero.
+#[derive(Clone, Copy)]
+struct PhaseFill {
+    a: usize,
+    b: usize,
+    ylo: usize,
+    yhi: usize,
+    xlo: usize,
+    xhi: usize,
 }
 
 impl Phases {
     fn of(g: &ConvGeom) -> Self {
         let span = (g.fw - 1) * g.dw / g.sw;
-        Phases { pitch: g.ow + span, rows: g.oh + (g.fh - 1) * g.dh / g.sh, span }
+        let mut ph = Phases {
+            pitch: g.ow + span,
+            rows: g.oh + (g.fh - 1) * g.dh / g.sh,
+            span,
+            offsets: Vec::new(),
+            fills: Vec::new(),
+        };
+        ph.offsets = (0..g.fh * g.fw).map(|t| ph.offset(g, t / g.fw, t % g.fw)).collect();
+        ph.fills = (0..g.sh * g.sw)
+            .map(|p| {
+                let (a, b) = (p / g.sw, p % g.sw);
+                let (ylo, yhi) = valid_outputs(ph.rows, g.h, g.sh, g.pads.top, a);
+                let (xlo, xhi) = valid_outputs(ph.pitch, g.w, g.sw, g.pads.left, b);
+                PhaseFill { a, b, ylo, yhi, xlo, xhi }
+            })
+            .collect();
+        ph
     }
 
     fn plane_len(&self) -> usize {
@@ -154,11 +187,7 @@ fn channel(
     let (g, ph) = (job.g, job.ph);
     fill_phases(&mut s.phases, job);
     s.taps.clear();
-    for fy in 0..g.fh {
-        for fx in 0..g.fw {
-            s.taps.push((ph.offset(g, fy, fx), job.filter[fy * g.fw + fx]));
-        }
-    }
+    s.taps.extend(ph.offsets.iter().copied().zip(job.filter.iter().copied()));
     let strip_rows = (STRIP_VALUES / ph.pitch).clamp(1, g.oh);
     for oy0 in (0..g.oh).step_by(strip_rows) {
         let rows = strip_rows.min(g.oh - oy0);
@@ -185,10 +214,8 @@ fn fill_phases(phases: &mut Vec<f32>, job: &Job) {
     phases.resize(g.sh * g.sw * plane + LANES, 0.0);
     let (planes, tail) = phases.split_at_mut(g.sh * g.sw * plane);
     tail.fill(0.0);
-    for (p, phase) in planes.chunks_exact_mut(plane).enumerate() {
-        let (a, b) = (p / g.sw, p % g.sw);
-        let (ylo, yhi) = valid_outputs(ph.rows, g.h, g.sh, g.pads.top, a);
-        let (xlo, xhi) = valid_outputs(ph.pitch, g.w, g.sw, g.pads.left, b);
+    for (phase, f) in planes.chunks_exact_mut(plane).zip(&ph.fills) {
+        let PhaseFill { a, b, ylo, yhi, xlo, xhi } = *f;
         for (r, row) in phase.chunks_exact_mut(ph.pitch).enumerate() {
             if r < ylo || r >= yhi || xlo == xhi {
                 row.fill(0.0);
@@ -204,10 +231,48 @@ fn fill_phases(phases: &mut Vec<f32>, job: &Job) {
             if g.sw == 1 {
                 dst.copy_from_slice(&src[..dst.len()]);
             } else {
-                dst.iter_mut().zip(src.iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
+                copy_strided(dst, src, g.sw);
             }
         }
     }
+}
+
+/// `dst[j] = src[j·stride]` for every `j` of `dst`.
+///
+/// # Panics
+/// If `src` is too short.
+#[inline(always)]
+fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
+    assert!(dst.is_empty() || (dst.len() - 1) * stride < src.len(), "strided copy past src");
+    #[cfg(target_arch = "x86_64")]
+    if stride == 2 && std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the CPU supports AVX-512F, checked on the line above.
+        return unsafe { copy_stride2_avx512(dst, src) };
+    }
+    dst.iter_mut().zip(src.iter().step_by(stride)).for_each(|(d, s)| *d = *s);
+}
+
+/// [`copy_strided`] for stride 2: the even entries of 32 values in one permute.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn copy_stride2_avx512(dst: &mut [f32], src: &[f32]) {
+    use std::arch::x86_64::*;
+    let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+    let mut j = 0;
+    // SAFETY: each block reads `src[2j..2j + 32]` and writes `dst[j..j + 16]`, both inside
+    // their slices by the loop condition.
+    unsafe {
+        while j + LANES <= dst.len() && 2 * (j + LANES) <= src.len() {
+            let (lo, hi) = (_mm512_loadu_ps(s.add(2 * j)), _mm512_loadu_ps(s.add(2 * j + LANES)));
+            _mm512_storeu_ps(d.add(j), _mm512_permutex2var_ps(lo, evens, hi));
+            j += LANES;
+        }
+    }
+    dst[j..].iter_mut().zip(src[2 * j..].iter().step_by(2)).for_each(|(d, s)| *d = *s);
 }
 
 /// `acc[i] = Σ_taps w · src[i + offset]`, `BLOCK` values at a time held in registers, so each
