@@ -108,7 +108,8 @@ pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resu
         strict: false,
     };
     layers.insert(i + 1, new);
-    finish(net, layers, i + 1, |j| if j <= i { j } else { j + 1 })
+    // New layer j > i + 1 was old layer j − 1 (the new one, i + 1, matches no old name).
+    finish(net, layers, i + 1, |j| if j <= i { j } else { j - 1 })
 }
 
 /// Delete layer `i`; whatever read it now reads its (first) input.
@@ -133,7 +134,8 @@ pub fn delete(net: &Network, i: usize) -> Result<Edited, String> {
         }
     }
     let from = i.min(layers.len() - 1);
-    finish(net, layers, from, |j| if j < i { j } else { j - 1 })
+    // New layer j ≥ i was old layer j + 1.
+    finish(net, layers, from, |j| if j < i { j } else { j + 1 })
 }
 
 /// Switch layer `i` to another kind with that kind's default parameters.
@@ -380,6 +382,20 @@ mod tests {
         assert_eq!(analyze(&back.net).unwrap().layers.len(), net.layers.len());
         assert_eq!(back.analysis.layers[3].output, Shape3::new(27, 27, 96));
         assert_eq!(back.net.layers[2].inputs, vec![Src::Layer(1)]);
+    }
+
+    #[test]
+    fn insert_and_delete_report_the_old_shapes_of_the_layers_after() {
+        let net = alexnet();
+        let a = analyze(&net).unwrap();
+        // A 2×2 s2 maxpool after pool1 (27×27×96): 13×13×96, and conv2 follows.
+        let e = insert_after(&net, 3, "maxpool", &a).unwrap();
+        assert!(e.changed.contains(&(4, None, Shape3::new(13, 13, 96))), "{:?}", e.changed);
+        let conv2 = (5, Some(Shape3::new(27, 27, 256)), Shape3::new(13, 13, 256));
+        assert!(e.changed.contains(&conv2), "{:?}", e.changed);
+        let back = delete(&e.net, 4).unwrap();
+        let conv2 = (4, Some(Shape3::new(13, 13, 256)), Shape3::new(27, 27, 256));
+        assert!(back.changed.contains(&conv2), "{:?}", back.changed);
     }
 
     #[test]

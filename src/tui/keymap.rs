@@ -231,7 +231,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[k(C::Tab)], A::FocusNext, "focus the next panel", Some("panel")),
     b(S::Global, &[k(C::BackTab)], A::FocusPrev, "focus the previous panel", None),
     b(S::Global, &[k(C::Enter)], A::Open, "open the selection", None),
-    b(S::Global, &[k(C::Esc)], A::Back, "back: close a view or the zoom", None),
+    b(S::Global, &[k(C::Esc)], A::Back, "back: close a view, the zoom, before/after", None),
     b(S::Global, &[ch('m')], A::Montage, "montage: every slice of the layer", Some("montage")),
     b(S::Global, &[ch('f')], A::Filters, "filters W[d] of a conv layer", Some("filters")),
     b(S::Global, &[ch('i')], A::InputView, "input image with the receptive field", Some("input")),

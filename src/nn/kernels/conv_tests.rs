@@ -84,6 +84,21 @@ proptest! {
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
     }
 
+    /// Depthwise on rows long enough for several vectors (the masked row copies, stride 1 and 2,
+    /// and their scalar fallbacks), many channels sharing one scratch (whose padding zeros are
+    /// written once per call).
+    #[test]
+    fn depthwise_wide_rows_match_naive(
+        mut case in conv_case(1..=1, 4..=9),
+        w in 10..=70usize,
+        h in 1..=12usize,
+    ) {
+        case.w = w.max(case.dil.1 * (case.f.1 - 1) + 1);
+        case.h = h.max(case.dil.0 * (case.f.0 - 1) + 1);
+        let want = naive_of(&case);
+        assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
+    }
+
     /// 1×1, stride 1, unpadded: the no-copy GEMM path.
     #[test]
     fn pointwise_matches_naive(mut case in conv_case(1..=5, 1..=3)) {

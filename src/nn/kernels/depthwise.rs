@@ -157,35 +157,45 @@ fn channel_dispatch(out: &mut [f32], job: &Job, s: &mut Scratch) {
             return unsafe { channel_avx2(out, job, s) };
         }
     }
-    channel(out, job, s, accumulate);
+    channel(out, job, s, accumulate, copy_strided);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s, |acc, src, taps| {
+    let sum = |acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]| {
         // SAFETY: this function only runs on a CPU with AVX-512F.
         unsafe { accumulate_avx512(acc, src, taps) }
-    });
+    };
+    let copy = |dst: &mut [f32], src: &[f32], stride: usize| {
+        if stride <= 2 {
+            // SAFETY: as above.
+            unsafe { copy_avx512(dst, src, stride) }
+        } else {
+            copy_strided(dst, src, stride)
+        }
+    };
+    channel(out, job, s, sum, copy);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn channel_avx2(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s, accumulate);
+    channel(out, job, s, accumulate, copy_strided);
 }
 
 /// One output plane, bias and activation included; `sum` is [`accumulate`] or a vector form of
-/// it.
+/// it, `copy` is [`copy_strided`] or a vector form of it.
 #[inline(always)]
 fn channel(
     out: &mut [f32],
     job: &Job,
     s: &mut Scratch,
     sum: impl Fn(&mut [f32], &[f32], &[(usize, f32)]),
+    copy: impl Fn(&mut [f32], &[f32], usize),
 ) {
     let (g, ph) = (job.g, job.ph);
-    fill_phases(&mut s.phases, job);
+    fill_phases(&mut s.phases, job, copy);
     s.taps.clear();
     s.taps.extend(ph.offsets.iter().copied().zip(job.filter.iter().copied()));
     let strip_rows = (STRIP_VALUES / ph.pitch).clamp(1, g.oh);
@@ -206,33 +216,30 @@ fn channel(
 
 /// `phases[(a·S_w + b)·plane + r·P + c]` = padded input cell `(r·S_h + a, c·S_w + b)`, that is
 /// input `(r·S_h + a − top, c·S_w + b − left)` or zero outside the input; then `LANES` zeros.
-/// Each value is written once.
+///
+/// A [`Scratch`] serves one call, whose channels all share one geometry, so the zeros never move:
+/// they are written when the buffer is first sized, and each later channel writes only the cells
+/// that hold real input.
 #[inline(always)]
-fn fill_phases(phases: &mut Vec<f32>, job: &Job) {
+fn fill_phases(phases: &mut Vec<f32>, job: &Job, copy: impl Fn(&mut [f32], &[f32], usize)) {
     let (g, ph) = (job.g, job.ph);
     let plane = ph.plane_len();
-    phases.resize(g.sh * g.sw * plane + LANES, 0.0);
-    let (planes, tail) = phases.split_at_mut(g.sh * g.sw * plane);
-    tail.fill(0.0);
-    for (phase, f) in planes.chunks_exact_mut(plane).zip(&ph.fills) {
+    let len = g.sh * g.sw * plane + LANES;
+    if phases.len() != len {
+        phases.clear();
+        phases.resize(len, 0.0);
+    }
+    for (phase, f) in phases.chunks_exact_mut(plane).zip(&ph.fills) {
         let PhaseFill { a, b, ylo, yhi, xlo, xhi } = *f;
-        for (r, row) in phase.chunks_exact_mut(ph.pitch).enumerate() {
-            if r < ylo || r >= yhi || xlo == xhi {
-                row.fill(0.0);
-                continue;
-            }
+        if xlo == xhi {
+            continue;
+        }
+        for r in ylo..yhi {
             // In range by `valid_outputs`.
             let iy = r * g.sh + a - g.pads.top;
             let ix0 = xlo * g.sw + b - g.pads.left;
             let src = &job.src[iy * g.w + ix0..(iy + 1) * g.w];
-            row[..xlo].fill(0.0);
-            row[xhi..].fill(0.0);
-            let dst = &mut row[xlo..xhi];
-            if g.sw == 1 {
-                dst.copy_from_slice(&src[..dst.len()]);
-            } else {
-                copy_strided(dst, src, g.sw);
-            }
+            copy(&mut phase[r * ph.pitch + xlo..r * ph.pitch + xhi], src, g.sw);
         }
     }
 }
@@ -243,36 +250,55 @@ fn fill_phases(phases: &mut Vec<f32>, job: &Job) {
 /// If `src` is too short.
 #[inline(always)]
 fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
-    assert!(dst.is_empty() || (dst.len() - 1) * stride < src.len(), "strided copy past src");
-    #[cfg(target_arch = "x86_64")]
-    if stride == 2 && std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the CPU supports AVX-512F, checked on the line above.
-        return unsafe { copy_stride2_avx512(dst, src) };
+    if stride == 1 {
+        dst.copy_from_slice(&src[..dst.len()]);
+    } else {
+        assert!(dst.is_empty() || (dst.len() - 1) * stride < src.len(), "copy past src");
+        dst.iter_mut().zip(src.iter().step_by(stride)).for_each(|(d, s)| *d = *s);
     }
-    dst.iter_mut().zip(src.iter().step_by(stride)).for_each(|(d, s)| *d = *s);
 }
 
-/// [`copy_strided`] for stride 2: the even entries of 32 values in one permute.
+/// [`copy_strided`] for stride 1 or 2 in whole masked vectors: the rows of a small plane are a
+/// few values long, too short for a `memcpy` call or a vectorised loop to pay off.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
+///
+/// # Panics
+/// If `src` is too short or `stride` is not 1 or 2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn copy_stride2_avx512(dst: &mut [f32], src: &[f32]) {
+unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize) {
     use std::arch::x86_64::*;
+    assert!(stride == 1 || stride == 2, "vector copy of stride {stride}");
+    let n = dst.len();
+    if n == 0 {
+        return;
+    }
+    // Source values read: `src[..(n − 1)·stride + 1]`.
+    let need = (n - 1) * stride + 1;
+    assert!(need <= src.len(), "copy past src");
+    let mask = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
     let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
     let mut j = 0;
-    // SAFETY: each block reads `src[2j..2j + 32]` and writes `dst[j..j + 16]`, both inside
-    // their slices by the loop condition.
+    // SAFETY: every load is masked to `src[..need]` and every store to `dst[..n]`; masked-off
+    // lanes are not accessed, and the pointers are formed with `wrapping_add`.
     unsafe {
-        while j + LANES <= dst.len() && 2 * (j + LANES) <= src.len() {
-            let (lo, hi) = (_mm512_loadu_ps(s.add(2 * j)), _mm512_loadu_ps(s.add(2 * j + LANES)));
-            _mm512_storeu_ps(d.add(j), _mm512_permutex2var_ps(lo, evens, hi));
+        while j < n {
+            let at = j * stride;
+            let lo = _mm512_maskz_loadu_ps(mask(need - at), s.wrapping_add(at));
+            let v = if stride == 1 {
+                lo
+            } else {
+                let rest = need.saturating_sub(at + LANES);
+                let hi = _mm512_maskz_loadu_ps(mask(rest), s.wrapping_add(at + LANES));
+                _mm512_permutex2var_ps(lo, evens, hi)
+            };
+            _mm512_mask_storeu_ps(d.wrapping_add(j), mask(n - j), v);
             j += LANES;
         }
     }
-    dst[j..].iter_mut().zip(src[2 * j..].iter().step_by(2)).for_each(|(d, s)| *d = *s);
 }
 
 /// `acc[i] = Σ_taps w · src[i + offset]`, `BLOCK` values at a time held in registers, so each
@@ -343,6 +369,32 @@ unsafe fn accumulate_avx512(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)])
             }
             _mm512_storeu_ps(a.add(i), r);
             i += LANES;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The masked vector copy equals the plain one for every length and both strides, with
+    /// `src` exactly as long as the copy needs (a read past it would be caught by the masks'
+    /// absence as a wrong value or a fault).
+    #[test]
+    fn vector_copy_matches_scalar() {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            for stride in 1..=2 {
+                for n in 0..80 {
+                    let need = if n == 0 { 0 } else { (n - 1) * stride + 1 };
+                    let src: Vec<f32> = (0..need).map(|i| i as f32 + 0.5).collect();
+                    let (mut want, mut got) = (vec![-1.0; n + 3], vec![-1.0; n + 3]);
+                    copy_strided(&mut want[..n], &src, stride);
+                    // SAFETY: the CPU supports AVX-512F, checked above.
+                    unsafe { copy_avx512(&mut got[..n], &src, stride) };
+                    assert_eq!(got, want, "n = {n}, stride = {stride}");
+                }
+            }
         }
     }
 }

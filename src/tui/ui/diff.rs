@@ -210,5 +210,8 @@ mod tests {
             "conv1 was 4×4×2 before the edit (conv1: stride 2 → 3) and is 3×3×2 now: a \
              cell-by-cell difference needs the same shape"
         );
+        // Esc goes back to the slice.
+        app.update(Action::Back);
+        assert!(!app.diff);
     }
 }

@@ -266,6 +266,9 @@ mod tests {
             text.contains("maxpool_new1 · maxpool  in 55×55×96 → out 27×27×96  (new layer)"),
             "{text}"
         );
-        assert!(text.contains("(55 − 2 + 2·0)/2 + 1 = 27"), "{text}");
+        assert!(text.contains("(55 − 2 + 2·0)/2 + 1 = 27.5 → 27 (floor)"), "{text}");
+        // The layers after it were there before: old → new shapes, not "new".
+        assert!(text.contains("27×27×96 → 13×13×96"), "{text}");
+        assert!(!text.contains(" new →"), "{text}");
     }
 }
