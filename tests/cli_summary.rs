@@ -75,3 +75,21 @@ fn presets_lists_each_one_on_a_line() {
         assert_eq!(out.lines().filter(|l| l.starts_with(name)).count(), 1, "{name}: {out}");
     }
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_convscope"))
+        .args(["summary", "-m", "efficientnet-lite0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    // The reader is gone now (like `| head -1`).
+    let out = child.wait_with_output().unwrap();
+    assert!(first.contains("efficientnet-lite0"), "{first}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -122,7 +122,7 @@ fn an_invalid_value_is_shown_in_red_and_enter_does_nothing() {
 #[test]
 fn a_saved_spec_summarises_as_the_edited_network() {
     let mut t = alexnet();
-    // conv1 K 96 → 64 (conv1 and conv2 get new weights; small files to write).
+    // conv1 K 96 → 64 (conv1 and conv2 get new weights).
     edit_conv1_line(&mut t, 0);
     t.send(&format!("{BACKSPACE}{BACKSPACE}64"));
     t.wait_text("out 55×55×64  (was 55×55×96)");
@@ -137,7 +137,10 @@ fn a_saved_spec_summarises_as_the_edited_network() {
     // C-a: start of the line, C-k: delete to its end; then the path.
     t.send(&format!("\x01\x0b{}\r", path.display()));
     t.wait_text("saved ");
-    assert!(dir.path().join("edited.conv1.w.npy").is_file(), "re-initialized weights are .npy");
+    // Re-initialised weights are written as their seed, not as a large .npy.
+    let text = std::fs::read_to_string(&path).expect("the spec was written");
+    assert!(!dir.path().join("edited.conv1.w.npy").exists());
+    assert!(text.contains("name = \"conv1\"") && text.contains("seed = "), "{text}");
 
     let out = std::process::Command::new(BIN)
         .args(["summary", "--json", "-m"])

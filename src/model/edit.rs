@@ -99,12 +99,13 @@ pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resu
             }
         }
     }
+    let seed = seed_for(&name);
     let new = Layer {
         name,
         kind,
         inputs: vec![Src::Layer(i)],
         weights: Weights::None,
-        origin: Origin::Reinitialized,
+        origin: Origin::Reinitialized { seed, edges: false },
         strict: false,
     };
     layers.insert(i + 1, new);
@@ -205,14 +206,17 @@ fn finish(
         let x = shapes.layers[j].inputs[0];
         let want = weight_shape(&l.kind, x);
         if want.is_some() && want != current_shape(&l.weights) {
-            let edges = l.origin == Origin::Edges;
+            let edges =
+                matches!(l.origin, Origin::Edges | Origin::Reinitialized { edges: true, .. })
+                    && x.d == 3;
+            let seed = seed_for(&l.name);
             l.weights = match l.kind {
                 LayerKind::Prelu => prelu_like(&l.weights, x.d),
                 LayerKind::BatchNorm { .. } => identity_bn(x.d),
-                _ => init::fresh(&l.kind, x, edges, seed_for(&l.name)),
+                _ => init::fresh(&l.kind, x, edges, seed),
             };
             if l.kind.has_weights() {
-                l.origin = Origin::Reinitialized;
+                l.origin = Origin::Reinitialized { seed, edges };
                 reinitialized.push(j);
             }
         } else if want.is_none() {
@@ -270,7 +274,11 @@ fn identity_bn(d: usize) -> Weights {
     Weights::BatchNorm { gamma: a(1.0), beta: a(0.0), mean: a(0.0), var: a(1.0) }
 }
 
-/// Undo and redo over whole networks (cheap: weights are shared).
+/// How many edits can be undone. Unchanged weights are shared between the kept networks, but an
+/// edit that re-initialises a large layer (AlexNet's fc6 is 151 MB) keeps its old copy alive.
+pub const MAX_UNDO: usize = 8;
+
+/// Undo and redo over whole networks (cheap: weights are shared), at most [`MAX_UNDO`] deep.
 #[derive(Debug, Default)]
 pub struct History {
     undo: Vec<Network>,
@@ -281,6 +289,9 @@ impl History {
     /// Remember `before` as the state an undo returns to.
     pub fn push(&mut self, before: Network) {
         self.undo.push(before);
+        if self.undo.len() > MAX_UNDO {
+            self.undo.remove(0);
+        }
         self.redo.clear();
     }
     /// Step back: returns the network to show, given the current one.
@@ -337,7 +348,7 @@ mod tests {
         assert_eq!(e.net.layers[0].origin, Origin::Edges);
         // fc6 reads a bigger volume now: its weights are new.
         assert!(e.reinitialized.contains(&15), "{:?}", e.reinitialized);
-        assert_eq!(e.net.layers[15].origin, Origin::Reinitialized);
+        assert!(e.net.layers[15].origin.is_reinitialized());
         assert_eq!(e.recompute_from, 0);
     }
 
@@ -433,5 +444,21 @@ mod tests {
         let fwd = h.redo(back).unwrap();
         assert_eq!(analyze(&fwd).unwrap().layers[0].output, Shape3::new(109, 109, 96));
         assert!(h.can_undo() && !h.can_redo());
+    }
+
+    #[test]
+    fn history_keeps_at_most_max_undo_steps() {
+        let net = load("cs231n-demo", WeightMode::Full).unwrap();
+        let mut h = History::default();
+        for _ in 0..MAX_UNDO + 3 {
+            h.push(net.clone());
+        }
+        let mut n = 0;
+        let mut cur = net;
+        while let Some(prev) = h.undo(cur) {
+            cur = prev;
+            n += 1;
+        }
+        assert_eq!(n, MAX_UNDO);
     }
 }

@@ -60,6 +60,11 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
                 s.seed = Some(*seed);
             }
             (Weights::Conv { .. }, Origin::Edges) => s.init = Some("edges".into()),
+            // Re-initialised weights are regenerated from their seed: no large `.npy` to write.
+            (Weights::Conv { .. } | Weights::Fc { .. }, Origin::Reinitialized { seed, edges }) => {
+                s.init = Some(if *edges { "edges" } else { "random" }.into());
+                s.seed = Some(*seed);
+            }
             (Weights::Conv { w, b }, _) => {
                 s.weights = Some(tensor(&l.name, "w", &|p| npy::write(p, w))?);
                 if let Some(b) = b {
@@ -144,7 +149,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("edited.toml");
         let files = save_spec(&e.net, &path).unwrap();
-        assert!(files.iter().any(|f| f.to_string_lossy().contains("edited.conv1.w.npy")));
+        // conv1 and fc were re-initialised from seeds: the spec regenerates them, no .npy needed.
+        assert_eq!(files, vec![path.clone()]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("init = \"edges\""), "{text}");
         let back = load(path.to_str().unwrap(), WeightMode::Full).unwrap();
         assert_eq!(analyze(&back).unwrap().layers, e.analysis.layers);
         let (x, _) = crate::model::image_input::load_input(&back, None, None).unwrap();
@@ -153,6 +161,20 @@ mod tests {
         for (i, (u, v)) in a.outputs.iter().zip(&b.outputs).enumerate() {
             assert_eq!(u, v, "layer {i}");
         }
+    }
+
+    #[test]
+    fn weights_from_files_are_written_beside_the_spec() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/conv_ref/grouped_stride2/spec.toml");
+        let net = load(src.to_str().unwrap(), WeightMode::Full).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("copy.toml");
+        let files = save_spec(&net, &path).unwrap();
+        assert!(files.iter().any(|f| f.ends_with("copy.conv.w.npy")), "{files:?}");
+        assert!(files.iter().any(|f| f.ends_with("copy.conv.b.npy")), "{files:?}");
+        let back = load(path.to_str().unwrap(), WeightMode::Full).unwrap();
+        assert_eq!(back.layers[0].weights, net.layers[0].weights);
     }
 
     #[test]

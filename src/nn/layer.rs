@@ -179,8 +179,16 @@ pub enum Origin {
     Edges,
     /// Loaded from a file (`.npy` or a model).
     File(std::path::PathBuf),
-    /// Re-initialised after an edit changed the weight shape: no longer trained.
-    Reinitialized,
+    /// Re-initialised after an edit changed the weight shape: no longer trained. The weights are
+    /// the edge bank (`edges`) or He-normal from `seed`, so a saved spec can regenerate them.
+    Reinitialized { seed: u64, edges: bool },
+}
+
+impl Origin {
+    /// Whether an edit replaced this layer's weights.
+    pub fn is_reinitialized(&self) -> bool {
+        matches!(self, Origin::Reinitialized { .. })
+    }
 }
 
 /// One node of the network DAG.

@@ -84,7 +84,7 @@ fn open_type_check_apply_then_undo_and_redo() {
     press(&mut app, &[KeyCode::Enter]);
     assert!(app.popup.is_none(), "a valid edit applies and closes the editor");
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
-    assert_eq!(app.net.layers[3].origin, crate::nn::Origin::Reinitialized);
+    assert!(app.net.layers[3].origin.is_reinitialized());
     assert_eq!(computes(&app), vec![(0, 0)], "conv1 changed: everything is recomputed");
     assert!(app.is_stale(Src::Layer(0)) && app.volume(Src::Layer(0)).is_none());
     // fc's output keeps its shape: its old numbers are shown (dimmed) until the pass ends.

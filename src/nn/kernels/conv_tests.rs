@@ -99,6 +99,18 @@ proptest! {
         assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
     }
 
+    /// Depthwise with one filter per channel and many channels: on small planes the
+    /// channel-blocked kernel (full blocks of 16 and the channels after them), with and
+    /// without bias and a fused clip.
+    #[test]
+    fn depthwise_channel_blocks_match_naive(mut case in conv_case(1..=1, 16..=40)) {
+        case.kg = 1;
+        let want = naive_of(&case);
+        assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
+        let clip = want.mapv(|v| v.clamp(-0.5, 0.5));
+        assert_close(&fast_of(&case, Epilogue::Clip(-0.5, 0.5)).view(), &clip.view(), REL);
+    }
+
     /// 1×1, stride 1, unpadded: the no-copy GEMM path.
     #[test]
     fn pointwise_matches_naive(mut case in conv_case(1..=5, 1..=3)) {
@@ -235,6 +247,40 @@ fn wrong_input_depth_panics() {
     let p = params(2, (3, 3), (1, 1), (1, 1), 1);
     let (x, w) = (Array3::zeros((3, 5, 5)), Array4::zeros((2, 3, 3, 4)));
     conv2d(&x.view(), &w.view(), None, &p, Pads::default(), 3, 3);
+}
+
+/// EfficientNet's 7×7 depthwise shape, small: the channel-blocked kernel applies (on AVX-512),
+/// on one thread and on the pool, with a fused relu.
+#[test]
+fn depthwise_channel_blocks_7x7() {
+    for (k, f, s, pad) in [(69, 5, 1, 2), (48, 3, 1, 1), (33, 5, 2, 2)] {
+        let case = ConvCase {
+            groups: k,
+            cg: 1,
+            kg: 1,
+            h: 7 * s,
+            w: 7 * s,
+            f: (f, f),
+            s: (s, s),
+            dil: (1, 1),
+            pads: Pads::symmetric(pad),
+            ceil: false,
+            bias: true,
+            seed: k as u64,
+        };
+        let (oh, ow) = case.out();
+        let (x, w) = (case.x(), case.w());
+        let g = ConvGeom::new(x.dim(), w.dim(), Some(k), &case.params(), case.pads, oh, ow);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            assert!(super::super::depthwise16::applies(&g), "{g:?}");
+        }
+        let want = naive_of(&case).mapv(|v| v.max(0.0));
+        assert_close(&fast_of(&case, Epilogue::Relu).view(), &want.view(), REL);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let got = pool.install(|| fast_of(&case, Epilogue::Relu));
+        assert_close(&got.view(), &want.view(), REL);
+    }
 }
 
 /// Big enough that the unfolding, the GEMM and the depthwise channels run on the rayon pool.

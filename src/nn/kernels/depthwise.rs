@@ -15,6 +15,7 @@
 //! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
 
 use super::epilogue::Epilogue;
+use super::depthwise16::{self, Scratch16};
 use super::geometry::{ConvGeom, valid_outputs};
 use rayon::prelude::*;
 
@@ -136,7 +137,27 @@ pub(crate) fn conv_depthwise(
         };
         channel_dispatch(plane, &job, s);
     };
-    if g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1 {
+    let parallel = g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1;
+    if depthwise16::applies(g) && std::env::var_os("NO16").is_none() {
+        // Blocks of 16 channels; the channels after the last full block go one by one.
+        const L: usize = depthwise16::LANES;
+        let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {
+            if chunk.len() == L * npix {
+                depthwise16::block(x, w, bias, epi, g, i * L, chunk, s16);
+            } else {
+                chunk.chunks_mut(npix).enumerate().for_each(|(j, p)| one(s, (i * L + j, p)));
+            }
+        };
+        let init = || (Scratch16::default(), Scratch::default());
+        if parallel {
+            out.par_chunks_mut(L * npix).enumerate().for_each_init(init, blocks);
+        } else {
+            let mut s = init();
+            out.chunks_mut(L * npix).enumerate().for_each(|item| blocks(&mut s, item));
+        }
+        return;
+    }
+    if parallel {
         out.par_chunks_mut(npix).enumerate().for_each_init(Scratch::default, one);
     } else {
         let mut s = Scratch::default();

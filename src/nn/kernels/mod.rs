@@ -14,6 +14,7 @@ pub mod buffers;
 mod concat;
 mod conv;
 mod depthwise;
+mod depthwise16;
 mod elementwise;
 mod epilogue;
 mod fc;

@@ -3,7 +3,6 @@
 //! re-initialised carry a `↺` (the title says what it means).
 
 use super::{panel, theme};
-use crate::nn::Origin;
 use crate::tui::app::{App, Focus};
 use crate::tui::bars::window_start;
 use ratatui::buffer::Buffer;
@@ -36,7 +35,7 @@ pub fn clip(name: &str, w: usize) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let reinit = app.net.layers.iter().any(|l| l.origin == Origin::Reinitialized);
+    let reinit = app.net.layers.iter().any(|l| l.origin.is_reinitialized());
     let title = if reinit {
         let head = format!("layers ({}) · ", app.net.layers.len());
         let full = head.chars().count() + "↺ re-initialized".chars().count() + 2;
@@ -68,7 +67,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     format!("{}", i - 1),
                     l.kind.type_name(),
                     !app.analysis.layers[i - 1].warnings.is_empty(),
-                    l.origin == Origin::Reinitialized,
+                    l.origin.is_reinitialized(),
                 )
             }
         };

@@ -4,7 +4,7 @@
 
 use super::{panel, theme};
 use crate::nn::kernels::Pads;
-use crate::nn::{LayerKind, Origin, Src};
+use crate::nn::{LayerKind, Src};
 use crate::tui::app::{App, Focus};
 use crate::tui::bars::{fmt_bytes, fmt_count, fmt_si};
 use ratatui::buffer::Buffer;
@@ -64,7 +64,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     for w in &info.warnings {
         out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
     }
-    if layer.origin == Origin::Reinitialized {
+    if layer.origin.is_reinitialized() {
         out.push(Line::from(vec![
             Span::styled("↺ re-initialized", t.reinit()),
             Span::raw(
