@@ -14,8 +14,8 @@
 //! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
 //! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
 
-use super::epilogue::Epilogue;
 use super::depthwise16::{self, Scratch16};
+use super::epilogue::Epilogue;
 use super::geometry::{ConvGeom, valid_outputs};
 use rayon::prelude::*;
 

@@ -27,6 +27,21 @@ fn combine(xs: &[ArrayView3<f32>], op: &str, f: impl Fn(f32, f32) -> f32) -> Vol
         let (xd, xh, xw) = x.dim();
         (d.max(xd), h.max(xh), w.max(xw))
     });
+    // Common case (a residual add): every operand has the output's shape and is contiguous.
+    // One pass per operand after the first two, into a recycled buffer; the same operations in
+    // the same order as the general path below.
+    let slices: Option<Vec<&[f32]>> =
+        xs.iter().map(|x| if x.dim() == shape { x.as_slice() } else { None }).collect();
+    if let Some(slices) = slices.filter(|s| s.len() >= 2) {
+        let mut out = super::buffers::volume(shape);
+        let o = out.as_slice_mut().expect("buffers::volume is standard layout");
+        let pairs = o.iter_mut().zip(slices[0].iter().zip(slices[1]));
+        pairs.for_each(|(o, (&a, &b))| *o = f(a, b));
+        for x in &slices[2..] {
+            o.iter_mut().zip(*x).for_each(|(o, &v)| *o = f(*o, v));
+        }
+        return out;
+    }
     let mut out = Array3::zeros(shape);
     for (i, x) in xs.iter().enumerate() {
         let x = x
@@ -63,6 +78,20 @@ mod tests {
         assert_eq!(mul(&[x.view(), s.view()]), array![[[10.0, 20.0]], [[300.0, 400.0]]]);
         assert_eq!(mul(&[s.view(), x.view()]), array![[[10.0, 20.0]], [[300.0, 400.0]]]);
         assert_eq!(add(&[x.view(), k.view()]), array![[[1.5, 2.5]], [[3.5, 4.5]]]);
+    }
+
+    /// The contiguous fast path and the general path (a transposed view) agree.
+    #[test]
+    fn contiguous_and_strided_operands_agree() {
+        let a = Array3::from_shape_fn((3, 70, 50), |(d, r, c)| (d * 31 + r * 7 + c) as f32 * 0.1);
+        let b = a.mapv(|v| 1.0 - v * 0.5);
+        let c = a.mapv(|v| v.sin());
+        let fast = add(&[a.view(), b.view(), c.view()]);
+        let want = Array3::from_shape_fn(a.dim(), |i| a[i] + b[i] + c[i]);
+        assert_eq!(fast, want);
+        let (at, bt) = (a.view().reversed_axes(), b.view().reversed_axes());
+        let strided = mul(&[at, bt]);
+        assert_eq!(strided, mul(&[a.view(), b.view()]).reversed_axes());
     }
 
     #[test]

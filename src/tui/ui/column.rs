@@ -95,12 +95,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let line = Line::from(vec![
             Span::styled(mark, t.accent()),
             Span::styled(format!("{d:>dw$} "), if current { t.accent() } else { t.dim() }),
+            // The bar and its number share one style, so a cursor move that repaints the column
+            // sends one colour code for the whole list rather than two per row (SSH bytes).
             Span::styled(bar(vals[d], max_abs, bar_w, signed), t.bar(current)),
-            Span::raw(" "),
-            Span::styled(
-                format!("{:>num_w$}", fmt_val(vals[d])),
-                if current { t.accent() } else { t.dim() },
-            ),
+            Span::styled(format!(" {:>num_w$}", fmt_val(vals[d])), t.bar(current)),
         ]);
         line.render(Rect::new(inner.x, inner.y + HEAD + i as u16, inner.width, 1), buf);
     }
