@@ -3,7 +3,6 @@
 
 mod bench;
 mod export;
-mod format;
 mod summary;
 pub mod top;
 

@@ -6,6 +6,7 @@
 //! - [`cli`]: the subcommands.
 
 pub mod cli;
+pub mod fmt;
 pub mod model;
 pub mod nn;
 pub mod tui;

@@ -1,6 +1,6 @@
 //! `convscope summary` and `convscope presets`.
 
-use super::format::{bytes, si, thousands};
+use crate::fmt::{bytes, count as thousands, si};
 use crate::model::{self, WeightMode, presets, spec};
 use crate::nn::analysis::{Analysis, LayerInfo, analyze};
 use crate::nn::{Layer, LayerKind, Network};

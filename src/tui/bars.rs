@@ -19,41 +19,7 @@ pub fn fmt_val(v: f32) -> String {
     if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
 }
 
-/// `1,234,567`.
-pub fn fmt_count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// `1.2 MiB`, `540 KiB`, `812 B`.
-pub fn fmt_bytes(n: u64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u + 1 < units.len() {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", units[u]) }
-}
-
-/// `34.9M`, `1.1G`, `960`.
-pub fn fmt_si(n: u64) -> String {
-    let v = n as f64;
-    match n {
-        0..1_000 => n.to_string(),
-        1_000..1_000_000 => format!("{:.1}K", v / 1e3),
-        1_000_000..1_000_000_000 => format!("{:.1}M", v / 1e6),
-        _ => format!("{:.2}G", v / 1e9),
-    }
-}
+pub use crate::fmt::{bytes as fmt_bytes, count as fmt_count, si as fmt_si};
 
 const EIGHTHS: [char; 8] = ['▏', '▎', '▍', '▌', '▋', '▊', '▉', '█'];
 

@@ -3,7 +3,7 @@
 //! `ReceptiveField::window`; the trace shows how each layer widens it.
 
 use super::{centered_note, panel, theme, waiting};
-use crate::nn::{LayerKind, Src};
+use crate::nn::Src;
 use crate::tui::app::App;
 use crate::tui::cache::{Key, What};
 use crate::tui::colormap::{Colormap, Scale};
@@ -17,35 +17,20 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 pub type Win = (i64, i64, i64, i64);
 
 /// The neuron's window in every volume on its path back to the input (first input of each
-/// layer): `(name, shape, window)`, from the neuron's own layer down to the input.
+/// layer): `(name, shape, window)`, from the neuron's own layer down to the input. The windows
+/// come from the library's [`crate::nn::receptive::trace`].
 pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Win)> {
-    let mut out = Vec::new();
-    let mut win: Win = (r as i64, c as i64, r as i64 + 1, c as i64 + 1);
-    let mut cur = sel;
-    loop {
-        out.push((app.name_of(cur).to_string(), app.shape(cur).to_string(), win));
-        let Src::Layer(i) = cur else { break };
-        let info = &app.analysis.layers[i];
-        let layer = &app.net.layers[i];
-        let Some(&src) = layer.inputs.first() else { break };
-        let x = app.shape(src);
-        win = match (&layer.kind, info.rows, info.cols) {
-            (_, Some(rows), Some(cols)) => {
-                let back = |a: i64, b: i64, s: usize, p: usize, f: usize| {
-                    (a * s as i64 - p as i64, (b - 1) * s as i64 - p as i64 + f as i64)
-                };
-                let (t, btm) = back(win.0, win.2, rows.stride, rows.pad_before, rows.f_eff());
-                let (l, rt) = back(win.1, win.3, cols.stride, cols.pad_before, cols.f_eff());
-                (t, l, btm, rt)
-            }
-            (LayerKind::Fc { .. } | LayerKind::Flatten | LayerKind::GlobalAvgPool, _, _) => {
-                (0, 0, x.h as i64, x.w as i64)
-            }
-            _ => win,
-        };
-        cur = src;
-    }
-    out
+    crate::nn::receptive::trace(&app.net, &app.analysis, sel, r, c)
+        .into_iter()
+        .map(|s| {
+            let w = s.window;
+            (
+                app.name_of(s.src).to_string(),
+                app.shape(s.src).to_string(),
+                (w.top, w.left, w.bottom, w.right),
+            )
+        })
+        .collect()
 }
 
 fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
