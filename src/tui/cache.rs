@@ -36,6 +36,22 @@ pub struct Key {
     pub generation: u64,
 }
 
+impl Key {
+    /// The key for `what` drawn `cols × rows` with the app's current colormap, scale mode, colour
+    /// tier and results generation.
+    pub fn of(app: &crate::tui::app::App, what: What, cols: u16, rows: u16) -> Key {
+        Key {
+            what,
+            cols,
+            rows,
+            colormap: app.colormap,
+            scale: app.scale_mode,
+            tier: app.tier,
+            generation: app.generation,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct RasterCache {
     map: HashMap<Key, Rc<Raster>>,

@@ -13,6 +13,9 @@
 //!
 //! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
 //! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
+//! On AVX-512 the rows of the phase planes are copied with masked vectors (a row of a small
+//! plane is too short for a `memcpy` call to pay), and small planes with one filter per channel
+//! (EfficientNet's 7×7 stages) go to [`super::depthwise16`], 16 channels per vector.
 
 use super::depthwise16::{self, Scratch16};
 use super::epilogue::Epilogue;
@@ -138,7 +141,7 @@ pub(crate) fn conv_depthwise(
         channel_dispatch(plane, &job, s);
     };
     let parallel = g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1;
-    if depthwise16::applies(g) && std::env::var_os("NO16").is_none() {
+    if depthwise16::applies(g) {
         // Blocks of 16 channels; the channels after the last full block go one by one.
         const L: usize = depthwise16::LANES;
         let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {

@@ -77,14 +77,7 @@ pub(crate) fn conv_gemm(
     pointwise: bool,
     out: &mut [f32],
 ) {
-    let mut b = Banding::DEFAULT;
-    if let Some(v) = std::env::var("BANDV").ok().and_then(|v| v.parse().ok()) {
-        b.values = v;
-    }
-    if let Some(v) = std::env::var("BANDP").ok().and_then(|v| v.parse().ok()) {
-        b.min_pixels = v;
-    }
-    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, b);
+    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, Banding::DEFAULT);
 }
 
 /// [`conv_gemm`] with explicit banding (tests use tiny bands to exercise the band logic).

@@ -105,13 +105,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (lo, hi) = crate::tui::colormap::min_max(diff.values.iter());
     let scale = Scale::new(lo, hi, map);
     let key = Key {
-        what: What::Diff { row: App::row_of(app.sel), d: app.d },
-        cols: m.width,
-        rows: m.height,
         colormap: map,
-        scale: app.scale_mode,
-        tier: app.tier,
-        generation: app.generation,
+        ..Key::of(app, What::Diff { row: App::row_of(app.sel), d: app.d }, m.width, m.height)
     };
     let r = app
         .cache

@@ -115,19 +115,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if cell.right() > inner.right() || cell.bottom() >= inner.bottom() {
             continue;
         }
-        let key = Key {
-            what: What::Filter {
+        let key = Key::of(
+            app,
+            What::Filter {
                 layer: li,
                 k: if rgb { item } else { d },
                 ci: if rgb { usize::MAX } else { item },
             },
-            cols: tw,
-            rows: th,
-            colormap: app.colormap,
-            scale: app.scale_mode,
-            tier: app.tier,
-            generation: app.generation,
-        };
+            tw,
+            th,
+        );
         let r = app.cache.borrow_mut().get_or(key, || {
             if rgb {
                 let f = w.index_axis(Axis(0), item);

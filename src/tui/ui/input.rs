@@ -34,15 +34,7 @@ pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Wi
 }
 
 fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
-    let key = Key {
-        what: What::Photo,
-        cols: area.width,
-        rows: area.height,
-        colormap: app.colormap,
-        scale: app.scale_mode,
-        tier: app.tier,
-        generation: app.generation,
-    };
+    let key = Key::of(app, What::Photo, area.width, area.height);
     if let Some(p) = &app.photo {
         let (w, h) = p.dimensions();
         let ch = |k: usize| {

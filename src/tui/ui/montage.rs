@@ -61,15 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             continue;
         }
         let Some(scale) = app.scale(app.sel, d) else { continue };
-        let key = Key {
-            what: What::Thumb { row: App::row_of(app.sel), d },
-            cols: tw,
-            rows: th,
-            colormap: app.colormap,
-            scale: app.scale_mode,
-            tier: app.tier,
-            generation: app.generation,
-        };
+        let key = Key::of(app, What::Thumb { row: App::row_of(app.sel), d }, tw, th);
         let slice = vol.index_axis(ndarray::Axis(0), d);
         let r = app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier, tw, th));
         r.render(Rect::new(cell.x, cell.y, tw, th), buf, None);

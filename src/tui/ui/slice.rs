@@ -48,15 +48,7 @@ pub fn geometry(app: &App, area: Rect) -> (Geometry, Rect) {
 pub fn raster(app: &App, m: Rect) -> Option<Rc<Raster>> {
     let vol = app.volume(app.sel)?;
     let scale = app.scale(app.sel, app.d)?;
-    let key = Key {
-        what: What::Slice { row: App::row_of(app.sel), d: app.d },
-        cols: m.width,
-        rows: m.height,
-        colormap: app.colormap,
-        scale: app.scale_mode,
-        tier: app.tier,
-        generation: app.generation,
-    };
+    let key = Key::of(app, What::Slice { row: App::row_of(app.sel), d: app.d }, m.width, m.height);
     let slice = vol.index_axis(ndarray::Axis(0), app.d);
     Some(
         app.cache
