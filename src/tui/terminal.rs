@@ -138,6 +138,8 @@ fn event_loop(
         run_effects(app, &mut worker, &checker, &tx, clock);
     };
     while let Ok(first) = rx.recv() {
+        // Keystroke → frame drawn, for `$CONVSCOPE_TIMING`.
+        let key_at = matches!(first, Msg::Term(event::Event::Key(_))).then(Instant::now);
         step(app, terminal.size().map(Rect::from).unwrap_or_default(), first, &mut clock);
         while let Ok(more) = rx.try_recv() {
             step(app, Rect::new(0, 0, app.size.0, app.size.1), more, &mut clock);
@@ -150,6 +152,9 @@ fn event_loop(
             timed = true;
         }
         terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+        if let Some(t) = key_at {
+            timing("key_to_frame", t);
+        }
         if let Some(c) = &clock
             && c.job.is_some_and(|j| j == app.done_job)
         {
