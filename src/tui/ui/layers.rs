@@ -51,11 +51,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let idx_w = app.net.layers.len().saturating_sub(1).to_string().len().max(2);
     let shape_w =
         (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
-    // Long names (EfficientNet's `block1.expand_relu6`) are cut so the shape stays visible.
-    let room =
-        (inner.width as usize).saturating_sub(idx_w + kind_w + shape_w.unwrap_or(8) + 5).max(4);
+    // Long names (EfficientNet's `block1.expand_relu6`) come first: when they do not fit beside
+    // the kind column, the kind goes (the shape panel names it); what is still too long is cut so
+    // the shape stays visible.
     let longest = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max();
-    let name_w = longest.unwrap_or(5).min(room);
+    let longest = longest.unwrap_or(5);
+    let fixed = idx_w + shape_w.unwrap_or(8) + 3;
+    let show_kind = longest + kind_w + 1 + fixed <= inner.width as usize;
+    let kind_w = if show_kind { kind_w } else { 0 };
+    let room =
+        (inner.width as usize).saturating_sub(fixed + kind_w + usize::from(show_kind)).max(4);
+    let name_w = longest.min(room);
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
         let src = app.src_at(row);
@@ -72,11 +78,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }
         };
         let selected = src == app.sel;
-        let text = format!(
-            "{idx:>idx_w$} {:<name_w$} {kind:<kind_w$} {}",
-            clip(app.name_of(src), name_w),
-            app.shape(src)
-        );
+        let name = clip(app.name_of(src), name_w);
+        let text = if show_kind {
+            format!("{idx:>idx_w$} {name:<name_w$} {kind:<kind_w$} {}", app.shape(src))
+        } else {
+            format!("{idx:>idx_w$} {name:<name_w$} {}", app.shape(src))
+        };
         let mut spans = vec![Span::raw(text)];
         if fresh_w {
             spans.push(Span::styled(" ↺", t.reinit()));
@@ -113,6 +120,21 @@ mod tests {
         let buf = term.backend().buffer();
         assert_eq!(buf[(3, 2)].bg, Color::Blue);
         assert_eq!(buf[(3, 3)].bg, Color::Reset);
+    }
+
+    #[test]
+    fn long_names_push_out_the_kind_column_before_they_are_cut() {
+        let mut app = testing::alexnet_shapes();
+        std::sync::Arc::make_mut(&mut app.net).layers[0].name = "block1.expand_conv".into();
+        app.select(Src::Layer(0));
+        let text = testing::text(&testing::render(&app, 34, 8, render));
+        // 32 inner columns: "block1.expand_conv" (18) + "conv" would not fit with the shape.
+        assert!(text.contains(" 0 block1.expand_conv 55×55×96"), "{text}");
+        assert!(!text.contains("maxpool"), "{text}");
+        // Short names keep the kind.
+        let app = testing::alexnet_shapes();
+        let text = testing::text(&testing::render(&app, 34, 8, render));
+        assert!(text.contains("conv1 conv"), "{text}");
     }
 
     #[test]
