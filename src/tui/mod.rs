@@ -22,6 +22,7 @@ pub mod cache;
 pub mod checker;
 pub mod color;
 pub mod colormap;
+pub mod gapfill;
 pub mod dim;
 pub mod editing;
 pub mod keymap;
