@@ -12,6 +12,7 @@ use super::checker::{Checked, Checker};
 use super::color::Tier;
 use super::colormap::Colormap;
 use super::editing::Effect;
+use super::gapfill::GapFill;
 use super::keymap;
 use super::layout;
 use super::ui;
@@ -73,7 +74,11 @@ pub fn run(opts: Options) -> Result<()> {
 
     // Installed first so that ratatui's hook (restore the terminal) runs before it prints.
     let _ = color_eyre::install();
-    let mut terminal = ratatui::try_init().wrap_err("convscope needs a terminal")?;
+    // try_init sets up raw mode, the alternate screen and the restoring panic hook; frames then go
+    // through GapFill, which trades short cursor moves for the cells already on screen.
+    drop(ratatui::try_init().wrap_err("convscope needs a terminal")?);
+    let backend = GapFill::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()));
+    let mut terminal = ratatui::Terminal::new(backend)?;
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
@@ -95,12 +100,10 @@ fn timing(what: &str, t0: Instant) {
     }
 }
 
-fn event_loop(
-    terminal: &mut ratatui::DefaultTerminal,
-    app: &mut App,
-    opts: &Options,
-    t0: Instant,
-) -> Result<()> {
+/// The explorer's terminal: crossterm on stdout, through the gap-filling wrapper.
+type Term = ratatui::Terminal<GapFill<ratatui::backend::CrosstermBackend<std::io::Stdout>>>;
+
+fn event_loop(terminal: &mut Term, app: &mut App, opts: &Options, t0: Instant) -> Result<()> {
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     terminal.draw(|f| f.render_widget(&*app, f.area()))?;
