@@ -94,8 +94,14 @@ impl Term {
         let t0 = Instant::now();
         loop {
             let s = self.screen();
+            // A frame arrives in several writes: accept a screen only once it has settled, so a
+            // check never reads half of one frame and half of the next.
             if ok(&s) {
-                return s;
+                std::thread::sleep(Duration::from_millis(40));
+                if self.screen() == s {
+                    return s;
+                }
+                continue;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("the program exited ({status:?}) while waiting for {what}:\n{s}");
