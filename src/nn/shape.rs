@@ -111,6 +111,14 @@ pub fn fmt_real(x: f64) -> String {
 
 /// Fit one axis. Errors are messages without the layer name (the caller adds it).
 ///
+/// ```
+/// use convscope::nn::shape::fit;
+/// // AlexNet conv1: 227 input rows, F = 11, dilation 1, S = 4, no padding.
+/// let rows = fit(227, 11, 1, 4, (0, 0), false).unwrap();
+/// assert_eq!(rows.out, 55);
+/// assert_eq!(rows.formula(), "(227 − 11 + 2·0)/4 + 1 = 55");
+/// ```
+///
 /// # Errors
 /// F = 0, S = 0, dilation 0, or a kernel larger than the padded input.
 pub fn fit(
