@@ -1,6 +1,7 @@
 //! Turning a preset, a TOML spec or an ONNX file into one [`Network`].
 
 pub mod builtin;
+pub mod classes;
 pub mod edit;
 pub mod from_spec;
 pub mod image_input;

@@ -27,6 +27,8 @@ pub struct Areas {
     pub column: Option<Rect>,
     pub shape: Option<Rect>,
     pub explain: Option<Rect>,
+    /// A classifier's top-5 classes (networks with labels), under the depth column.
+    pub top5: Option<Rect>,
 }
 
 impl Areas {
@@ -80,7 +82,11 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         let sh = (body.height * 5 / 8).max(10);
         a.slice = Some(Rect::new(body.x + left, body.y, mid, sh));
         a.explain = Some(Rect::new(body.x + left, body.y + sh, mid, body.height - sh));
-        a.column = Some(Rect::new(body.x + left + mid, body.y, right, body.height));
+        let top5 = if super::ui::top5::applies(app) { super::ui::top5::HEIGHT } else { 0 };
+        a.column = Some(Rect::new(body.x + left + mid, body.y, right, body.height - top5));
+        if top5 > 0 {
+            a.top5 = Some(Rect::new(body.x + left + mid, body.bottom() - top5, right, top5));
+        }
         return a;
     }
     // Compact: the list on the left when there is room, the depth column on the right when

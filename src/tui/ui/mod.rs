@@ -17,6 +17,7 @@ pub mod shape;
 pub mod slice;
 pub mod small;
 pub mod status;
+pub mod top5;
 
 use super::app::{App, Focus, View};
 use super::dim::dim;
@@ -70,6 +71,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             }
             if let Some(r) = a.explain {
                 explain::render(app, r, buf);
+            }
+            if let Some(r) = a.top5 {
+                top5::render(app, r, buf);
             }
         }
         View::Montage => {
