@@ -126,16 +126,12 @@ fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {
     }
     let mut norm = match &spec.input.scale {
         None => Normalize::unit(),
-        Some(Scale::Factor(f)) => Normalize { scale: *f, mean: [0.0; 3], std: [1.0; 3] },
-        Some(Scale::Named(s)) => match s.as_str() {
-            "0..1" => Normalize::unit(),
-            "-1..1" => Normalize::signed(),
-            "0..255" => Normalize { scale: 1.0, mean: [0.0; 3], std: [1.0; 3] },
-            "imagenet" => Normalize::imagenet(),
-            other => bail!(
+        Some(Scale::Factor(f)) => Normalize::scaled(*f),
+        Some(Scale::Named(other)) => Normalize::named(other).ok_or_else(|| {
+            eyre!(
                 "input: scale \"{other}\" is not known (use \"0..1\", \"-1..1\", \"0..255\", \"imagenet\" or a number)"
-            ),
-        },
+            )
+        })?,
     };
     if let Some(m) = &spec.input.mean {
         norm.mean = per_channel("mean", m)?;

@@ -157,7 +157,15 @@ pub struct LayerSpec {
 /// # Errors
 /// TOML syntax errors and unknown keys, with the file, line and column.
 pub fn parse(text: &str, origin: &str) -> Result<Spec> {
-    toml::from_str::<Spec>(text).map_err(|e| {
+    parse_toml(text, origin)
+}
+
+/// Deserialize TOML text; errors read `origin:line:col: message` (specs and sidecars alike).
+///
+/// # Errors
+/// TOML syntax errors, unknown keys and wrong types, located in the text.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
+    toml::from_str::<T>(text).map_err(|e| {
         let msg = e.message().trim().to_string();
         match e.span() {
             Some(span) => {

@@ -22,6 +22,20 @@ impl Normalize {
     pub fn signed() -> Self {
         Normalize { scale: 1.0 / 127.5, mean: [1.0; 3], std: [1.0; 3] }
     }
+    /// `x·scale` with no mean or std (`scale = 1` keeps raw `0..255` pixels).
+    pub fn scaled(scale: f32) -> Self {
+        Normalize { scale, mean: [0.0; 3], std: [1.0; 3] }
+    }
+    /// A named scale as specs and sidecars write it: `0..1`, `-1..1`, `0..255` or `imagenet`.
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "0..1" => Some(Self::unit()),
+            "-1..1" => Some(Self::signed()),
+            "0..255" => Some(Self::scaled(1.0)),
+            "imagenet" => Some(Self::imagenet()),
+            _ => None,
+        }
+    }
     /// torchvision's ImageNet mean/std on `0..1` values.
     pub fn imagenet() -> Self {
         Normalize { scale: 1.0 / 255.0, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }

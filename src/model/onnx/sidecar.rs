@@ -13,7 +13,7 @@
 //! ```
 //! `scale` may also be `"0..1"`, `"-1..1"`, `"0..255"` or `"imagenet"`, as in network specs.
 
-use crate::model::spec::line_col;
+use crate::model::spec::parse_toml;
 use crate::nn::Normalize;
 use color_eyre::eyre::{Result, bail, eyre};
 use serde::Deserialize;
@@ -83,16 +83,7 @@ impl Sidecar {
     /// # Errors
     /// TOML errors and unknown keys as `file:line:col: message`; invalid values.
     pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Sidecar> {
-        let f: File = toml::from_str(text).map_err(|e| {
-            let msg = e.message().trim().to_string();
-            match e.span() {
-                Some(s) => {
-                    let (line, col) = line_col(text, s.start);
-                    eyre!("{origin}:{line}:{col}: {msg}")
-                }
-                None => eyre!("{origin}: {msg}"),
-            }
-        })?;
+        let f: File = parse_toml(text, origin)?;
         let t = f.input;
         if let Some([h, w]) = t.size
             && (h == 0 || w == 0)
@@ -101,21 +92,15 @@ impl Sidecar {
         }
         let scale = match &t.scale {
             None => None,
-            Some(ScaleKey::Factor(f)) => {
-                Some(Normalize { scale: *f, mean: [0.0; 3], std: [1.0; 3] })
-            }
-            Some(ScaleKey::Named(s)) => Some(match s.as_str() {
-                "0..1" => Normalize::unit(),
-                "-1..1" => Normalize::signed(),
-                "0..255" => Normalize { scale: 1.0, mean: [0.0; 3], std: [1.0; 3] },
-                "imagenet" => Normalize::imagenet(),
-                other => bail!(
+            Some(ScaleKey::Factor(f)) => Some(Normalize::scaled(*f)),
+            Some(ScaleKey::Named(other)) => Some(Normalize::named(other).ok_or_else(|| {
+                eyre!(
                     "{origin}: input.scale '{other}' is not a number or one of 0..1, -1..1, 0..255, imagenet"
-                ),
-            }),
+                )
+            })?),
         };
         let normalize = if scale.is_some() || t.mean.is_some() || t.std.is_some() {
-            let mut n = scale.unwrap_or(Normalize { scale: 1.0, mean: [0.0; 3], std: [1.0; 3] });
+            let mut n = scale.unwrap_or(Normalize::scaled(1.0));
             if let Some(m) = &t.mean {
                 n.mean = m.rgb();
             }
