@@ -1,7 +1,7 @@
 //! The filters of a conv layer: every `W[k]` as an RGB image when each filter has 3 input
 //! channels (filters are small images), else `W[d]` as one mini heatmap per input channel.
 
-use super::{centered_note, panel, theme};
+use super::{centered_note, panel, theme, thumb_caption};
 use crate::nn::{LayerKind, Src, Weights};
 use crate::tui::app::App;
 use crate::tui::bars::fmt_val;
@@ -137,13 +137,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         r.render(cell, buf, None);
         let label = if rgb { format!("{item}") } else { format!("ch {item}") };
         let style = if rgb && item == d { t.selected() } else { t.dim() };
-        buf.set_stringn(
-            cell.x,
-            cell.y + th,
-            format!("{label:^w$}", w = tw as usize),
-            tw as usize,
-            style,
-        );
+        thumb_caption(buf, cell.x, cell.y + th, tw, &label, style);
     }
     if first + page < n {
         let more = format!(" +{} more ", n - first - page);

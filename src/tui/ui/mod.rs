@@ -26,6 +26,7 @@ use super::popup::Popup;
 use super::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Widget};
 
@@ -131,6 +132,12 @@ pub fn kv<'a>(app: &App, label: impl Into<String>, value: impl Into<String>) -> 
         Span::raw(" "),
         Span::styled(value.into(), t.accent()),
     ]
+}
+
+/// The label under a thumbnail (montage, filters), centred on its `width` columns.
+pub fn thumb_caption(buf: &mut Buffer, x: u16, y: u16, width: u16, label: &str, style: Style) {
+    let w = width as usize;
+    buf.set_stringn(x, y, format!("{label:^w$}"), w, style);
 }
 
 /// Centred one-line message in an area (used while computing).

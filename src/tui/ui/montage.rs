@@ -1,7 +1,7 @@
 //! The montage: every depth slice of the selected volume as a labelled thumbnail; the picked
 //! one (d) is highlighted and Enter opens it.
 
-use super::{centered_note, panel, theme, waiting};
+use super::{centered_note, panel, theme, thumb_caption, waiting};
 use crate::tui::app::App;
 use crate::tui::cache::{Key, What};
 use crate::tui::layout::montage_grid;
@@ -74,13 +74,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             t.dim()
         };
-        buf.set_stringn(
-            cell.x,
-            cell.y + th,
-            format!("{label:^w$}", w = tw as usize),
-            tw as usize,
-            style,
-        );
+        thumb_caption(buf, cell.x, cell.y + th, tw, &label, style);
     }
 }
 
