@@ -1,8 +1,10 @@
 //! Conv kernels on the shapes that matter: `cargo bench --bench conv` (set `RAYON_NUM_THREADS=1`
 //! for the single-thread figures in FACTS.md).
 
-use convscope::nn::kernels::{Pads, conv2d};
-use convscope::nn::{ConvParams, Padding};
+use convscope::nn::Padding;
+use convscope::nn::Shape3;
+use convscope::nn::geometry::{ConvGeometry, WindowSpec};
+use convscope::nn::kernels::conv2d;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ndarray::{Array1, Array3, Array4};
 use std::hint::black_box;
@@ -70,18 +72,16 @@ fn wave(i: usize) -> f32 {
 
 fn bench_conv(c: &mut Criterion) {
     for case in &CASES {
-        let p = ConvParams {
-            filters: case.k,
-            kh: case.f,
-            kw: case.f,
-            stride_h: case.stride,
-            stride_w: case.stride,
-            pad: Padding::symmetric(case.pad),
-            dilation_h: 1,
-            dilation_w: 1,
-            groups: case.groups,
-            bias: true,
+        let pad = Padding::symmetric(case.pad);
+        let spec = WindowSpec {
+            kernel: (case.f, case.f),
+            dilation: (1, 1),
+            stride: (case.stride, case.stride),
+            pad: &pad,
+            ceil_mode: false,
         };
+        let input = Shape3::new(case.hw, case.hw, case.d);
+        let g = ConvGeometry::new(input, case.k, case.groups, spec).expect("a valid bench conv");
         let mut n = 0;
         let mut next = || {
             n += 1;
@@ -91,12 +91,8 @@ fn bench_conv(c: &mut Criterion) {
         let w =
             Array4::from_shape_simple_fn((case.k, case.f, case.f, case.d / case.groups), &mut next);
         let b = Array1::from_shape_simple_fn(case.k, &mut next);
-        let out = (case.hw + 2 * case.pad - case.f) / case.stride + 1;
-        let pads = Pads::symmetric(case.pad);
         c.bench_function(case.name, |bench| {
-            bench.iter(|| {
-                conv2d(&black_box(x.view()), &w.view(), Some(&b.view()), &p, pads, out, out)
-            })
+            bench.iter(|| conv2d(&black_box(x.view()), &w.view(), Some(&b.view()), &g))
         });
     }
 }

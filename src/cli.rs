@@ -3,6 +3,8 @@
 
 mod bench;
 mod export;
+mod guard;
+pub mod out;
 mod summary;
 pub mod top;
 

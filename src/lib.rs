@@ -2,11 +2,15 @@
 //!
 //! - [`nn`]: tensors, layers, shape arithmetic and kernels (no terminal code);
 //! - [`model`]: turns a TOML spec, a preset or an ONNX file into one [`nn::Network`];
+//! - [`engine`]: pass results, statistics and the jobs that run off the UI thread (no UI);
 //! - [`tui`]: the explorer's state, actions and widgets;
 //! - [`cli`]: the subcommands.
 
 pub mod cli;
+pub mod engine;
 pub mod fmt;
 pub mod model;
 pub mod nn;
+pub mod output;
+pub mod signals;
 pub mod tui;

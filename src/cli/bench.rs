@@ -26,13 +26,13 @@ pub struct BenchArgs {
     pub model: String,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Timed samples after one warm-up pass; a sample of a tiny network repeats the pass until
-    /// it lasts 1 ms and counts the time per pass.
-    #[arg(long, default_value_t = 5)]
-    pub runs: usize,
+    /// Worker threads, 1 to 256 (default: all cores).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+    /// Timed samples after one warm-up pass, 1 to 10000; a sample of a tiny network repeats the
+    /// pass until it lasts 1 ms and counts the time per pass.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..=10000))]
+    pub runs: u16,
     /// Emit JSON.
     #[arg(long)]
     pub json: bool,
@@ -72,15 +72,17 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 pub fn run(a: &BenchArgs) -> Result<()> {
-    let threads = a.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let threads = a.threads.map_or_else(rayon::current_num_threads, usize::from).max(1);
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| eyre!("{e}"))?;
     let net = model::load(&a.model, WeightMode::Full)?;
-    let analysis = analyze(&net)?;
+    let analysis = analyze(&net).map_err(model::ModelError::from)?;
+    let pass_bytes = analysis.pass_bytes();
+    crate::nn::budget::check(|| format!("one pass of {}", net.name), pass_bytes)?;
     let (x, _) = image_input::load_input(&net, a.input.image.as_deref(), a.input.input.as_deref())?;
     let x = Arc::new(x);
     let n = net.layers.len();
-    let runs = a.runs.max(1);
+    let runs = usize::from(a.runs).max(1);
     // One pass, the i-th layer's time added to `per_layer[i]`; returns the whole pass's time.
     // Runs on the pool's thread (see `install` below): handing every pass to the pool would
     // add a thread wake-up to each one.
@@ -149,22 +151,23 @@ pub fn run(a: &BenchArgs) -> Result<()> {
         layers,
         total_median_ms: total,
     };
+    let mut out = super::out::Report::default();
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        out.line(serde_json::to_string_pretty(&report)?);
+        return out.print();
     }
-    println!(
+    out.line(format!(
         "{} · {} thread(s) · median of {} samples of {} pass(es)",
         report.model, threads, runs, passes
-    );
-    println!("{:<24} {:<14} {:>10} {:>9}", "layer", "kind", "ms", "GFLOP/s");
+    ));
+    out.line(format!("{:<24} {:<14} {:>10} {:>9}", "layer", "kind", "ms", "GFLOP/s"));
     for l in &report.layers {
         let g = if l.gflops > 0.0 { format!("{:.1}", l.gflops) } else { String::new() };
-        println!("{:<24} {:<14} {:>10.3} {:>9}", l.name, l.kind, l.median_ms, g);
+        out.line(format!("{:<24} {:<14} {:>10.3} {:>9}", l.name, l.kind, l.median_ms, g));
     }
-    println!(
+    out.line(format!(
         "{:<24} {:<14} {:>10.3} {:>9.1}",
         "total", "", report.total_median_ms, report.total_gflops
-    );
-    Ok(())
+    ));
+    out.print()
 }

@@ -2,6 +2,7 @@
 //! `.png`, or a layer's weights as `.npy`. Files appear whole or not at all.
 
 use super::InputArgs;
+use super::guard;
 use crate::model::{self, WeightMode, image_input, npy};
 use crate::nn::forward::forward;
 use crate::nn::tensor::to_hwd;
@@ -33,6 +34,17 @@ pub struct ExportArgs {
 
 pub fn run(a: &ExportArgs) -> Result<()> {
     let net = model::load(&a.model, WeightMode::Full)?;
+    let inputs =
+        guard::inputs(&net, &a.model, &[a.input.image.as_deref(), a.input.input.as_deref()]);
+    for out in a.out.iter().chain(&a.weights) {
+        guard::not_an_input(out, &inputs)?;
+        crate::output::target(out)?;
+    }
+    if let (Some(o), Some(w)) = (&a.out, &a.weights)
+        && (o == w || crate::output::same_file(o, w))
+    {
+        bail!("{}: --out and --weights name the same file", o.display());
+    }
     let src = if a.layer == "input" {
         Src::Input
     } else {
@@ -103,9 +115,8 @@ fn write_slice_png(path: &Path, v: &ndarray::ArrayView3<f32>, d: usize, layer: &
         };
         image::Rgb([c.r, c.g, c.b])
     });
-    npy::write_atomic(path, |w| {
-        let mut buf = std::io::Cursor::new(Vec::new());
-        img.write_to(&mut buf, image::ImageFormat::Png).map_err(|e| eyre!("{e}"))?;
-        w.write_all(buf.get_ref()).map_err(|e| eyre!("{e}"))
-    })
+    let mut buf = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut buf, image::ImageFormat::Png).map_err(|e| eyre!("{e}"))?;
+    crate::output::write_atomic(path, |w| w.write_all(buf.get_ref()))?;
+    Ok(())
 }

@@ -8,35 +8,136 @@ use color_eyre::eyre::Result;
 use serde::Serialize;
 
 pub fn presets() -> Result<()> {
-    println!(
+    let mut out = super::out::Report::default();
+    out.line(format!(
         "{:<18} EfficientNet-Lite0, trained on ImageNet (built in; the default)",
         crate::model::builtin::EFFICIENTNET
-    );
+    ));
     for (name, text) in presets::PRESETS {
         let spec = spec::parse(text, name)?;
-        println!("{name:<18} {}", spec.description.unwrap_or_default());
+        out.line(format!("{name:<18} {}", spec.description.unwrap_or_default()));
     }
-    Ok(())
+    out.print()
 }
 
 pub fn run(model: &str, json: bool) -> Result<()> {
     let net = model::load(model, WeightMode::ShapesOnly)?;
-    let a = analyze(&net)?;
+    let a = analyze(&net).map_err(model::ModelError::from)?;
+    let bad = non_finite(model, &net, &a)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&SummaryJson::new(&net, &a))?);
+        let mut j = SummaryJson::new(&net, &a);
+        j.non_finite = bad.iter().map(|b| b.json()).collect();
+        let text = serde_json::to_string_pretty(&j)?;
+        super::out::print(&(text + "\n"))
     } else {
-        print!("{}", table(&net, &a));
+        let mut text = table(&net, &a);
+        for b in &bad {
+            text.push_str(&format!("⚠ {}\n", b.line()));
+        }
+        super::out::print(&text)
     }
-    Ok(())
+}
+
+/// A NaN or an infinity found in the weights or in a pass.
+struct Bad {
+    layer: String,
+    /// `weights` or `output`.
+    what: &'static str,
+    counts: crate::engine::stats::NonFinite,
+}
+
+impl Bad {
+    fn line(&self) -> String {
+        let c = self.counts.describe().unwrap_or_default();
+        match self.what {
+            "output" => format!(
+                "{}: its output holds {c} on the default input: the first layer that makes them",
+                self.layer
+            ),
+            _ => format!("{}: its weights hold {c}", self.layer),
+        }
+    }
+
+    fn json(&self) -> NonFiniteJson {
+        NonFiniteJson {
+            layer: self.layer.clone(),
+            r#in: self.what,
+            nan: self.counts.nan,
+            pos_inf: self.counts.pos_inf,
+            neg_inf: self.counts.neg_inf,
+        }
+    }
+}
+
+/// NaN and ±∞ in a network read from files: in its weights, and the first layer whose output
+/// holds them in a pass on the default input (when the pass fits the memory budget). Seeded
+/// weights are always finite, so a network without file weights is not run.
+fn non_finite(model: &str, net: &Network, a: &Analysis) -> Result<Vec<Bad>> {
+    use crate::engine::stats::NonFinite;
+    use crate::nn::{Origin, Weights};
+    if !net.layers.iter().any(|l| matches!(l.origin, Origin::File(_))) {
+        return Ok(Vec::new());
+    }
+    let count = |v: &mut dyn Iterator<Item = &f32>| {
+        let mut n = NonFinite::default();
+        for x in v {
+            if x.is_nan() {
+                n.nan += 1;
+            } else if x.is_infinite() && *x > 0.0 {
+                n.pos_inf += 1;
+            } else if x.is_infinite() {
+                n.neg_inf += 1;
+            }
+        }
+        n
+    };
+    let mut out = Vec::new();
+    for l in &net.layers {
+        let c = match &l.weights {
+            Weights::Conv { w, b } => count(&mut w.iter().chain(b.iter().flatten())),
+            Weights::Fc { w, b } => count(&mut w.iter().chain(b.iter().flatten())),
+            Weights::Prelu { slope } => count(&mut slope.iter()),
+            Weights::BatchNorm { gamma, beta, mean, var } => {
+                count(&mut gamma.iter().chain(beta.iter()).chain(mean.iter()).chain(var.iter()))
+            }
+            Weights::None => NonFinite::default(),
+        };
+        if !c.is_empty() {
+            out.push(Bad { layer: l.name.clone(), what: "weights", counts: c });
+        }
+    }
+    if crate::nn::budget::check(String::new, a.pass_bytes()).is_err() {
+        return Ok(out);
+    }
+    let full = model::load(model, WeightMode::Full)?;
+    let (x, _) = crate::model::image_input::load_input(&full, None, None)?;
+    let acts = crate::nn::forward::forward(&full, x).map_err(model::ModelError::from)?;
+    if let Some((i, v)) =
+        acts.outputs.iter().enumerate().find(|(_, v)| v.iter().any(|x| !x.is_finite()))
+    {
+        let counts = count(&mut v.iter());
+        out.push(Bad { layer: full.layers[i].name.clone(), what: "output", counts });
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct NonFiniteJson {
+    layer: String,
+    /// `weights` or `output`.
+    r#in: &'static str,
+    nan: usize,
+    pos_inf: usize,
+    neg_inf: usize,
 }
 
 /// One row of the table, as cells.
 fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
-    let (k, filter) = match info.filter {
+    let (k, filter) = match info.filter() {
         Some(f) => (f.k.to_string(), format!("{}×{}×{}", f.fh, f.fw, f.depth)),
         None => ("".into(), "".into()),
     };
-    let (s, p) = match (&info.rows, &info.cols) {
+    let (s, p) = match (info.rows(), info.cols()) {
         (Some(r), Some(c)) => (
             if r.stride == c.stride {
                 r.stride.to_string()
@@ -82,7 +183,7 @@ fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
 }
 
 fn pad_text(info: &LayerInfo) -> String {
-    let p = info.pads;
+    let p = info.pads();
     if p.top == p.left && p.left == p.bottom && p.bottom == p.right {
         p.top.to_string()
     } else {
@@ -170,6 +271,8 @@ struct SummaryJson<'a> {
     total_act_bytes: u64,
     peak_act_bytes: u64,
     network_depth: usize,
+    /// NaN and infinities found in file weights, and the first layer whose output holds them.
+    non_finite: Vec<NonFiniteJson>,
 }
 
 #[derive(Serialize)]
@@ -202,8 +305,8 @@ impl<'a> SummaryJson<'a> {
             .zip(&a.layers)
             .enumerate()
             .map(|(index, (l, info))| {
-                let p = info.pads;
-                let windowed = info.rows.is_some();
+                let p = info.pads();
+                let windowed = info.rows().is_some();
                 LayerJson {
                     index,
                     name: &l.name,
@@ -211,10 +314,10 @@ impl<'a> SummaryJson<'a> {
                     inputs: l.inputs.iter().map(|&s| net.src_name(s)).collect(),
                     input: info.inputs[0].as_array(),
                     output: info.output.as_array(),
-                    k: info.filter.map(|f| f.k),
-                    filter: info.filter.map(|f| [f.fh, f.fw, f.depth]),
-                    groups: info.filter.map(|f| f.groups),
-                    stride: info.rows.zip(info.cols).map(|(r, c)| [r.stride, c.stride]),
+                    k: info.filter().map(|f| f.k),
+                    filter: info.filter().map(|f| [f.fh, f.fw, f.depth]),
+                    groups: info.filter().map(|f| f.groups),
+                    stride: info.rows().zip(info.cols()).map(|(r, c)| [r.stride, c.stride]),
                     pad: windowed.then_some([p.top, p.left, p.bottom, p.right]),
                     params: info.params,
                     macs: info.macs,
@@ -234,6 +337,7 @@ impl<'a> SummaryJson<'a> {
             total_act_bytes: a.total_act_bytes,
             peak_act_bytes: a.peak_act_bytes,
             network_depth: a.network_depth,
+            non_finite: Vec::new(),
         }
     }
 }

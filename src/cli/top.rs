@@ -10,16 +10,17 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct TopArgs {
-    /// A preset name, a `.toml` spec or an `.onnx` model.
-    #[arg(short, long)]
+    /// A preset name, a `.toml` spec or an `.onnx` model (default: the built-in
+    /// EfficientNet-Lite0, as in the explorer).
+    #[arg(short, long, default_value = super::DEFAULT_MODEL)]
     pub model: String,
     /// The photo (PNG or JPEG).
     pub photo: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
     /// How many classes to list.
-    #[arg(short, default_value_t = 5)]
-    pub k: usize,
+    #[arg(short, default_value_t = 5, value_parser = clap::value_parser!(u16).range(1..))]
+    pub k: u16,
 }
 
 pub fn run(a: &TopArgs) -> Result<()> {
@@ -34,8 +35,9 @@ pub fn run(a: &TopArgs) -> Result<()> {
     }
     eprintln!("{} on {}", net.name, source.label);
     let values: Vec<f32> = last.iter().copied().collect();
-    for (i, label, p) in top_k(&net, &values, a.k) {
-        println!("{label:<32} {p:.4}   (class {i})");
+    let mut out = super::out::Report::default();
+    for (i, label, p) in top_k(&net, &values, a.k as usize) {
+        out.line(format!("{label:<32} {p:.4}   (class {i})"));
     }
-    Ok(())
+    out.print()
 }

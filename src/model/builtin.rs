@@ -2,8 +2,8 @@
 //! folder: EfficientNet-Lite0 (ImageNet, Apache-2.0; see demo/models/LICENSES.md).
 
 use super::onnx::{load_onnx_bytes_with, sidecar::Sidecar};
+use crate::model::error::{Kind, ModelError, Result};
 use crate::nn::Network;
-use color_eyre::eyre::Result;
 use std::path::Path;
 
 pub const EFFICIENTNET: &str = "efficientnet-lite0";
@@ -18,7 +18,8 @@ const LABELS: &str = include_str!("../../demo/models/imagenet_labels.txt");
 /// Only if the embedded files were corrupted at build time.
 pub fn load(name: &str) -> Option<Result<Network>> {
     (name == EFFICIENTNET).then(|| {
-        let side = Sidecar::parse(SIDECAR, "efficientnet_lite0.toml", Path::new("."))?
+        let side = Sidecar::parse(SIDECAR, "efficientnet_lite0.toml", Path::new("."))
+            .map_err(|e| ModelError::new(Kind::Onnx(format!("{e}"))))?
             .with_labels_text(LABELS);
         // The sidecar's photo path is relative to the source tree; the embedded cat stands in.
         let side = Sidecar { image: None, ..side };

@@ -3,19 +3,21 @@
 //! produces a whole new [`Network`] (weights are shared `ArcArray`s, so this is cheap) or an error
 //! that leaves the old one untouched.
 
+use super::error::{Kind, ModelError, Result};
 use super::from_spec::layer_kind;
 use super::init;
-use super::spec::{LayerSpec, line_col};
+use super::spec::{LayerSpec, toml_error};
 use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::{Layer, LayerKind, Network, Origin, Shape3, Src, Weights};
+use crate::nn::{Layer, LayerKind, Network, Origin, Shape3, Src, Weights, budget};
 
 /// The result of a valid edit.
 #[derive(Clone, Debug)]
 pub struct Edited {
     pub net: Network,
     pub analysis: Analysis,
-    /// The first layer whose output must be recomputed; outputs above it are still valid.
-    pub recompute_from: usize,
+    /// The layer the edit is about (the new one after an insert): the explorer selects it. Where
+    /// a recompute starts is [`crate::engine::resume::first_difference`]'s answer.
+    pub target: usize,
     /// Layers (by index in the new network) whose output shape changed, with old and new shape.
     pub changed: Vec<(usize, Option<Shape3>, Shape3)>,
     /// Layers whose weights had to be re-initialised because their shape changed.
@@ -30,27 +32,24 @@ pub const INSERTABLE: &[&str] = &["conv", "relu", "maxpool", "avgpool"];
 /// # Errors
 /// A message naming the key and the reason: TOML syntax (with line:col in the text), an unknown
 /// key, a bad value, or a shape that no longer fits anywhere downstream.
-pub fn edit_params(net: &Network, i: usize, text: &str) -> Result<Edited, String> {
-    let layer = net.layers.get(i).ok_or_else(|| format!("no layer {i}"))?;
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let msg = e.message().trim().to_string();
-        match e.span() {
-            Some(s) => {
-                let (l, c) = line_col(text, s.start);
-                format!("line {l}, col {c}: {msg}")
-            }
-            None => msg,
-        }
-    })?;
+pub fn edit_params(net: &Network, i: usize, text: &str) -> Result<Edited> {
+    let layer = net.layers.get(i).ok_or_else(|| no_layer(i))?;
+    let at = |kind: Kind| ModelError::layer(&layer.name, kind);
+    let mut table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| match empty_value(text) {
+            Some(key) => at(Kind::Empty { what: needs(&key), key }),
+            None => toml_error(&e, text),
+        })?;
     for key in ["name", "inputs"] {
         if table.contains_key(key) {
-            return Err(format!("{key}: cannot be edited here"));
+            return Err(at(Kind::NotEditable { key: key.into() }));
         }
     }
     table.entry("type").or_insert_with(|| layer.kind.type_name().into());
-    let spec: LayerSpec = table.try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
-    let kind =
-        layer_kind(&spec, &layer.name).map_err(|e| strip_layer(&e.to_string(), &layer.name))?;
+    let spec: LayerSpec = table.try_into().map_err(|e: toml::de::Error| {
+        at(Kind::Toml { line: 1, col: 1, message: e.message().trim().into() })
+    })?;
+    let kind = layer_kind(&spec, &layer.name)?;
     let mut layers = net.layers.clone();
     if kind.type_name() != layer.kind.type_name() {
         // Weights of the old kind never fit the new one.
@@ -68,19 +67,21 @@ pub fn edit_params(net: &Network, i: usize, text: &str) -> Result<Edited, String
 ///
 /// # Errors
 /// An unknown kind, or shapes that no longer fit.
-pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Result<Edited, String> {
-    let x = old.layers.get(i).ok_or_else(|| format!("no layer {i}"))?.output;
+pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Result<Edited> {
+    let x = old.layers.get(i).ok_or_else(|| no_layer(i))?.output;
     let text = match kind {
         "conv" => format!("type = \"conv\"\nfilters = {}\nsize = 3\nstride = 1\npad = 1\n", x.d),
         "maxpool" | "avgpool" => format!("type = \"{kind}\"\nsize = 2\nstride = 2\n"),
         "relu" => "type = \"relu\"\n".into(),
         other => {
-            return Err(format!("type: \"{other}\" cannot be inserted (one of {INSERTABLE:?})"));
+            let known = INSERTABLE.join(", ");
+            return Err(ModelError::new(Kind::UnknownType { kind: other.into(), known }));
         }
     };
-    let spec: LayerSpec = toml::from_str(&text).map_err(|e| e.to_string())?;
+    // Our own text of a known kind always parses.
+    let spec: LayerSpec = toml::from_str(&text).expect("a generated layer table parses");
     let name = unique_name(net, kind);
-    let kind = layer_kind(&spec, &name).map_err(|e| e.to_string())?;
+    let kind = layer_kind(&spec, &name)?;
     let mut layers = net.layers.clone();
     // Everything after i shifts by one; the layer right after i reads the new layer.
     for (j, l) in layers.iter_mut().enumerate() {
@@ -117,11 +118,12 @@ pub fn insert_after(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resu
 ///
 /// # Errors
 /// Deleting the only layer, or shapes that no longer fit.
-pub fn delete(net: &Network, i: usize) -> Result<Edited, String> {
+pub fn delete(net: &Network, i: usize) -> Result<Edited> {
     if net.layers.len() <= 1 {
-        return Err("cannot delete the only layer".into());
+        let why = "cannot delete the only layer".to_string();
+        return Err(ModelError::layer(&net.layers[0].name, Kind::Write(why)));
     }
-    let gone = net.layers.get(i).ok_or_else(|| format!("no layer {i}"))?;
+    let gone = net.layers.get(i).ok_or_else(|| no_layer(i))?;
     let replacement = gone.inputs[0];
     let mut layers = net.layers.clone();
     layers.remove(i);
@@ -143,8 +145,8 @@ pub fn delete(net: &Network, i: usize) -> Result<Edited, String> {
 ///
 /// # Errors
 /// As [`edit_params`].
-pub fn change_kind(net: &Network, i: usize, kind: &str, old: &Analysis) -> Result<Edited, String> {
-    let x = old.layers.get(i).ok_or_else(|| format!("no layer {i}"))?.inputs[0];
+pub fn change_kind(net: &Network, i: usize, kind: &str, old: &Analysis) -> Result<Edited> {
+    let x = old.layers.get(i).ok_or_else(|| no_layer(i))?.inputs[0];
     let text = match kind {
         "conv" => format!("type = \"conv\"\nfilters = {}\nsize = 3\nstride = 1\npad = 1\n", x.d),
         "maxpool" | "avgpool" => format!("type = \"{kind}\"\nsize = 2\nstride = 2\n"),
@@ -153,8 +155,34 @@ pub fn change_kind(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resul
     edit_params(net, i, &text)
 }
 
-fn strip_layer(msg: &str, name: &str) -> String {
-    msg.strip_prefix(&format!("{name}: ")).unwrap_or(msg).to_string()
+fn no_layer(i: usize) -> ModelError {
+    ModelError::layer(
+        i.to_string(),
+        Kind::Layer(crate::nn::ErrorKind::UnknownInput { name: i.to_string() }),
+    )
+}
+
+/// The key of a `key =` line with no value, when the text has one (the editor's usual typo).
+fn empty_value(text: &str) -> Option<String> {
+    text.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        let k = k.trim();
+        (v.trim().is_empty()
+            && !k.is_empty()
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| k.to_string())
+    })
+}
+
+/// What a key's value must be, in words.
+fn needs(key: &str) -> &'static str {
+    match key {
+        "pad" => "a number, [top, left, bottom, right], \"same\" or \"valid\"",
+        "size" | "stride" | "dilation" => "a number or [rows, cols]",
+        "bias" | "ceil_mode" | "count_include_pad" | "strict" => "true or false",
+        "init" | "weights" | "type" => "a quoted word",
+        _ => "a number",
+    }
 }
 
 fn unique_name(net: &Network, kind: &str) -> String {
@@ -194,13 +222,14 @@ fn finish(
     mut layers: Vec<Layer>,
     from: usize,
     old_index: impl Fn(usize) -> usize,
-) -> Result<Edited, String> {
-    let old = analyze(net).map_err(|e| e.to_string())?;
+) -> Result<Edited> {
+    let old = analyze(net)?;
     let probe =
         Network { layers: layers.iter().map(shapes_only).collect(), ..net.clone_without_layers() };
-    let edited_name = layers[from].name.clone();
-    let shapes = analyze(&probe)
-        .map_err(|e| if e.layer == edited_name { e.message } else { e.to_string() })?;
+    let shapes = analyze(&probe)?;
+    // The edited network, weights and every kept volume, must fit before anything is generated:
+    // the check never allocates what it would then refuse.
+    budget::check(|| "the edited network (weights and every volume)".into(), shapes.pass_bytes())?;
     let mut reinitialized = Vec::new();
     for (j, l) in layers.iter_mut().enumerate().skip(from) {
         let x = shapes.layers[j].inputs[0];
@@ -232,9 +261,7 @@ fn finish(
         }
     }
     let new_net = Network { layers, ..net.clone_without_layers() };
-    // An error in the edited layer itself reads as the editor's message; others name their layer.
-    let analysis = analyze(&new_net)
-        .map_err(|e| if e.layer == edited_name { e.message } else { e.to_string() })?;
+    let analysis = analyze(&new_net)?;
     let changed = analysis
         .layers
         .iter()
@@ -246,7 +273,7 @@ fn finish(
             (before != Some(info.output)).then_some((j, before, info.output))
         })
         .collect();
-    Ok(Edited { net: new_net, analysis, recompute_from: from, changed, reinitialized })
+    Ok(Edited { net: new_net, analysis, target: from, changed, reinitialized })
 }
 
 /// A layer without its weights: enough for shape analysis.
@@ -278,38 +305,48 @@ fn identity_bn(d: usize) -> Weights {
 /// edit that re-initialises a large layer (AlexNet's fc6 is 151 MB) keeps its old copy alive.
 pub const MAX_UNDO: usize = 8;
 
-/// Undo and redo over whole networks (cheap: weights are shared), at most [`MAX_UNDO`] deep.
+/// Undo and redo over whole networks (cheap: weights are shared), at most [`MAX_UNDO`] deep,
+/// each step with the words that name it (`conv1: stride 4 → 2`).
 #[derive(Debug, Default)]
 pub struct History {
-    undo: Vec<Network>,
-    redo: Vec<Network>,
+    undo: Vec<(Network, String)>,
+    redo: Vec<(Network, String)>,
 }
 
 impl History {
-    /// Remember `before` as the state an undo returns to.
-    pub fn push(&mut self, before: Network) {
-        self.undo.push(before);
+    /// Remember `before` as the state an undo of the edit `what` returns to.
+    pub fn push(&mut self, before: Network, what: String) {
+        self.undo.push((before, what));
         if self.undo.len() > MAX_UNDO {
             self.undo.remove(0);
         }
         self.redo.clear();
     }
-    /// Step back: returns the network to show, given the current one.
-    pub fn undo(&mut self, current: Network) -> Option<Network> {
-        let prev = self.undo.pop()?;
-        self.redo.push(current);
-        Some(prev)
+    /// Step back: returns the network to show and the edit undone, given the current one.
+    pub fn undo(&mut self, current: Network) -> Option<(Network, String)> {
+        let (prev, what) = self.undo.pop()?;
+        self.redo.push((current, what.clone()));
+        Some((prev, what))
     }
-    pub fn redo(&mut self, current: Network) -> Option<Network> {
-        let next = self.redo.pop()?;
-        self.undo.push(current);
-        Some(next)
+    /// Step forward again: the network and the edit redone.
+    pub fn redo(&mut self, current: Network) -> Option<(Network, String)> {
+        let (next, what) = self.redo.pop()?;
+        self.undo.push((current, what.clone()));
+        Some((next, what))
     }
     pub fn can_undo(&self) -> bool {
         !self.undo.is_empty()
     }
+    /// How many edits can be undone.
+    pub fn undo_len(&self) -> usize {
+        self.undo.len()
+    }
     pub fn can_redo(&self) -> bool {
         !self.redo.is_empty()
+    }
+    /// The edit an undo would take back.
+    pub fn last_edit(&self) -> Option<&str> {
+        self.undo.last().map(|(_, w)| w.as_str())
     }
 }
 
@@ -349,7 +386,7 @@ mod tests {
         // fc6 reads a bigger volume now: its weights are new.
         assert!(e.reinitialized.contains(&15), "{:?}", e.reinitialized);
         assert!(e.net.layers[15].origin.is_reinitialized());
-        assert_eq!(e.recompute_from, 0);
+        assert_eq!(e.target, 0);
     }
 
     #[test]
@@ -367,16 +404,22 @@ mod tests {
     #[test]
     fn invalid_edits_name_the_key_and_change_nothing() {
         let net = alexnet();
+        let msg = |text: &str| edit_params(&net, 0, text).unwrap_err().message_for("conv1");
         let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 0\n").unwrap_err();
-        assert_eq!(e, "stride 0 is not allowed (S ≥ 1)");
-        let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 5\nstrict = true\n")
-            .unwrap_err();
-        assert_eq!(e, "rows: (227 − 11 + 2·0)/5 + 1 = 44.2 does not fit (strict)");
+        assert!(matches!(&e.kind, Kind::Value { key, .. } if key == "stride"), "{e:?}");
+        assert_eq!(e.message_for("conv1"), "stride 0 is not allowed (S ≥ 1)");
+        assert_eq!(
+            msg("filters = 96\nsize = 11\nstride = 5\nstrict = true\n"),
+            "rows: (227 − 11 + 2·0)/5 + 1 = 44.2 does not fit (strict)"
+        );
         let e = edit_params(&net, 0, "filters = \n").unwrap_err();
-        assert!(e.starts_with("line 1"), "{e}");
+        assert_eq!(e.kind, Kind::Empty { key: "filters".into(), what: "a number" });
+        assert_eq!(e.message_for("conv1"), "filters needs a number");
+        let e = edit_params(&net, 0, "filters = [\n").unwrap_err();
+        assert!(matches!(e.kind, Kind::Toml { line: 1, .. }), "{e:?}");
         let e = edit_params(&net, 0, "size = 11\nstride = 4\n").unwrap_err();
-        assert!(e.contains("`filters` is missing"), "{e}");
-        let e = edit_params(&net, 0, "size = 300\nfilters = 2\n").unwrap_err();
+        assert_eq!(e.kind, Kind::Missing { key: "filters".into() });
+        let e = msg("size = 300\nfilters = 2\n");
         assert!(e.contains("size 300") && e.contains("padded input 227"), "{e}");
     }
 
@@ -438,10 +481,12 @@ mod tests {
         let net = alexnet();
         let mut h = History::default();
         let e = edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 2\n").unwrap();
-        h.push(net.clone());
-        let back = h.undo(e.net.clone()).unwrap();
+        h.push(net.clone(), "conv1: stride 4 → 2".into());
+        assert_eq!(h.last_edit(), Some("conv1: stride 4 → 2"));
+        let (back, what) = h.undo(e.net.clone()).unwrap();
+        assert_eq!(what, "conv1: stride 4 → 2");
         assert_eq!(analyze(&back).unwrap().layers[0].output, Shape3::new(55, 55, 96));
-        let fwd = h.redo(back).unwrap();
+        let (fwd, _) = h.redo(back).unwrap();
         assert_eq!(analyze(&fwd).unwrap().layers[0].output, Shape3::new(109, 109, 96));
         assert!(h.can_undo() && !h.can_redo());
     }
@@ -450,12 +495,12 @@ mod tests {
     fn history_keeps_at_most_max_undo_steps() {
         let net = load("cs231n-demo", WeightMode::Full).unwrap();
         let mut h = History::default();
-        for _ in 0..MAX_UNDO + 3 {
-            h.push(net.clone());
+        for i in 0..MAX_UNDO + 3 {
+            h.push(net.clone(), format!("edit {i}"));
         }
         let mut n = 0;
         let mut cur = net;
-        while let Some(prev) = h.undo(cur) {
+        while let Some((prev, _)) = h.undo(cur) {
             cur = prev;
             n += 1;
         }

@@ -3,12 +3,12 @@
 //!
 //! The same [`layer_kind`] check serves spec files and the live editor.
 
+use super::error::{Kind, ModelError, Result};
 use super::spec::{BiasSpec, Dims, LayerSpec, Scale, Spec};
 use super::spec_weights::weights_for;
 use crate::nn::analysis::analyze;
 use crate::nn::{ConvParams, InputSpec, Layer, LayerKind, Network, Normalize, Origin, Padding};
 use crate::nn::{PoolParams, Shape3, Src, Weights};
-use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
 
 /// What to do about weights while loading.
@@ -91,6 +91,10 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
     let mut net = Network { name: name.to_string(), input, layers, labels, source: None };
     // Shapes first (weights are checked against them), then weights, then a full check.
     let shapes = analyze(&net)?;
+    if mode == WeightMode::Full {
+        // Generated weights are allocated below: refuse before, not when the allocator fails.
+        crate::nn::budget::check(|| "the network's weights".into(), shapes.total_weight_bytes)?;
+    }
     for (i, ls) in spec.layers.iter().enumerate() {
         let seed = ls.seed.unwrap_or(spec.seed.unwrap_or(0).wrapping_add(i as u64));
         let x = shapes.shape_of(net.layers[i].inputs[0]);
@@ -114,23 +118,30 @@ pub(super) fn rel(base: Option<&Path>, f: &str) -> PathBuf {
 /// # Errors
 /// The file cannot be read.
 pub fn read_labels(path: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| eyre!("{}: cannot read the labels: {e}", path.display()))?;
-    Ok(super::onnx::sidecar::parse_labels(&text))
+    let bytes = super::error::read_file(path, "labels")?;
+    Ok(super::onnx::sidecar::parse_labels(&String::from_utf8_lossy(&bytes)))
+}
+
+/// An input-table error.
+fn input_value(key: &str, value: impl std::fmt::Display, rule: &str) -> ModelError {
+    let kind = Kind::Value { key: key.into(), value: value.to_string(), rule: rule.into() };
+    ModelError::layer("input", kind)
 }
 
 fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {
     let [h, w, d] = spec.input.shape;
     if h == 0 || w == 0 || d == 0 {
-        bail!("input: shape [{h}, {w}, {d}] has a zero (H, W and D must be ≥ 1)");
+        return Err(input_value("shape", format!("[{h}, {w}, {d}]"), "H, W and D must be ≥ 1"));
     }
+    let finite = |key: &str, v: f32| {
+        if v.is_finite() { Ok(v) } else { Err(input_value(key, v, "a finite number")) }
+    };
     let mut norm = match &spec.input.scale {
         None => Normalize::unit(),
-        Some(Scale::Factor(f)) => Normalize::scaled(*f),
+        Some(Scale::Factor(f)) => Normalize::scaled(finite("scale", *f)?),
         Some(Scale::Named(other)) => Normalize::named(other).ok_or_else(|| {
-            eyre!(
-                "input: scale \"{other}\" is not known (use \"0..1\", \"-1..1\", \"0..255\", \"imagenet\" or a number)"
-            )
+            let rule = "use \"0..1\", \"-1..1\", \"0..255\", \"imagenet\" or a number";
+            input_value("scale", format!("\"{other}\""), rule)
         })?,
     };
     if let Some(m) = &spec.input.mean {
@@ -139,8 +150,11 @@ fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {
     if let Some(s) = &spec.input.std {
         norm.std = per_channel("std", s)?;
         if let Some(z) = norm.std.iter().find(|v| **v == 0.0) {
-            bail!("input: std {z} is not allowed (a division by zero)");
+            return Err(input_value("std", z, "a division by zero"));
         }
+    }
+    for v in norm.mean.iter().chain(&norm.std) {
+        finite("mean and std", *v)?;
     }
     let default_image = spec.input.image.as_ref().map(|f| rel(base, f));
     Ok(InputSpec { shape: Shape3::new(h, w, d), normalize: norm, default_image })
@@ -150,7 +164,7 @@ fn per_channel(key: &str, v: &[f32]) -> Result<[f32; 3]> {
     match *v {
         [a] => Ok([a; 3]),
         [a, b, c] => Ok([a, b, c]),
-        _ => bail!("input: {key} has {} values, expected 1 or 3", v.len()),
+        _ => Err(input_value(key, format!("{v:?}"), "1 or 3 values")),
     }
 }
 
@@ -159,7 +173,7 @@ fn resolve_inputs(ls: &LayerSpec, lname: &str, i: usize, earlier: &[Layer]) -> R
         return Ok(vec![if i == 0 { Src::Input } else { Src::Layer(i - 1) }]);
     };
     if names.is_empty() {
-        bail!("{lname}: inputs is empty (leave it out to read the previous layer)");
+        return Err(ModelError::layer(lname, Kind::EmptyInputs));
     }
     names
         .iter()
@@ -169,7 +183,7 @@ fn resolve_inputs(ls: &LayerSpec, lname: &str, i: usize, earlier: &[Layer]) -> R
             }
             match earlier.iter().position(|l| l.name == *n) {
                 Some(j) => Ok(Src::Layer(j)),
-                None => bail!("{lname}: inputs names '{n}', which is not an earlier layer"),
+                None => Err(ModelError::layer(lname, Kind::UnknownInput { name: n.clone() })),
             }
         })
         .collect()
@@ -182,16 +196,18 @@ fn resolve_inputs(ls: &LayerSpec, lname: &str, i: usize, earlier: &[Layer]) -> R
 /// names the layer, the key and the value.
 pub fn layer_kind(ls: &LayerSpec, lname: &str) -> Result<LayerKind> {
     let t = ls.kind.as_str();
+    let err = |kind: Kind| ModelError::layer(lname, kind);
     if !TYPES.contains(&t) {
-        bail!("{lname}: type \"{t}\" is not known (one of: {})", TYPES.join(", "));
+        return Err(err(Kind::UnknownType { kind: t.into(), known: TYPES.join(", ") }));
     }
-    let table = toml::Value::try_from(ls).map_err(|e| eyre!("{lname}: {e}"))?;
+    // Serialising our own struct of plain fields cannot fail.
+    let table = toml::Value::try_from(ls).expect("a layer table serialises");
     let allowed = allowed_keys(t);
     if let Some(t_keys) = table.as_table() {
         for key in t_keys.keys() {
             let base = matches!(key.as_str(), "name" | "type" | "inputs");
             if !base && !allowed.contains(&key.as_str()) {
-                bail!("{lname}: key `{key}` does not apply to type \"{t}\"");
+                return Err(err(Kind::KeyNotForType { key: key.clone(), kind: t.into() }));
             }
         }
     }
@@ -233,8 +249,13 @@ pub fn layer_kind(ls: &LayerSpec, lname: &str) -> Result<LayerKind> {
         "relu6" => LayerKind::Clip { min: 0.0, max: 6.0 },
         "clip" => {
             let (min, max) = (ls.min.unwrap_or(f32::NEG_INFINITY), ls.max.unwrap_or(f32::INFINITY));
-            if min > max {
-                bail!("{lname}: min {min} is larger than max {max}");
+            if min.is_nan() || max.is_nan() || min > max {
+                let value = format!("{min}");
+                return Err(err(Kind::Value {
+                    key: "min".into(),
+                    value,
+                    rule: format!("≤ max {max}"),
+                }));
             }
             LayerKind::Clip { min, max }
         }
@@ -244,17 +265,22 @@ pub fn layer_kind(ls: &LayerSpec, lname: &str) -> Result<LayerKind> {
         "global_avgpool" => LayerKind::GlobalAvgPool,
         "batchnorm" => {
             let eps = ls.eps.unwrap_or(1e-5);
-            if eps < 0.0 {
-                bail!("{lname}: eps {eps} is not allowed (≥ 0)");
+            if !(eps >= 0.0 && eps.is_finite()) {
+                return Err(err(Kind::Value {
+                    key: "eps".into(),
+                    value: eps.to_string(),
+                    rule: "≥ 0".into(),
+                }));
             }
             LayerKind::BatchNorm { eps }
         }
         "lrn" => {
             let size = match &ls.size {
                 None => 5,
-                Some(Dims::One(n)) if *n >= 1 => *n as usize,
+                Some(Dims::One(n)) if *n >= 1 => usize::try_from(*n).unwrap_or(usize::MAX),
                 Some(other) => {
-                    bail!("{lname}: size {} is not allowed (one odd number ≥ 1)", show(other))
+                    let rule = "one odd number ≥ 1".into();
+                    return Err(err(Kind::Value { key: "size".into(), value: show(other), rule }));
                 }
             };
             LayerKind::Lrn {
@@ -297,13 +323,21 @@ impl Params<'_> {
         }
     }
 
+    fn err(&self, kind: Kind) -> ModelError {
+        ModelError::layer(self.lname, kind)
+    }
+
+    fn value(&self, key: &str, value: String, rule: String) -> ModelError {
+        self.err(Kind::Value { key: key.into(), value, rule })
+    }
+
     /// A count ≥ 1 (filters, groups, outputs).
     fn count(&self, key: &str, v: Option<i64>, default: Option<usize>) -> Result<usize> {
         match (v, default) {
-            (Some(n), _) if n >= 1 => Ok(n as usize),
-            (Some(n), _) => bail!("{}: {key} {n} is not allowed ({key} ≥ 1)", self.lname),
+            (Some(n), _) if n >= 1 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+            (Some(n), _) => Err(self.value(key, n.to_string(), format!("{key} ≥ 1"))),
             (None, Some(d)) => Ok(d),
-            (None, None) => bail!("{}: `{key}` is missing", self.lname),
+            (None, None) => Err(self.err(Kind::Missing { key: key.into() })),
         }
     }
 
@@ -316,38 +350,33 @@ impl Params<'_> {
         };
         let check = |n: i64| -> Result<usize> {
             if n < 1 {
-                bail!("{}: {key} {n} is not allowed ({sym} ≥ 1)", self.lname);
+                return Err(self.value(key, n.to_string(), format!("{sym} ≥ 1")));
             }
-            Ok(n as usize)
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
         };
         match (self.dims(key), default) {
             (None, Some(d)) => Ok((d, d)),
-            (None, None) => bail!("{}: `{key}` is missing", self.lname),
+            (None, None) => Err(self.err(Kind::Missing { key: key.into() })),
             (Some(Dims::One(n)), _) => check(*n).map(|n| (n, n)),
             (Some(Dims::Many(v)), _) if v.len() == 2 => Ok((check(v[0])?, check(v[1])?)),
             (Some(other), _) => {
-                bail!(
-                    "{}: {key} {} is not allowed (a number or [rows, cols])",
-                    self.lname,
-                    show(other)
-                )
+                Err(self.value(key, show(other), "a number or [rows, cols]".into()))
             }
         }
     }
 
     fn padding(&self) -> Result<Padding> {
         let bad = |d: &Dims| {
-            eyre!(
-                "{}: pad {} is not allowed (P ≥ 0, [top, left, bottom, right], \"same\" or \"valid\")",
-                self.lname,
-                show(d)
-            )
+            let rule = "P ≥ 0, [top, left, bottom, right], \"same\" or \"valid\"";
+            self.value("pad", show(d), rule.into())
         };
         let Some(d) = &self.ls.pad else { return Ok(Padding::symmetric(0)) };
+        // Non-negative i64 always fits usize here; geometry bounds the size later.
+        let u = |p: i64| usize::try_from(p).unwrap_or(usize::MAX);
         match d {
-            Dims::One(p) if *p >= 0 => Ok(Padding::symmetric(*p as usize)),
+            Dims::One(p) if *p >= 0 => Ok(Padding::symmetric(u(*p))),
             Dims::Many(v) if v.len() == 4 && v.iter().all(|p| *p >= 0) => {
-                let u = |i: usize| v[i] as usize;
+                let u = |i: usize| u(v[i]);
                 Ok(Padding::Explicit { top: u(0), left: u(1), bottom: u(2), right: u(3) })
             }
             Dims::Named(s) if s == "same" => Ok(Padding::SameUpper),

@@ -1,13 +1,43 @@
 //! Filling a network's input volume: from a photo (center-crop, resize, normalise), from an
 //! `(H, W, D)` `.npy`, or, for depths a photo cannot have, from a seeded random volume.
 
+use super::error::{Kind, ModelError, Result, read_file};
 use super::init;
 use super::npy;
 use crate::nn::tensor::{Shape3, Volume, from_hwd};
 use crate::nn::{InputSpec, Network};
-use color_eyre::eyre::{Result, bail, eyre};
 use image::{DynamicImage, imageops::FilterType};
 use std::path::Path;
+
+/// The largest photo convscope decodes: 16384 on a side and 256 MiB of pixels, checked from the
+/// header before decoding (the image crate's `Limits`).
+const MAX_IMAGE_SIDE: u32 = 16384;
+const MAX_IMAGE_BYTES: u64 = 256 << 20;
+
+/// Decode a photo file: a regular file, a PNG or JPEG within the limits.
+///
+/// # Errors
+/// One line naming the file: missing, not a file, not an image, corrupt or too large.
+pub fn open_image(p: &Path) -> Result<DynamicImage> {
+    let bytes = read_file(p, "image")?;
+    let bad = |why: String| ModelError::new(Kind::Image(why)).in_file(p.display());
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
+        .with_guessed_format()
+        .map_err(|e| bad(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(MAX_IMAGE_BYTES);
+    reader.limits(limits);
+    if reader.format().is_none() {
+        return Err(bad("not a PNG or JPEG file".into()));
+    }
+    let img = reader.decode().map_err(|e| bad(e.to_string()))?;
+    if img.width() == 0 || img.height() == 0 {
+        return Err(bad("the image is empty".into()));
+    }
+    Ok(img)
+}
 
 /// The photo used when neither the user nor the network names one (CC0, see demo/images).
 pub const DEFAULT_IMAGE: &[u8] = include_bytes!("../../demo/images/chelsea.png");
@@ -36,37 +66,38 @@ pub fn load_input(
         let a = npy::read_f32::<ndarray::Ix3>(p, "input", "--input")?;
         let got = Shape3::new(a.dim().0, a.dim().1, a.dim().2);
         if got != want {
-            bail!("{}: input is {got} (H, W, D), the network expects {want}", p.display());
+            let kind = Kind::InputShape { got: got.to_string(), want: want.to_string() };
+            return Err(ModelError::new(kind).in_file(p.display()));
         }
         let label = format!("{} ({want})", p.display());
         return Ok((from_hwd(&a.view()), InputSource { label, photo: None }));
     }
+    match image.or(net.input.default_image.as_deref()) {
+        Some(p) => Ok(input_from_photo(net, &open_image(p)?, p)),
+        None => {
+            // The embedded PNG is a valid image checked by the tests.
+            let img = image::load_from_memory(DEFAULT_IMAGE).expect("the built-in photo decodes");
+            Ok(input_from_photo(net, &img, Path::new(DEFAULT_IMAGE_NAME)))
+        }
+    }
+}
+
+/// The input volume from a decoded photo (`path` names it): crop, resize and normalise. A depth
+/// other than 1 or 3 gets a seeded random volume instead.
+pub fn input_from_photo(net: &Network, img: &DynamicImage, path: &Path) -> (Volume, InputSource) {
+    let want = net.input.shape;
     if want.d != 1 && want.d != 3 {
         let v = random_volume(want, 0x5EED);
         let label =
             format!("seeded random {want} volume (depth {} cannot come from a photo)", want.d);
-        return Ok((v, InputSource { label, photo: None }));
+        return (v, InputSource { label, photo: None });
     }
-    let (img, name) = match image.or(net.input.default_image.as_deref()) {
-        Some(p) => {
-            let img =
-                image::open(p).map_err(|e| eyre!("{}: cannot read the image: {e}", p.display()))?;
-            (
-                img,
-                p.file_name()
-                    .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into()),
-            )
-        }
-        None => {
-            // The embedded PNG is a valid image checked by the tests.
-            let img = image::load_from_memory(DEFAULT_IMAGE).expect("the built-in photo decodes");
-            (img, DEFAULT_IMAGE_NAME.to_string())
-        }
-    };
-    let rgb = crop_resize(&img, want.h, want.w);
+    let name =
+        path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+    let rgb = crop_resize(img, want.h, want.w);
     let v = normalize(&rgb, &net.input);
-    let label = format!("{name} → {}", want);
-    Ok((v, InputSource { label, photo: Some(rgb) }))
+    let label = format!("{name} → {want}");
+    (v, InputSource { label, photo: Some(rgb) })
 }
 
 /// Center-crop to the aspect of `h × w`, then resize (bicubic) to exactly `h × w`.

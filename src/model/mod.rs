@@ -3,6 +3,7 @@
 pub mod builtin;
 pub mod classes;
 pub mod edit;
+pub mod error;
 pub mod from_spec;
 pub mod image_input;
 pub mod init;
@@ -15,7 +16,7 @@ mod spec_weights;
 pub mod to_spec;
 
 use crate::nn::Network;
-use color_eyre::eyre::{Result, bail};
+pub use error::{Kind, ModelError, Result};
 pub use from_spec::WeightMode;
 use std::path::Path;
 
@@ -37,9 +38,16 @@ pub fn load(model: &str, mode: WeightMode) -> Result<Network> {
     match ext {
         "toml" => load_spec_file(path, mode),
         "onnx" => onnx::load_onnx(path),
-        _ if path.exists() => bail!("{model}: not a .toml spec or an .onnx model"),
-        _ => bail!("{model}: no such preset or file (presets: {})", presets::names().join(", ")),
+        _ if path.exists() => Err(ModelError::new(Kind::UnknownFormat).in_file(model)),
+        _ => Err(ModelError::new(Kind::UnknownModel { known: known_models() }).in_file(model)),
     }
+}
+
+/// Every model a name can open: the built-in trained one, then the presets.
+pub fn known_models() -> String {
+    let mut names = vec![builtin::EFFICIENTNET];
+    names.extend(presets::names());
+    names.join(", ")
 }
 
 fn load_spec_file(path: &Path, mode: WeightMode) -> Result<Network> {
@@ -47,7 +55,7 @@ fn load_spec_file(path: &Path, mode: WeightMode) -> Result<Network> {
     let stem = path.file_stem().map_or("network".into(), |s| s.to_string_lossy().to_string());
     let name = spec.name.clone().unwrap_or(stem);
     let mut net = from_spec::build(&spec, &name, path.parent(), mode)
-        .map_err(|e| color_eyre::eyre::eyre!("{}: {e}", path.display()))?;
+        .map_err(|e| e.in_file(path.display()))?;
     net.source = Some(path.to_path_buf());
     Ok(net)
 }

@@ -1,59 +1,75 @@
 //! `.npy` files in and out, with errors that name the file, the layer and the key, and writes that
 //! never leave a partial file behind.
 
-use color_eyre::eyre::{Result, eyre};
+use super::error::{Kind, ModelError, Result, read_file};
+use crate::nn::{budget, geometry};
 use ndarray::{Array, ArrayBase, Data, Dimension};
+use ndarray_npy::npy::header::Header;
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use std::io::Write;
 use std::path::Path;
 
-/// Read an f32 array of dimension `D` from `path`.
+/// An error's message on one line (some nest several lines).
+fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Read an f32 array of dimension `D` from `path`. The header is checked before anything is
+/// allocated: its shape must hold at most 2^31 values that fit the memory budget, and the file
+/// must hold exactly that many float32s.
 ///
 /// # Errors
-/// The file is missing, not an f32 `.npy`, or has the wrong number of dimensions.
+/// The file is missing or not a regular file, not an f32 `.npy`, truncated, too large, or has the
+/// wrong number of dimensions; one line naming the layer, the key and the file.
 pub fn read_f32<D: Dimension>(path: &Path, layer: &str, key: &str) -> Result<Array<f32, D>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| eyre!("{layer}: {key} file {}: {e}", path.display()))?;
-    let dyn_arr = ndarray::ArrayD::<f32>::read_npy(std::io::BufReader::new(file))
-        .map_err(|e| eyre!("{layer}: {key} file {}: not a float32 .npy ({e})", path.display()))?;
+    let err = |reason: String| {
+        let kind = Kind::Npy { key: key.to_string(), path: path.display().to_string(), reason };
+        ModelError::layer(layer, kind)
+    };
+    let bytes = read_file(path, "weights").map_err(|e| err(e.kind.to_string()))?;
+    let mut cur = std::io::Cursor::new(&bytes[..]);
+    let header = Header::from_reader(&mut cur).map_err(|e| err(one_line(&e)))?;
+    let desc = header.type_descriptor.to_string();
+    if !matches!(desc.as_str(), "'<f4'" | "'=f4'") {
+        return Err(err(format!("holds {desc}, not little-endian float32 ('<f4')")));
+    }
+    let n = geometry::count(key, &header.shape).map_err(|e| err(e.to_string()))?;
+    let data = bytes.len() as u64 - cur.position();
+    if data != 4 * n as u64 {
+        return Err(err(format!(
+            "its shape {:?} needs {} bytes of data, the file holds {data} (truncated?)",
+            header.shape,
+            4 * n
+        )));
+    }
+    budget::check(|| format!("{layer}'s {key}"), 4 * n as u64)?;
+    let dyn_arr = ndarray::ArrayD::<f32>::read_npy(&bytes[..])
+        .map_err(|e| err(format!("not a float32 .npy ({})", one_line(&e))))?;
     let shape = dyn_arr.shape().to_vec();
     dyn_arr.into_dimensionality::<D>().map_err(|_| {
         let want = D::NDIM.map_or("some".to_string(), |n| n.to_string());
-        eyre!(
-            "{layer}: {key} file {} has shape {shape:?}, expected {want} dimensions",
-            path.display()
-        )
+        err(format!("has shape {shape:?}, expected {want} dimensions"))
     })
 }
 
-/// Write an array as `.npy`: to a temporary file beside `path`, then renamed over it.
+/// Write an array as `.npy`, whole or not at all (see [`crate::output`]).
 ///
 /// # Errors
-/// The folder is not writable, or the disk is full; nothing is left behind then.
+/// The target cannot be written (a folder, a device, no such folder, disk full); nothing is left
+/// behind then.
 pub fn write<S: Data<Elem = f32>, D: Dimension>(path: &Path, a: &ArrayBase<S, D>) -> Result<()> {
-    write_atomic(path, |w| a.write_npy(w).map_err(|e| eyre!("{e}")))
+    crate::output::write_atomic(path, |w| write_to(w, a))
 }
 
-/// Write a file through `fill`, atomically: a temporary file beside `path`, then a rename.
+/// An array's `.npy` bytes into `w`.
 ///
 /// # Errors
-/// Any I/O error, with the path; the temporary file is removed.
-pub fn write_atomic(path: &Path, fill: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| eyre!("{}: not a file name", path.display()))?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
-    let result = (|| -> Result<()> {
-        let f = std::fs::File::create(&tmp).map_err(|e| eyre!("{}: {e}", path.display()))?;
-        let mut w = std::io::BufWriter::new(f);
-        fill(&mut w).map_err(|e| eyre!("{}: {e}", path.display()))?;
-        let f = w.into_inner().map_err(|e| eyre!("{}: {e}", path.display()))?;
-        f.sync_all().map_err(|e| eyre!("{}: {e}", path.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| eyre!("{}: {e}", path.display()))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+/// I/O errors of `w`.
+pub fn write_to<S: Data<Elem = f32>, D: Dimension>(
+    w: &mut dyn Write,
+    a: &ArrayBase<S, D>,
+) -> std::io::Result<()> {
+    a.write_npy(w).map_err(|e| std::io::Error::other(one_line(&e)))
 }
 
 #[cfg(test)]
@@ -73,12 +89,37 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left");
     }
 
+    /// Hostile headers are refused before anything the size of their claim is allocated.
     #[test]
-    fn a_failed_write_leaves_nothing() {
+    fn headers_that_lie_are_refused_in_one_line() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.npy");
-        let r = write_atomic(&p, |_| Err(eyre!("disk full")));
-        assert!(r.unwrap_err().to_string().contains("disk full"));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let p = dir.path().join("w.npy");
+        write(&p, &Array::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f32)).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        let lie = |from: &str, to: &str| {
+            // Keep the header's length: take the extra characters from its padding spaces.
+            let find =
+                |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+            let mut bad = good.clone();
+            let at = find(&bad, from.as_bytes()).unwrap();
+            bad.splice(at..at + from.len(), to.bytes());
+            let nl = find(&bad, b"\n").unwrap();
+            bad.drain(nl - (to.len() - from.len())..nl);
+            assert_eq!(bad.len(), good.len(), "same header length");
+            std::fs::write(&p, &bad).unwrap();
+            read_f32::<ndarray::Ix2>(&p, "fc1", "weights").unwrap_err()
+        };
+        let huge = lie("(2, 3)", "(9999999999, 99999)");
+        assert!(
+            matches!(&huge.kind, Kind::Npy { reason, .. } if reason.contains("values")),
+            "{huge}"
+        );
+        let short = lie("(2, 3)", "(3, 3)");
+        assert!(short.to_string().contains("truncated"), "{short}");
+        let f8 = lie("<f4", "<f8");
+        assert!(f8.to_string().contains("not little-endian float32"), "{f8}");
+        std::fs::write(&p, &good[..20]).unwrap();
+        let cut = read_f32::<ndarray::Ix2>(&p, "fc1", "weights").unwrap_err().to_string();
+        assert!(!cut.contains('\n') && cut.starts_with("fc1: weights file"), "{cut}");
     }
 }

@@ -3,43 +3,63 @@
 //! Every file is written to a temporary name and renamed; the model a network was loaded from is
 //! never overwritten.
 
+use super::error::{Kind, ModelError, Result};
 use super::npy;
 use super::spec::{BiasSpec, InputSpec, LayerSpec, Scale, Spec};
 use super::to_spec::kind_spec;
 use crate::nn::{Network, Origin, Src, Weights};
-use color_eyre::eyre::{Result, bail, eyre};
+use crate::output::{Batch, same_file};
 use std::path::{Path, PathBuf};
 
-/// Write `net` as `path` (a `.toml`) plus its `.npy` tensors; returns the files written.
-///
-/// # Errors
-/// `path` is the file the network came from, or a file cannot be written (nothing partial is left).
-pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
-    if path.extension().and_then(|e| e.to_str()) != Some("toml") {
-        bail!("{}: a spec must end in .toml", path.display());
-    }
-    if let Some(src) = &net.source {
-        let same = match (std::fs::canonicalize(src), std::fs::canonicalize(path)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => src == path,
-        };
-        if same {
-            bail!(
-                "{}: is the model this network was loaded from; choose another name",
-                path.display()
-            );
+fn refuse(path: &Path, why: String) -> ModelError {
+    ModelError::new(Kind::Write(why)).in_file(path.display())
+}
+
+/// The files a network was read from: its spec or model, and its weight files.
+fn sources(net: &Network) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = net.source.iter().cloned().collect();
+    for l in &net.layers {
+        if let Origin::File(p) = &l.origin {
+            v.push(p.clone());
         }
     }
+    v
+}
+
+/// Write `net` as `path` (a `.toml`) plus its `.npy` tensors; returns the files written. All of
+/// them are written, or none (see [`crate::output::Batch`]).
+///
+/// # Errors
+/// `path` (or a tensor file beside it) is a file the network was read from, or a file cannot be
+/// written; nothing is left behind then.
+pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
+    if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+        return Err(refuse(path, "a spec must end in .toml".into()));
+    }
+    let inputs = sources(net);
+    let guard = |p: &Path| -> Result<()> {
+        if inputs.iter().any(|src| same_file(src, p) || src == p) {
+            let why = "is a file this network was loaded from; choose another name".into();
+            return Err(refuse(p, why));
+        }
+        Ok(())
+    };
+    guard(path)?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if !dir.is_dir() {
-        bail!("{}: no such folder", dir.display());
+        return Err(refuse(path, format!("no such folder {}", dir.display())));
     }
     let stem = path.file_stem().map_or("net".into(), |s| s.to_string_lossy().to_string());
+    let mut batch = Batch::default();
     let mut written = Vec::new();
-    let mut tensor = |layer: &str, what: &str, a: &dyn Fn(&Path) -> Result<()>| -> Result<String> {
+    let mut tensor = |layer: &str,
+                      what: &str,
+                      a: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>|
+     -> Result<String> {
         let file = format!("{stem}.{}.{what}.npy", safe(layer));
         let p = dir.join(&file);
-        a(&p)?;
+        guard(&p)?;
+        batch.add(&p, a)?;
         written.push(p);
         Ok(file)
     };
@@ -66,26 +86,26 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
                 s.seed = Some(*seed);
             }
             (Weights::Conv { w, b }, _) => {
-                s.weights = Some(tensor(&l.name, "w", &|p| npy::write(p, w))?);
+                s.weights = Some(tensor(&l.name, "w", &|p| npy::write_to(p, w))?);
                 if let Some(b) = b {
-                    s.bias = Some(BiasSpec::File(tensor(&l.name, "b", &|p| npy::write(p, b))?));
+                    s.bias = Some(BiasSpec::File(tensor(&l.name, "b", &|p| npy::write_to(p, b))?));
                 }
             }
             (Weights::Fc { w, b }, _) => {
-                s.weights = Some(tensor(&l.name, "w", &|p| npy::write(p, w))?);
+                s.weights = Some(tensor(&l.name, "w", &|p| npy::write_to(p, w))?);
                 s.bias = Some(match b {
-                    Some(b) => BiasSpec::File(tensor(&l.name, "b", &|p| npy::write(p, b))?),
+                    Some(b) => BiasSpec::File(tensor(&l.name, "b", &|p| npy::write_to(p, b))?),
                     None => BiasSpec::On(false),
                 });
             }
             (Weights::Prelu { slope }, _) => {
-                s.weights = Some(tensor(&l.name, "slope", &|p| npy::write(p, slope))?);
+                s.weights = Some(tensor(&l.name, "slope", &|p| npy::write_to(p, slope))?);
             }
             (Weights::BatchNorm { gamma, beta, mean, var }, _) => {
-                s.gamma = Some(tensor(&l.name, "gamma", &|p| npy::write(p, gamma))?);
-                s.shift = Some(tensor(&l.name, "beta", &|p| npy::write(p, beta))?);
-                s.mean = Some(tensor(&l.name, "mean", &|p| npy::write(p, mean))?);
-                s.var = Some(tensor(&l.name, "var", &|p| npy::write(p, var))?);
+                s.gamma = Some(tensor(&l.name, "gamma", &|p| npy::write_to(p, gamma))?);
+                s.shift = Some(tensor(&l.name, "beta", &|p| npy::write_to(p, beta))?);
+                s.mean = Some(tensor(&l.name, "mean", &|p| npy::write_to(p, mean))?);
+                s.var = Some(tensor(&l.name, "var", &|p| npy::write_to(p, var))?);
             }
             (Weights::None, _) => {}
         }
@@ -95,9 +115,8 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
         Some(lines) => {
             let file = format!("{stem}.labels.txt");
             let p = dir.join(&file);
-            npy::write_atomic(&p, |w| {
-                w.write_all(lines.join("\n").as_bytes()).map_err(|e| eyre!("{e}"))
-            })?;
+            guard(&p)?;
+            batch.add(&p, |w| w.write_all(lines.join("\n").as_bytes()))?;
             written.push(p);
             Some(file)
         }
@@ -119,9 +138,10 @@ pub fn save_spec(net: &Network, path: &Path) -> Result<Vec<PathBuf>> {
         },
         layers,
     };
-    let text = toml::to_string(&spec).map_err(|e| eyre!("{}: {e}", path.display()))?;
-    npy::write_atomic(path, |w| w.write_all(text.as_bytes()).map_err(|e| eyre!("{e}")))?;
+    let text = toml::to_string(&spec).map_err(|e| refuse(path, e.to_string()))?;
+    batch.add(path, |w| w.write_all(text.as_bytes()))?;
     written.push(path.to_path_buf());
+    batch.commit()?;
     Ok(written)
 }
 
@@ -187,5 +207,22 @@ mod tests {
         assert!(e.contains("loaded from"), "{e}");
         let e = save_spec(&net, &dir.path().join("nope/x.toml")).unwrap_err().to_string();
         assert!(e.contains("no such folder"), "{e}");
+    }
+
+    /// A save whose last file cannot be written leaves none of its files behind.
+    #[test]
+    fn a_save_that_fails_half_way_leaves_nothing() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/conv_ref/grouped_stride2/spec.toml");
+        let net = load(src.to_str().unwrap(), WeightMode::Full).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        // The spec's own name is taken by a folder: the tensors are written first, then it fails.
+        let path = dir.path().join("copy.toml");
+        std::fs::create_dir(&path).unwrap();
+        let e = save_spec(&net, &path).unwrap_err();
+        assert_eq!(e.kind, Kind::NotAFile { what: "a directory" });
+        let left: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("copy.toml")], "no orphan .npy files");
     }
 }

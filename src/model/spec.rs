@@ -18,7 +18,7 @@
 //! init = "edges"            # or "random", or weights = "w.npy" (K, F, F, D_in/groups)
 //! ```
 
-use color_eyre::eyre::{Result, eyre};
+use super::error::{Kind, ModelError, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -165,16 +165,14 @@ pub fn parse(text: &str, origin: &str) -> Result<Spec> {
 /// # Errors
 /// TOML syntax errors, unknown keys and wrong types, located in the text.
 pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
-    toml::from_str::<T>(text).map_err(|e| {
-        let msg = e.message().trim().to_string();
-        match e.span() {
-            Some(span) => {
-                let (line, col) = line_col(text, span.start);
-                eyre!("{origin}:{line}:{col}: {msg}")
-            }
-            None => eyre!("{origin}: {msg}"),
-        }
-    })
+    toml::from_str::<T>(text).map_err(|e| toml_error(&e, text).in_file(origin))
+}
+
+/// A TOML error located in `text` (line and column of its span, else line 1).
+pub fn toml_error(e: &toml::de::Error, text: &str) -> ModelError {
+    let message = e.message().trim().to_string();
+    let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+    ModelError::new(Kind::Toml { line, col, message })
 }
 
 /// Read and parse a spec file.
@@ -182,14 +180,21 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> R
 /// # Errors
 /// The file cannot be read, or [`parse`] fails.
 pub fn read(path: &Path) -> Result<Spec> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| eyre!("{}: cannot read the spec: {e}", path.display()))?;
+    let bytes = super::error::read_file(path, "spec")?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        let reason = "it is not UTF-8 text".to_string();
+        ModelError::new(Kind::Read { what: "spec", reason }).in_file(path.display())
+    })?;
     parse(&text, &path.display().to_string())
 }
 
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)

@@ -1,12 +1,12 @@
 //! A spec layer's tensors: `.npy` files named by `weights`/`bias` (and batchnorm's statistics),
 //! or `init = "random" | "edges"`.
 
+use super::error::{Kind, ModelError, Result};
 use super::from_spec::{WeightMode, rel};
 use super::init;
 use super::npy;
 use super::spec::{BiasSpec, LayerSpec};
 use crate::nn::{Layer, LayerKind, Origin, Shape3, Weights};
-use color_eyre::eyre::{Result, bail};
 use std::path::Path;
 
 /// Load or initialise one layer's weights. `x` is the shape of its (first) input.
@@ -20,15 +20,13 @@ pub(super) fn weights_for(
 ) -> Result<(Weights, Origin)> {
     let lname = &layer.name;
     let file = |f: &str| rel(base, f);
+    let err = |kind: Kind| ModelError::layer(lname, kind);
     let init_origin = |init: Option<&str>| -> Result<Origin> {
         match init.unwrap_or("random") {
             "random" => Ok(Origin::Random { seed }),
             "edges" if x.d == 3 => Ok(Origin::Edges),
-            "edges" => bail!(
-                "{lname}: init \"edges\" needs an RGB input (depth 3), this layer's input has depth {}",
-                x.d
-            ),
-            other => bail!("{lname}: init \"{other}\" is not known (\"random\" or \"edges\")"),
+            "edges" => Err(err(Kind::EdgesNeedRgb { depth: x.d })),
+            other => Err(err(Kind::UnknownInit { init: other.into() })),
         }
     };
     match &layer.kind {
@@ -39,7 +37,7 @@ pub(super) fn weights_for(
             };
             if let Some(wf) = &ls.weights {
                 if ls.init.is_some() {
-                    bail!("{lname}: give either `weights` or `init`, not both");
+                    return Err(err(Kind::Conflict { a: "weights", b: "init" }));
                 }
                 let w = npy::read_f32::<ndarray::Ix4>(&file(wf), lname, "weights")?;
                 let b = match &bias_file {
@@ -71,7 +69,7 @@ pub(super) fn weights_for(
             }
             let origin = init_origin(ls.init.as_deref())?;
             if origin == Origin::Edges {
-                bail!("{lname}: init \"edges\" is for conv layers only");
+                return Err(err(Kind::EdgesConvOnly));
             }
             if mode == WeightMode::ShapesOnly {
                 return Ok((Weights::None, origin));

@@ -1,12 +1,14 @@
-//! Per-layer shape analysis of a whole network: shapes, formulas, filter shapes, params, MACs,
-//! activation memory and receptive fields. Needs no computation on data, so the UI shows it at once.
+//! Per-layer shape analysis of a whole network: shapes, the geometry of every windowed layer,
+//! params, MACs, weight and activation memory, receptive fields. Needs no computation on data,
+//! so the UI shows it at once. Every size is checked here, before any kernel or allocation sees
+//! it (see [`super::geometry`]).
 
-use super::error::LayerError;
-use super::kernels::Pads;
+use super::error::{ErrorKind, LayerError};
+use super::geometry::{self, Axis, ConvGeometry, GeomError, Pads, PoolGeometry, Window2d};
+use super::geometry::{MAX_ELEMS, WindowSpec};
 use super::layer::{Layer, LayerKind, Src, Weights};
 use super::network::Network;
 use super::receptive::ReceptiveField;
-use super::shape::{self, DimFit};
 use super::tensor::Shape3;
 
 /// A conv layer's filter bank: K filters of `FH × FW × D_in/groups`.
@@ -20,34 +22,82 @@ pub struct FilterShape {
     pub groups: usize,
 }
 
+/// The geometry of a windowed layer, built once here and read by everyone else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Geometry {
+    Conv(ConvGeometry),
+    Pool(PoolGeometry),
+}
+
+impl Geometry {
+    pub fn window(&self) -> &Window2d {
+        match self {
+            Geometry::Conv(g) => &g.window,
+            Geometry::Pool(g) => &g.window,
+        }
+    }
+}
+
 /// What shape analysis knows about one layer.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LayerInfo {
     pub inputs: Vec<Shape3>,
     pub output: Shape3,
-    /// Conv and pool layers: how rows and cols fit.
-    pub rows: Option<DimFit>,
-    pub cols: Option<DimFit>,
-    #[serde(skip)]
-    pub pads: Pads,
-    pub filter: Option<FilterShape>,
+    /// Conv and pool layers: how the window fits.
+    pub geometry: Option<Geometry>,
     pub params: u64,
     pub macs: u64,
     /// Bytes of this layer's output volume (f32).
     pub act_bytes: u64,
+    /// Bytes of the weights this layer needs (f32), whether or not they are loaded yet.
+    pub weight_bytes: u64,
     pub rf: ReceptiveField,
     pub warnings: Vec<String>,
 }
 
 impl LayerInfo {
+    pub fn window(&self) -> Option<&Window2d> {
+        self.geometry.as_ref().map(Geometry::window)
+    }
+
+    pub fn rows(&self) -> Option<Axis> {
+        self.window().map(|w| w.rows)
+    }
+
+    pub fn cols(&self) -> Option<Axis> {
+        self.window().map(|w| w.cols)
+    }
+
+    /// Resolved padding (zero for layers without a window).
+    pub fn pads(&self) -> Pads {
+        self.window().map(Window2d::pads).unwrap_or_default()
+    }
+
+    pub fn conv(&self) -> Option<&ConvGeometry> {
+        match &self.geometry {
+            Some(Geometry::Conv(g)) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub fn pool(&self) -> Option<&PoolGeometry> {
+        match &self.geometry {
+            Some(Geometry::Pool(g)) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// A conv layer's filters.
+    pub fn filter(&self) -> Option<FilterShape> {
+        self.conv().map(|g| {
+            let [k, fh, fw, depth] = g.filter_dims();
+            FilterShape { k, fh, fw, depth, groups: g.groups }
+        })
+    }
+
     /// The output-size formula, once when rows and cols agree, else for each axis.
     pub fn formula(&self) -> Option<String> {
-        let (r, c) = (self.rows?, self.cols?);
-        Some(if r == c {
-            r.formula()
-        } else {
-            format!("rows {} · cols {}", r.formula(), c.formula())
-        })
+        self.window().map(Window2d::formula)
     }
 }
 
@@ -60,6 +110,8 @@ pub struct Analysis {
     pub total_macs: u64,
     /// Bytes of all layer outputs together (the explorer keeps every one).
     pub total_act_bytes: u64,
+    /// Bytes of every layer's weights.
+    pub total_weight_bytes: u64,
     /// The largest memory a plain inference needs at once: the input of a layer, its output, and
     /// everything still waiting for a later layer.
     pub peak_act_bytes: u64,
@@ -74,23 +126,43 @@ impl Analysis {
             Src::Layer(i) => self.layers[i].output,
         }
     }
+
+    /// Bytes a pass that keeps every volume needs: the weights, the input and every output.
+    pub fn pass_bytes(&self) -> u64 {
+        bytes(self.input)
+            .saturating_add(self.total_weight_bytes)
+            .saturating_add(self.total_act_bytes)
+    }
 }
 
 /// Analyse every layer in order.
 ///
 /// # Errors
 /// The first invalid layer: a bad parameter, an input that is not an earlier layer, a duplicate
-/// name, weights of the wrong shape, or (with `strict`) a fit that is not whole.
+/// name, weights of the wrong shape, a size past the bounds, or (with `strict`) a fit that is not
+/// whole.
 pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
+    let input = net.input.shape;
+    geometry::count("input", &[input.h, input.w, input.d])
+        .and_then(|_| {
+            [input.h, input.w, input.d].iter().try_for_each(|&v| {
+                geometry::bounded("input size", v)?;
+                if v == 0 {
+                    return Err(GeomError::Zero { key: "input size", sym: "H, W, D" });
+                }
+                Ok(())
+            })
+        })
+        .map_err(|e| LayerError::new("input", e))?;
     let mut layers: Vec<LayerInfo> = Vec::with_capacity(net.layers.len());
+    let mut names = std::collections::HashMap::with_capacity(net.layers.len());
     let input_rf = ReceptiveField::input();
     for (i, layer) in net.layers.iter().enumerate() {
-        if let Some(j) = net.layers[..i].iter().position(|l| l.name == layer.name) {
-            return Err(err(
-                layer,
-                format!("name '{}' is used twice (layers {j} and {i})", layer.name),
-            ));
+        if let Some(&first) = names.get(layer.name.as_str()) {
+            let kind = ErrorKind::DuplicateName { name: layer.name.clone(), first, second: i };
+            return Err(LayerError::new(&layer.name, kind));
         }
+        names.insert(layer.name.as_str(), i);
         let mut shapes = Vec::with_capacity(layer.inputs.len());
         let mut rfs = Vec::with_capacity(layer.inputs.len());
         for &s in &layer.inputs {
@@ -104,17 +176,20 @@ pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
                     rfs.push(layers[j].rf);
                 }
                 Src::Layer(j) => {
-                    let name = net.layers.get(j).map_or("?", |l| l.name.as_str());
-                    return Err(err(layer, format!("input '{name}' is not an earlier layer")));
+                    let name = net.layers.get(j).map_or("?", |l| l.name.as_str()).to_string();
+                    return Err(LayerError::new(&layer.name, ErrorKind::UnknownInput { name }));
                 }
             }
         }
-        let info = analyze_layer(layer, shapes, &rfs, net.input.shape)?;
+        let info = analyze_layer(layer, shapes, &rfs, net.input.shape)
+            .map_err(|kind| LayerError::new(&layer.name, kind))?;
         layers.push(info);
     }
-    let total_params = layers.iter().map(|l| l.params).sum();
-    let total_macs = layers.iter().map(|l| l.macs).sum();
-    let total_act_bytes = layers.iter().map(|l| l.act_bytes).sum();
+    let sum = |f: fn(&LayerInfo) -> u64| layers.iter().fold(0u64, |a, l| a.saturating_add(f(l)));
+    let total_params = sum(|l| l.params);
+    let total_macs = sum(|l| l.macs);
+    let total_act_bytes = sum(|l| l.act_bytes);
+    let total_weight_bytes = sum(|l| l.weight_bytes);
     let peak_act_bytes = peak_live_bytes(net, &layers);
     Ok(Analysis {
         input: net.input.shape,
@@ -122,20 +197,19 @@ pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
         total_params,
         total_macs,
         total_act_bytes,
+        total_weight_bytes,
         peak_act_bytes,
         network_depth: net.depth(),
     })
 }
 
-fn err(layer: &Layer, message: impl Into<String>) -> LayerError {
-    LayerError::new(&layer.name, message)
-}
-
 fn bytes(s: Shape3) -> u64 {
+    // Every shape here has at most MAX_ELEMS values: no overflow.
     4 * s.len() as u64
 }
 
-/// The largest sum of live volumes while running layers in order.
+/// The largest sum of live volumes while running layers in order: one sweep, adding each output
+/// when it is made and removing it after its last reader.
 fn peak_live_bytes(net: &Network, infos: &[LayerInfo]) -> u64 {
     let n = net.layers.len();
     // last_use[j]: the last layer that reads layer j (or j itself); the final layer lives to the end.
@@ -152,14 +226,33 @@ fn peak_live_bytes(net: &Network, infos: &[LayerInfo]) -> u64 {
     if let Some(last) = last_use.last_mut() {
         *last = n;
     }
-    let input_bytes = bytes(net.input.shape);
-    (0..n)
-        .map(|i| {
-            let live: u64 = (0..=i).filter(|&j| last_use[j] >= i).map(|j| infos[j].act_bytes).sum();
-            live + if input_last >= i { input_bytes } else { 0 }
-        })
-        .max()
-        .unwrap_or(input_bytes)
+    let mut dies: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+    for (j, &u) in last_use.iter().enumerate() {
+        dies[u].push(j);
+    }
+    let mut live = bytes(net.input.shape);
+    let mut peak = live;
+    for i in 0..n {
+        live = live.saturating_add(infos[i].act_bytes);
+        peak = peak.max(live);
+        for &j in &dies[i] {
+            live = live.saturating_sub(infos[j].act_bytes);
+        }
+        if input_last == i {
+            live = live.saturating_sub(bytes(net.input.shape));
+        }
+    }
+    peak
+}
+
+/// `what` of shape `got` against `want`.
+fn tensor_shape(
+    what: &'static str,
+    got: &[usize],
+    want: &[usize],
+    note: &'static str,
+) -> ErrorKind {
+    ErrorKind::TensorShape { what, got: format!("{got:?}"), want: format!("{want:?}"), note }
 }
 
 fn analyze_layer(
@@ -167,89 +260,70 @@ fn analyze_layer(
     inputs: Vec<Shape3>,
     rfs: &[ReceptiveField],
     image: Shape3,
-) -> Result<LayerInfo, LayerError> {
-    let e = |m: String| err(layer, m);
+) -> Result<LayerInfo, ErrorKind> {
     let arity = layer.inputs.len();
     let variadic = matches!(layer.kind, LayerKind::Add | LayerKind::Mul | LayerKind::Concat);
     if arity == 0 || (!variadic && arity != 1) {
         let want = if variadic { "at least 1 input" } else { "exactly 1 input" };
-        return Err(e(format!("{} takes {want}, got {arity}", layer.kind.type_name())));
+        return Err(ErrorKind::Arity { kind: layer.kind.type_name(), want, got: arity });
     }
     let x = inputs[0];
     let mut info = LayerInfo {
         inputs: inputs.clone(),
         output: x,
-        rows: None,
-        cols: None,
-        pads: Pads::default(),
-        filter: None,
+        geometry: None,
         params: 0,
         macs: 0,
         act_bytes: 0,
+        weight_bytes: 0,
         rf: ReceptiveField::union(rfs),
         warnings: Vec::new(),
     };
     match &layer.kind {
         LayerKind::Conv(p) => {
-            if p.filters == 0 {
-                return Err(e("filters 0 is not allowed (K ≥ 1)".into()));
-            }
-            if p.groups == 0 || !x.d.is_multiple_of(p.groups) || !p.filters.is_multiple_of(p.groups)
-            {
-                return Err(e(format!(
-                    "groups {} must divide the input depth {} and the filters {}",
-                    p.groups, x.d, p.filters
-                )));
-            }
-            let (pads, rows, cols) = fit_window(
-                layer,
-                x,
-                (p.kh, p.kw),
-                (p.dilation_h, p.dilation_w),
-                (p.stride_h, p.stride_w),
-                &p.pad,
-                false,
-            )?;
-            let f = FilterShape {
-                k: p.filters,
-                fh: p.kh,
-                fw: p.kw,
-                depth: x.d / p.groups,
-                groups: p.groups,
+            let spec = WindowSpec {
+                kernel: (p.kh, p.kw),
+                dilation: (p.dilation_h, p.dilation_w),
+                stride: (p.stride_h, p.stride_w),
+                pad: &p.pad,
+                ceil_mode: false,
             };
+            let g = ConvGeometry::new(x, p.filters, p.groups, spec)?;
+            if !g.groups_fit() {
+                return Err(ErrorKind::Groups { groups: p.groups, depth: x.d, filters: p.filters });
+            }
+            let want = g.filter_dims();
             if let Weights::Conv { w, b } = &layer.weights {
-                let want = [f.k, f.fh, f.fw, f.depth];
                 if w.shape() != want {
-                    return Err(e(format!(
-                        "weights have shape {:?}, expected {want:?} (K, F, F, D_in/groups)",
-                        w.shape()
-                    )));
+                    let note = " (K, F, F, D_in/groups)";
+                    return Err(tensor_shape("weights have shape", w.shape(), &want, note));
                 }
                 if let Some(b) = b
-                    && b.len() != f.k
+                    && b.len() != p.filters
                 {
-                    return Err(e(format!("bias has {} values, expected K = {}", b.len(), f.k)));
+                    return Err(tensor_shape("bias has shape", b.shape(), &[p.filters], " (K)"));
                 }
             }
-            info.output = Shape3::new(rows.out, cols.out, p.filters);
-            let per_filter = (f.fh * f.fw * f.depth) as u64;
-            info.params = per_filter * f.k as u64 + if p.bias { f.k as u64 } else { 0 };
-            info.macs = per_filter * info.output.len() as u64;
-            info.filter = Some(f);
-            set_window(&mut info, layer, pads, rows, cols)?;
+            info.output = g.out();
+            let per_filter = (want[1] * want[2] * want[3]) as u64;
+            info.params = per_filter * p.filters as u64 + if p.bias { p.filters as u64 } else { 0 };
+            info.macs = per_filter.saturating_mul(info.output.len() as u64);
+            info.weight_bytes = 4 * info.params;
+            info.geometry = Some(Geometry::Conv(g));
+            set_window(&mut info, layer, g.window)?;
         }
         LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
-            let (pads, rows, cols) = fit_window(
-                layer,
-                x,
-                (p.kh, p.kw),
-                (1, 1),
-                (p.stride_h, p.stride_w),
-                &p.pad,
-                p.ceil_mode,
-            )?;
-            info.output = Shape3::new(rows.out, cols.out, x.d);
-            set_window(&mut info, layer, pads, rows, cols)?;
+            let spec = WindowSpec {
+                kernel: (p.kh, p.kw),
+                dilation: (1, 1),
+                stride: (p.stride_h, p.stride_w),
+                pad: &p.pad,
+                ceil_mode: p.ceil_mode,
+            };
+            let g = PoolGeometry::new(x, spec, p.count_include_pad)?;
+            info.output = g.out();
+            info.geometry = Some(Geometry::Pool(g));
+            set_window(&mut info, layer, g.window)?;
         }
         LayerKind::GlobalAvgPool => {
             info.output = Shape3::new(1, 1, x.d);
@@ -257,25 +331,30 @@ fn analyze_layer(
         }
         LayerKind::Fc { outputs } => {
             if *outputs == 0 {
-                return Err(e("outputs 0 is not allowed (≥ 1)".into()));
+                return Err(GeomError::Zero { key: "outputs", sym: "outputs" }.into());
             }
+            geometry::bounded("outputs", *outputs)?;
+            geometry::count("weights", &[*outputs, x.len()])?;
             if let Weights::Fc { w, b } = &layer.weights {
                 if w.dim() != (*outputs, x.len()) {
-                    return Err(e(format!(
-                        "weights have shape {:?}, expected [{outputs}, {}] (outputs, inputs)",
+                    let note = " (outputs, inputs)";
+                    return Err(tensor_shape(
+                        "weights have shape",
                         w.shape(),
-                        x.len()
-                    )));
+                        &[*outputs, x.len()],
+                        note,
+                    ));
                 }
                 if let Some(b) = b
                     && b.len() != *outputs
                 {
-                    return Err(e(format!("bias has {} values, expected {outputs}", b.len())));
+                    return Err(tensor_shape("bias has shape", b.shape(), &[*outputs], ""));
                 }
             }
             info.output = Shape3::new(1, 1, *outputs);
             info.params = (x.len() as u64 + 1) * *outputs as u64;
             info.macs = x.len() as u64 * *outputs as u64;
+            info.weight_bytes = 4 * info.params;
             info.rf = ReceptiveField::whole(image);
         }
         LayerKind::Flatten => info.output = Shape3::new(1, 1, x.len()),
@@ -284,101 +363,75 @@ fn analyze_layer(
                 && slope.len() != x.d
                 && slope.len() != 1
             {
-                return Err(e(format!(
-                    "slope has {} values, expected 1 or D = {}",
-                    slope.len(),
-                    x.d
-                )));
+                return Err(tensor_shape("slope has shape", slope.shape(), &[x.d], " (1 or D)"));
             }
             info.params = x.d as u64;
+            info.weight_bytes = 4 * info.params;
         }
         LayerKind::BatchNorm { .. } => {
             if let Weights::BatchNorm { gamma, beta, mean, var } = &layer.weights {
-                for (name, a) in [("gamma", gamma), ("beta", beta), ("mean", mean), ("var", var)] {
+                for (what, a) in [
+                    ("gamma has shape", gamma),
+                    ("beta has shape", beta),
+                    ("mean has shape", mean),
+                    ("var has shape", var),
+                ] {
                     if a.len() != x.d {
-                        return Err(e(format!(
-                            "{name} has {} values, expected D = {}",
-                            a.len(),
-                            x.d
-                        )));
+                        return Err(tensor_shape(what, a.shape(), &[x.d], " (D)"));
                     }
                 }
             }
             info.params = 2 * x.d as u64;
+            info.weight_bytes = 4 * 4 * x.d as u64;
         }
-        LayerKind::Lrn { size, .. } if *size == 0 => {
-            return Err(e("size 0 is not allowed (≥ 1)".into()));
+        LayerKind::Lrn { size, .. } => {
+            if *size == 0 {
+                return Err(GeomError::Zero { key: "size", sym: "n" }.into());
+            }
+            geometry::bounded("size", *size)?;
         }
         LayerKind::Add | LayerKind::Mul => {
             let out = *inputs.iter().max_by_key(|s| s.len()).unwrap_or(&x);
             for s in &inputs {
                 let fits = *s == out || (s.h == 1 && s.w == 1 && (s.d == out.d || s.d == 1));
                 if !fits {
-                    return Err(e(format!("input shapes {s} and {out} cannot be combined")));
+                    return Err(ErrorKind::Broadcast { a: *s, b: out });
                 }
             }
             info.output = out;
         }
         LayerKind::Concat => {
-            let d = inputs.iter().map(|s| s.d).sum();
             if let Some(s) = inputs.iter().find(|s| (s.h, s.w) != (x.h, x.w)) {
-                return Err(e(format!("concat needs equal H×W, got {x} and {s}")));
+                return Err(ErrorKind::Concat { a: x, b: *s });
             }
+            let d = inputs.iter().try_fold(0usize, |a, s| a.checked_add(s.d)).unwrap_or(usize::MAX);
+            geometry::bounded("depth", d)?;
             info.output = Shape3::new(x.h, x.w, d);
         }
         LayerKind::Relu
         | LayerKind::Clip { .. }
         | LayerKind::LeakyRelu { .. }
         | LayerKind::Sigmoid
-        | LayerKind::Lrn { .. }
         | LayerKind::Softmax
         | LayerKind::Dropout => {}
     }
-    info.act_bytes = bytes(info.output);
+    let o = info.output;
+    geometry::count("output", &[o.h, o.w, o.d])?;
+    info.act_bytes = bytes(o);
+    debug_assert!(o.len() <= MAX_ELEMS);
     Ok(info)
 }
 
-type Window = (Pads, DimFit, DimFit);
-
-fn fit_window(
-    layer: &Layer,
-    x: Shape3,
-    f: (usize, usize),
-    dil: (usize, usize),
-    s: (usize, usize),
-    pad: &super::layer::Padding,
-    ceil_mode: bool,
-) -> Result<Window, LayerError> {
-    let f_eff = (dil.0 * f.0.saturating_sub(1) + 1, dil.1 * f.1.saturating_sub(1) + 1);
-    let pads = shape::resolve(pad, (x.h, x.w), f_eff, s);
-    let axis = |name: &str, r: Result<DimFit, String>| {
-        r.map_err(|m| LayerError::new(&layer.name, format!("{name} {m}")))
-    };
-    let rows = axis("rows:", shape::fit(x.h, f.0, dil.0, s.0, (pads.top, pads.bottom), ceil_mode))?;
-    let cols = axis("cols:", shape::fit(x.w, f.1, dil.1, s.1, (pads.left, pads.right), ceil_mode))?;
-    Ok((pads, rows, cols))
-}
-
-/// Record a conv/pool window: warnings, strictness, and the receptive field it grows.
-fn set_window(
-    info: &mut LayerInfo,
-    layer: &Layer,
-    pads: Pads,
-    rows: DimFit,
-    cols: DimFit,
-) -> Result<(), LayerError> {
-    for (axis, d) in [("rows", rows), ("cols", cols)] {
-        if let Some(w) = d.warning(axis) {
+/// Record a window: warnings, strictness, and the receptive field it grows.
+fn set_window(info: &mut LayerInfo, layer: &Layer, w: Window2d) -> Result<(), ErrorKind> {
+    for (axis, d) in [("rows", w.rows), ("cols", w.cols)] {
+        if let Some(msg) = d.warning(axis) {
             if layer.strict {
-                let msg = format!("{axis}: {} does not fit (strict)", d.exact_formula());
-                return Err(LayerError::new(&layer.name, msg));
+                return Err(ErrorKind::Strict { axis, formula: d.exact_formula() });
             }
-            info.warnings.push(w);
+            info.warnings.push(msg);
         }
     }
-    info.rf = info.rf.through(&rows, &cols);
-    info.pads = pads;
-    info.rows = Some(rows);
-    info.cols = Some(cols);
+    info.rf = info.rf.through(&w);
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! an edit).
 
 use super::analysis::{Analysis, LayerInfo, analyze};
-use super::error::LayerError;
+use super::error::{ErrorKind, LayerError};
 use super::kernels as k;
 use super::layer::{Layer, LayerKind, Src, Weights};
 use super::network::Network;
@@ -67,12 +67,12 @@ pub fn forward_from(
 ) -> Result<Option<Activations>, LayerError> {
     let got = Shape3::of(&input.view());
     if got != net.input.shape {
-        let msg = format!("input volume is {got}, the network expects {}", net.input.shape);
-        return Err(LayerError::new("input", msg));
+        let kind = ErrorKind::InputShape { got, want: net.input.shape };
+        return Err(LayerError::new("input", kind));
     }
-    if prev.len() < from {
-        let msg = format!("cannot resume at layer {from}: only {} outputs are kept", prev.len());
-        return Err(LayerError::new("input", msg));
+    if prev.len() < from || analysis.layers.len() != net.layers.len() {
+        let kind = ErrorKind::Resume { from, kept: prev.len() };
+        return Err(LayerError::new("input", kind));
     }
     let mut acts = Activations { input, outputs: prev[..from].to_vec() };
     for (i, layer) in net.layers.iter().enumerate().skip(from) {
@@ -86,9 +86,13 @@ pub fn forward_from(
     Ok(Some(acts))
 }
 
+/// Analysis builds the geometry of every windowed layer; a missing one is a bug.
+fn geometry_bug<T>(layer: &Layer) -> T {
+    panic!("{}: analysis gave no geometry", layer.name)
+}
+
 fn no_weights(layer: &Layer) -> LayerError {
-    let msg = "has no weights (give `weights = \"w.npy\"` or `init = \"random\"`)";
-    LayerError::new(&layer.name, msg)
+    LayerError::new(&layer.name, ErrorKind::NoWeights)
 }
 
 /// Compute one layer from its input volumes.
@@ -97,12 +101,11 @@ fn no_weights(layer: &Layer) -> LayerError {
 /// A layer that needs weights and has none.
 pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Volume]) -> Result<Volume, LayerError> {
     let x = xs[0].view();
-    let out_hw = || (info.output.h, info.output.w);
     Ok(match &layer.kind {
-        LayerKind::Conv(p) => {
+        LayerKind::Conv(_) => {
             let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
-            let (oh, ow) = out_hw();
-            k::conv2d(&x, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), p, info.pads, oh, ow)
+            let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
+            k::conv2d(&x, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g)
         }
         LayerKind::Relu => k::relu(&x),
         LayerKind::Clip { min, max } => k::clip(&x, *min, *max),
@@ -112,13 +115,11 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Volume]) -> Result<Volu
             k::prelu(&x, &slope.view())
         }
         LayerKind::Sigmoid => k::sigmoid(&x),
-        LayerKind::MaxPool(p) => {
-            let (oh, ow) = out_hw();
-            k::max_pool(&x, p, info.pads, oh, ow)
+        LayerKind::MaxPool(_) => {
+            k::max_pool(&x, info.pool().unwrap_or_else(|| geometry_bug(layer)))
         }
-        LayerKind::AvgPool(p) => {
-            let (oh, ow) = out_hw();
-            k::avg_pool(&x, p, info.pads, oh, ow)
+        LayerKind::AvgPool(_) => {
+            k::avg_pool(&x, info.pool().unwrap_or_else(|| geometry_bug(layer)))
         }
         LayerKind::GlobalAvgPool => k::global_avg_pool(&x),
         LayerKind::BatchNorm { eps } => {

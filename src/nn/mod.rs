@@ -2,16 +2,17 @@
 //! Nothing here knows about terminals.
 
 pub mod analysis;
+pub mod budget;
 pub mod error;
 pub mod forward;
+pub mod geometry;
 pub mod kernels;
 pub mod layer;
 pub mod network;
 pub mod receptive;
-pub mod shape;
 pub mod tensor;
 
-pub use error::LayerError;
+pub use error::{ErrorKind, LayerError};
 pub use layer::{ConvParams, Layer, LayerKind, Origin, Padding, PoolParams, Src, Weights};
 pub use network::{InputSpec, Network, Normalize};
 pub use tensor::{Shape3, Volume};

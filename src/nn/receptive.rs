@@ -5,7 +5,7 @@
 //! padding). A conv or pool with kernel F (dilation d), stride S and padding P_before maps
 //! `size' = size + (d·(F−1))·jump`, `jump' = jump·S`, `start' = start − P_before·jump`.
 
-use super::shape::DimFit;
+use super::geometry::{Axis, Window2d};
 use super::tensor::Shape3;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -55,9 +55,12 @@ impl ReceptiveField {
             let mut out = a;
             for k in 0..2 {
                 let start = a.start[k].min(b.start[k]);
-                let end = (a.start[k] + a.size[k] as i64).max(b.start[k] + b.size[k] as i64);
+                let end_of = |r: &ReceptiveField| {
+                    r.start[k].saturating_add(i64::try_from(r.size[k]).unwrap_or(i64::MAX))
+                };
+                let end = end_of(&a).max(end_of(b));
                 out.start[k] = start;
-                out.size[k] = (end - start) as usize;
+                out.size[k] = usize::try_from(end.saturating_sub(start)).unwrap_or(usize::MAX);
                 out.jump[k] = a.jump[k].max(b.jump[k]);
             }
             out
@@ -65,41 +68,46 @@ impl ReceptiveField {
     }
 
     /// The field after a conv or pool window.
-    pub fn through(&self, rows: &DimFit, cols: &DimFit) -> Self {
+    pub fn through(&self, w: &Window2d) -> Self {
         let mut out = *self;
-        for (k, d) in [rows, cols].into_iter().enumerate() {
-            out.size[k] = self.size[k] + (d.f_eff() - 1) * self.jump[k];
-            out.start[k] = self.start[k] - (d.pad_before * self.jump[k]) as i64;
-            out.jump[k] = self.jump[k] * d.stride;
+        for (k, d) in [w.rows, w.cols].into_iter().enumerate() {
+            // Saturating: strides multiply down a deep network, and sizes come from files.
+            out.size[k] = self.size[k].saturating_add((d.f_eff() - 1).saturating_mul(self.jump[k]));
+            let back = i64::try_from(d.pad_before.saturating_mul(self.jump[k])).unwrap_or(i64::MAX);
+            out.start[k] = self.start[k].saturating_sub(back);
+            out.jump[k] = self.jump[k].saturating_mul(d.stride);
         }
         out
     }
 
     /// The window of neuron `(r, c)`.
     pub fn window(&self, r: usize, c: usize) -> RfBox {
-        let top = self.start[0] + (r * self.jump[0]) as i64;
-        let left = self.start[1] + (c * self.jump[1]) as i64;
-        RfBox { top, left, bottom: top + self.size[0] as i64, right: left + self.size[1] as i64 }
+        let at = |k: usize, o: usize| {
+            let off = i64::try_from(o.saturating_mul(self.jump[k])).unwrap_or(i64::MAX);
+            self.start[k].saturating_add(off)
+        };
+        let len = |k: usize| i64::try_from(self.size[k]).unwrap_or(i64::MAX);
+        let (top, left) = (at(0, r), at(1, c));
+        RfBox { top, left, bottom: top.saturating_add(len(0)), right: left.saturating_add(len(1)) }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::shape::fit;
+    use crate::nn::geometry::Axis;
+
+    fn square(n: usize, f: usize, dil: usize, s: usize, p: (usize, usize)) -> Window2d {
+        let a = Axis::fit("rows", n, f, dil, s, p, false).unwrap();
+        Window2d { rows: a, cols: a }
+    }
 
     #[test]
     fn alexnet_conv1_then_pool1() {
         // conv1 11×11 s4 p0: size 11, jump 4. pool1 3×3 s2: size 11 + 2·4 = 19, jump 8.
-        let c1 = ReceptiveField::input().through(
-            &fit(227, 11, 1, 4, (0, 0), false).unwrap(),
-            &fit(227, 11, 1, 4, (0, 0), false).unwrap(),
-        );
+        let c1 = ReceptiveField::input().through(&square(227, 11, 1, 4, (0, 0)));
         assert_eq!((c1.size, c1.jump, c1.start), ([11, 11], [4, 4], [0, 0]));
-        let p1 = c1.through(
-            &fit(55, 3, 1, 2, (0, 0), false).unwrap(),
-            &fit(55, 3, 1, 2, (0, 0), false).unwrap(),
-        );
+        let p1 = c1.through(&square(55, 3, 1, 2, (0, 0)));
         assert_eq!((p1.size, p1.jump), ([19, 19], [8, 8]));
         // Neuron (1, 2) of pool1 starts at 8 rows, 16 cols.
         assert_eq!(p1.window(1, 2), RfBox { top: 8, left: 16, bottom: 27, right: 35 });
@@ -108,8 +116,7 @@ mod tests {
     #[test]
     fn padding_and_dilation_move_and_grow_the_window() {
         // 3×3, pad 1, dilation 2 on 32: F_eff 5, window of neuron 0 starts at −1.
-        let d = fit(32, 3, 2, 1, (1, 1), false).unwrap();
-        let rf = ReceptiveField::input().through(&d, &d);
+        let rf = ReceptiveField::input().through(&square(32, 3, 2, 1, (1, 1)));
         assert_eq!((rf.size, rf.start), ([5, 5], [-1, -1]));
         assert_eq!(rf.window(0, 0).clipped(32, 32), (0, 0, 4, 4));
     }
@@ -143,17 +150,18 @@ pub fn trace(
         let (layer, info) = (&net.layers[i], &analysis.layers[i]);
         let Some(&src) = layer.inputs.first() else { break };
         let x = analysis.shape_of(src);
-        window = match (&layer.kind, info.rows, info.cols) {
-            (_, Some(rows), Some(cols)) => {
-                let back = |a: i64, b: i64, d: &DimFit| {
+        window = match (&layer.kind, info.window()) {
+            (_, Some(&Window2d { rows, cols })) => {
+                let back = |a: i64, b: i64, d: &Axis| {
                     let (s, p) = (d.stride as i64, d.pad_before as i64);
-                    (a * s - p, (b - 1) * s - p + d.f_eff() as i64)
+                    let start = |o: i64| o.saturating_mul(s).saturating_sub(p);
+                    (start(a), start(b - 1).saturating_add(d.f_eff() as i64))
                 };
                 let (top, bottom) = back(window.top, window.bottom, &rows);
                 let (left, right) = back(window.left, window.right, &cols);
                 RfBox { top, left, bottom, right }
             }
-            (LayerKind::Fc { .. } | LayerKind::Flatten | LayerKind::GlobalAvgPool, _, _) => {
+            (LayerKind::Fc { .. } | LayerKind::Flatten | LayerKind::GlobalAvgPool, _) => {
                 RfBox { top: 0, left: 0, bottom: x.h as i64, right: x.w as i64 }
             }
             _ => window,

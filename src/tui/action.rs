@@ -66,7 +66,7 @@ pub enum Action {
     /// Mouse: set `d`.
     SetDepth(usize),
     /// Mouse: focus a panel.
-    Focus(super::app::Focus),
+    Focus(super::state::Focus),
     /// The terminal was resized to `(cols, rows)`.
     Resize(u16, u16),
     /// Live editing: open the parameter editor on the selected layer.

@@ -1,377 +1,226 @@
-//! The explorer's state. It changes only in [`App::update`] (user actions), [`App::apply`]
-//! (worker replies), [`App::checked`] and [`App::saved`] (answers about edits and saves);
-//! drawing only reads it (the raster cache is a memo, not state).
+//! The explorer's state. It changes only in [`App::update`], which takes one [`Msg`] (a key
+//! action, a pass reply, a check answer, a save result) and returns the [`Effect`]s the event
+//! loop hands to other threads; drawing only reads it, through the accessors below (the raster
+//! cache is a memo, not state).
+//!
+//! The state is four private parts, each in its own file: what is selected
+//! ([`super::selection`]), how the screen is arranged ([`super::view_state`]), the numbers of the
+//! last pass ([`super::pass_state`]) and the live-editing session ([`super::edit_session`]).
 
 use super::action::Action;
 use super::cache::RasterCache;
 use super::color::Tier;
 use super::colormap::{Colormap, Scale};
-use super::editing::{Before, Effect, Quick};
+use super::edit_session::{Before, EditSession};
 use super::keymap::Scope;
 use super::layout;
+use super::pass_state::{Applied, PassState};
 use super::popup::Popup;
-use super::stats::VolStats;
-use super::worker::Reply;
+use super::selection::{self, Selection};
+use super::state::{Focus, Progress, ScaleMode, View};
+use super::view_state::ViewState;
+use crate::engine::check::{CheckRequest, Checked};
+use crate::engine::pass::{Reply, Task};
+use crate::engine::{Results, VolStats};
 use crate::model::edit::History;
 use crate::nn::analysis::Analysis;
-use crate::nn::forward::Activations;
 use crate::nn::{Network, Shape3, Src, Volume};
 use std::cell::RefCell;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-/// The panel that receives panel-specific keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Focus {
-    Layers,
-    Slice,
-    Column,
-    Shape,
-    Explain,
+/// Everything that can change the app.
+#[derive(Debug)]
+pub enum Msg {
+    /// A user action (a key, the mouse, a resize).
+    Action(Action),
+    /// A reply of the forward-pass worker.
+    Pass(Reply),
+    /// The checker's answer about an edit.
+    Checked(Box<Checked>),
+    /// A save finished: the path, and the files written or why not.
+    Saved(PathBuf, Result<Vec<PathBuf>, String>),
 }
 
-impl Focus {
-    pub const ORDER: [Focus; 5] =
-        [Focus::Layers, Focus::Slice, Focus::Column, Focus::Shape, Focus::Explain];
+impl From<Action> for Msg {
+    fn from(a: Action) -> Msg {
+        Msg::Action(a)
+    }
 }
 
-/// What fills the screen below the header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum View {
-    /// The dashboard: layers, slice, column, shape, explain.
-    Main,
-    Montage,
-    Filters,
-    Input,
-    Dead,
-}
-
-/// The range the colours of a slice span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ScaleMode {
-    /// min..max of the slice shown.
-    Slice,
-    /// min..max of the whole layer volume, the same for every d.
-    Layer,
-}
-
-/// A finished forward pass and what the worker computed from it.
-#[derive(Clone, Debug)]
-pub struct Results {
-    /// The network the pass ran (after an edit, until the next pass ends, an older one).
-    pub net: Arc<Network>,
-    pub acts: Activations,
-    /// `stats[0]` is the input, `stats[i + 1]` layer i.
-    pub stats: Vec<VolStats>,
-    pub elapsed: Duration,
-}
-
-/// A pass in flight: layer `layer` of `total` is being computed.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Progress {
-    pub layer: usize,
-    pub total: usize,
-    pub name: String,
+/// Work for other threads, returned by [`App::update`] and run by the event loop.
+#[derive(Debug)]
+pub enum Effect {
+    /// Check an edit (the checker thread), as request `id`.
+    Check { id: u64, req: CheckRequest },
+    /// Run a pass (the worker), as job `id`.
+    Compute { id: u64, task: Task },
+    /// Write the network as a spec (a thread of its own; the answer comes back as
+    /// [`Msg::Saved`]).
+    Save { net: Arc<Network>, path: PathBuf },
 }
 
 pub struct App {
-    pub net: Arc<Network>,
-    pub analysis: Arc<Analysis>,
-    /// What the input is, e.g. `chelsea.png → 227×227×3`.
-    pub input_label: String,
-    /// The photo as it entered the network (after crop and resize), when it was a photo.
-    pub photo: Option<Arc<image::RgbImage>>,
-    pub results: Option<Arc<Results>>,
-    /// `src_map[i]`: the index of layer i's output in `results` (by name after an edit, while
-    /// the pass runs), `None` when `results` has no output of layer i's current shape.
-    pub src_map: Vec<Option<usize>>,
-    /// Layers from this index on show numbers of an older network until the pass ends.
-    pub fresh_upto: usize,
-    /// The network's input volume, once the model is loaded (edits recompute from it).
-    pub input: Option<Arc<Volume>>,
-    /// Bumped when results or the network change, so older cached rasters are not reused.
-    pub generation: u64,
-    /// The job whose replies are wanted; replies of other jobs are stale and dropped.
-    pub job: u64,
-    /// The job whose pass `results` holds.
-    pub done_job: u64,
-    pub progress: Option<Progress>,
-    pub error: Option<String>,
-    /// The selected volume: the input or a layer's output.
-    pub sel: Src,
-    /// The neuron cursor `(r, c)` in the selected volume.
-    pub cursor: (usize, usize),
-    /// The depth index d.
-    pub d: usize,
-    pub focus: Focus,
-    pub view: View,
-    pub help: bool,
-    /// The page of the key help shown (wraps around; the overlay knows how many there are).
-    pub help_page: usize,
-    pub zoom: bool,
-    pub colormap: Colormap,
-    pub scale_mode: ScaleMode,
-    pub tier: Tier,
-    /// A pending count prefix.
-    pub count: Option<usize>,
-    /// The terminal size `(cols, rows)`.
-    pub size: (u16, u16),
-    /// One line for the status bar, cleared by the next action.
-    pub message: Option<String>,
-    /// The same, for errors (shown in red).
-    pub alert: Option<String>,
-    pub quit: bool,
-    pub cache: RefCell<RasterCache>,
-    /// The open editing popup; it takes every key.
-    pub popup: Option<Popup>,
-    /// Undo / redo of whole networks, with what each edit was.
-    pub history: History,
-    pub undo_what: Vec<String>,
-    pub redo_what: Vec<String>,
-    /// The last pass before the latest edits (the before/after view compares with it).
-    pub before: Option<Before>,
-    /// The slice panel shows after − before.
-    pub diff: bool,
-    /// Work for the event loop to hand to other threads.
-    pub effects: Vec<Effect>,
-    /// The last edit-check request id.
-    pub checks: u64,
-    /// A delete waiting for its check.
-    pub quick: Option<Quick>,
-}
-
-/// Index `i` of an axis of length `a`, moved to the same relative place on an axis of length
-/// `b` (the centre of its cell).
-pub fn rel_pos(i: usize, a: usize, b: usize) -> usize {
-    if a == 0 || b == 0 { 0 } else { ((2 * i + 1) * b / (2 * a)).min(b - 1) }
+    net: Arc<Network>,
+    analysis: Arc<Analysis>,
+    selection: Selection,
+    view: ViewState,
+    pass: PassState,
+    edit: EditSession,
+    /// Work collected during one `update`.
+    effects: Vec<Effect>,
+    /// Memoised rasters; drawing may fill it.
+    pub(super) cache: RefCell<RasterCache>,
 }
 
 impl App {
     pub fn new(net: Network, analysis: Analysis, tier: Tier, colormap: Colormap) -> App {
-        App {
+        let rows = analysis.layers.len();
+        let mut app = App {
             net: Arc::new(net),
             analysis: Arc::new(analysis),
-            input_label: String::new(),
-            photo: None,
-            results: None,
-            src_map: Vec::new(),
-            fresh_upto: 0,
-            input: None,
-            generation: 0,
-            job: 0,
-            done_job: 0,
-            progress: None,
-            error: None,
-            sel: Src::Input,
-            cursor: (0, 0),
-            d: 0,
-            focus: Focus::Layers,
-            view: View::Main,
-            help: false,
-            help_page: 0,
-            zoom: false,
-            colormap,
-            scale_mode: ScaleMode::Slice,
-            tier,
-            count: None,
-            size: (120, 40),
-            message: None,
-            alert: None,
-            quit: false,
-            cache: RefCell::new(RasterCache::default()),
-            popup: None,
-            history: History::default(),
-            undo_what: Vec::new(),
-            redo_what: Vec::new(),
-            before: None,
-            diff: false,
+            selection: Selection::new(),
+            view: ViewState::new(tier, colormap),
+            pass: PassState { src_map: vec![None; rows], ..PassState::default() },
+            edit: EditSession::default(),
             effects: Vec::new(),
-            checks: 0,
-            quick: None,
-        }
-    }
-
-    /// Rows of the layer list: the input, then every layer.
-    pub fn rows(&self) -> usize {
-        self.net.layers.len() + 1
-    }
-
-    pub fn row_of(s: Src) -> usize {
-        match s {
-            Src::Input => 0,
-            Src::Layer(i) => i + 1,
-        }
-    }
-
-    pub fn src_at(&self, row: usize) -> Src {
-        match row.min(self.rows() - 1) {
-            0 => Src::Input,
-            i => Src::Layer(i - 1),
-        }
-    }
-
-    pub fn name_of(&self, s: Src) -> &str {
-        self.net.src_name(s)
-    }
-
-    pub fn shape(&self, s: Src) -> Shape3 {
-        self.analysis.shape_of(s)
-    }
-
-    /// The colour scale of slice d of `s`, per the scale mode.
-    pub fn scale(&self, s: Src, d: usize) -> Option<Scale> {
-        let st = self.stats(s)?;
-        let (lo, hi) = match self.scale_mode {
-            ScaleMode::Slice => (*st.ch_min.get(d)?, *st.ch_max.get(d)?),
-            ScaleMode::Layer => (st.min, st.max),
+            cache: RefCell::new(RasterCache::default()),
         };
-        Some(Scale::new(lo, hi, self.colormap))
+        app.selection.clamp(&app.analysis);
+        app
     }
 
-    /// The value under the cursor at depth d.
-    pub fn value(&self) -> Option<f32> {
-        let (r, c) = self.cursor;
-        self.volume(self.sel)?.get([self.d, r, c]).copied()
+    /// The first pass: load the model's weights (when `net` lacks them) and run it.
+    pub fn start(
+        &mut self,
+        model: String,
+        image: Option<crate::engine::pass::Image>,
+    ) -> Vec<Effect> {
+        let net = Some(self.net.clone());
+        self.compute(Task::Load { model, net, image });
+        std::mem::take(&mut self.effects)
     }
 
-    /// Key scopes for the current context, most specific first.
-    pub fn scopes(&self) -> Vec<Scope> {
-        match self.popup {
-            Some(Popup::Params(_)) => return vec![Scope::Editor],
-            Some(Popup::Choose(_)) => return vec![Scope::Chooser],
-            Some(Popup::Save(_)) => return vec![Scope::Prompt],
-            None => {}
+    /// Apply one message; returns the work it asks for.
+    pub fn update(&mut self, msg: impl Into<Msg>) -> Vec<Effect> {
+        match msg.into() {
+            Msg::Action(a) => self.action(a),
+            Msg::Pass(r) => self.reply(r),
+            Msg::Checked(c) => self.checked(*c),
+            Msg::Saved(path, r) => self.saved(path, r),
         }
-        if self.help {
-            return vec![Scope::Help];
-        }
-        match self.view {
-            View::Montage => vec![Scope::Montage],
-            View::Filters => vec![Scope::Filters],
-            View::Dead => vec![Scope::Dead],
-            View::Input => vec![],
-            View::Main => match self.focus {
-                Focus::Layers => vec![Scope::Layers],
-                Focus::Column => vec![Scope::Column],
-                _ => vec![],
-            },
-        }
+        std::mem::take(&mut self.effects)
     }
 
-    /// Take replies only from the job the app is waiting for.
-    pub fn expect_job(&mut self, id: u64) {
-        self.job = id;
-        self.progress = None;
-        self.error = None;
+    /// Ask for a pass as a new job; replies of older jobs are dropped from now on.
+    pub(super) fn compute(&mut self, task: Task) {
+        let id = self.pass.job + 1;
+        self.pass.expect(id);
+        self.effects.push(Effect::Compute { id, task });
     }
 
-    /// Apply a worker reply; replies of superseded jobs are dropped.
-    pub fn apply(&mut self, reply: Reply) {
-        if reply.job() != self.job {
-            return;
-        }
-        match reply {
-            Reply::Loaded { net, analysis, input, input_label, photo, .. } => {
+    /// Ask the checker about an edit; returns the request id.
+    pub(super) fn check(&mut self, req: CheckRequest) -> u64 {
+        let id = self.edit.next_check();
+        self.effects.push(Effect::Check { id, req });
+        id
+    }
+
+    pub(super) fn push_effect(&mut self, e: Effect) {
+        self.effects.push(e);
+    }
+
+    fn reply(&mut self, r: Reply) {
+        match self.pass.apply(r) {
+            Applied::Nothing => {}
+            Applied::Loaded(net, analysis) => {
                 self.net = net;
                 self.analysis = analysis;
-                self.input = Some(input);
-                self.input_label = input_label;
-                self.photo = photo;
-                self.clamp();
-                self.resync();
+                self.selection.clamp(&self.analysis);
+                self.pass.resync(&self.net, &self.analysis);
             }
-            Reply::Progress { layer, total, name, .. } => {
-                self.progress = Some(Progress { layer, total, name });
-            }
-            Reply::Done { job, results } => {
-                self.results = Some(results);
-                self.done_job = job;
-                self.generation += 1;
-                self.progress = None;
+            Applied::Changed => {
                 self.cache.borrow_mut().clear();
-                self.resync();
-            }
-            Reply::Failed { error, .. } => {
-                self.error = Some(error);
-                self.progress = None;
+                self.pass.resync(&self.net, &self.analysis);
             }
         }
     }
 
-    /// Apply one user action.
-    pub fn update(&mut self, action: Action) {
-        self.message = None;
-        self.alert = None;
+    fn action(&mut self, action: Action) {
+        self.view.message = None;
+        self.view.alert = None;
         if let Action::Digit(n) = action {
-            let n = n as usize;
-            self.count = match self.count {
-                Some(c) => Some((c * 10 + n).min(9999)),
-                None if n > 0 => Some(n),
-                None => None,
-            };
+            self.selection.digit(n);
             return;
         }
-        let n = if action.takes_count() { self.count.take().unwrap_or(1) } else { 1 };
-        self.count = None;
-        let n_i = n as isize;
+        let n = if action.takes_count() { self.selection.take_count() } else { 1 };
+        self.selection.count = None;
+        let n = n as isize;
+        let a = self.analysis.clone();
+        let sel = &mut self.selection;
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.view.quit = true,
             Action::Help => {
-                self.help = !self.help;
-                self.help_page = 0;
+                self.view.help = !self.view.help;
+                self.view.help_page = 0;
             }
-            Action::HelpPage => self.help_page += 1,
-            Action::Back => self.back(),
+            Action::HelpPage => self.view.help_page += 1,
+            Action::Back => {
+                if !self.view.back() {
+                    self.edit.diff = false;
+                }
+            }
             Action::Open => self.open(),
             Action::FocusNext => self.cycle_focus(1),
             Action::FocusPrev => self.cycle_focus(-1),
-            Action::Up => self.move_cursor(-n_i, 0),
-            Action::Down => self.move_cursor(n_i, 0),
-            Action::Left => self.move_cursor(0, -n_i),
-            Action::Right => self.move_cursor(0, n_i),
-            Action::UpFast => self.move_cursor(-8 * n_i, 0),
-            Action::DownFast => self.move_cursor(8 * n_i, 0),
-            Action::LeftFast => self.move_cursor(0, -8 * n_i),
-            Action::RightFast => self.move_cursor(0, 8 * n_i),
-            Action::PrevLayer => self.step_layer(-n_i),
-            Action::NextLayer => self.step_layer(n_i),
-            Action::FirstLayer => self.select(Src::Input),
-            Action::LastLayer => self.select(self.src_at(self.rows() - 1)),
-            Action::PrevDepth => self.step_depth(-n_i),
-            Action::NextDepth => self.step_depth(n_i),
-            Action::PrevDepth10 => self.step_depth(-10 * n_i),
-            Action::NextDepth10 => self.step_depth(10 * n_i),
-            Action::PrevDepthRow => self.step_depth(-(self.montage_cols() as isize)),
-            Action::NextDepthRow => self.step_depth(self.montage_cols() as isize),
+            Action::Up => sel.move_cursor(&a, -n, 0),
+            Action::Down => sel.move_cursor(&a, n, 0),
+            Action::Left => sel.move_cursor(&a, 0, -n),
+            Action::Right => sel.move_cursor(&a, 0, n),
+            Action::UpFast => sel.move_cursor(&a, -8 * n, 0),
+            Action::DownFast => sel.move_cursor(&a, 8 * n, 0),
+            Action::LeftFast => sel.move_cursor(&a, 0, -8 * n),
+            Action::RightFast => sel.move_cursor(&a, 0, 8 * n),
+            Action::PrevLayer => sel.step_layer(&a, -n),
+            Action::NextLayer => sel.step_layer(&a, n),
+            Action::FirstLayer => sel.select(&a, Src::Input),
+            Action::LastLayer => sel.select(&a, selection::src_at(&a, usize::MAX)),
+            Action::PrevDepth => sel.step_depth(&a, -n),
+            Action::NextDepth => sel.step_depth(&a, n),
+            Action::PrevDepth10 => sel.step_depth(&a, -10 * n),
+            Action::NextDepth10 => sel.step_depth(&a, 10 * n),
+            Action::PrevDepthRow => {
+                let cols = self.montage_cols() as isize;
+                self.selection.step_depth(&a, -cols)
+            }
+            Action::NextDepthRow => {
+                let cols = self.montage_cols() as isize;
+                self.selection.step_depth(&a, cols)
+            }
             Action::CycleColormap => {
-                self.colormap = self.colormap.next();
-                self.message = Some(format!("colormap: {}", self.colormap.name()));
+                self.view.colormap = self.view.colormap.next();
+                self.view.message = Some(format!("colormap: {}", self.view.colormap.name()));
             }
-            Action::ToggleScale => {
-                self.scale_mode = match self.scale_mode {
-                    ScaleMode::Slice => ScaleMode::Layer,
-                    ScaleMode::Layer => ScaleMode::Slice,
-                };
-            }
-            Action::Zoom => self.zoom = !self.zoom && self.view == View::Main,
-            Action::Montage => self.toggle_view(View::Montage),
-            Action::Filters => self.toggle_view(View::Filters),
-            Action::InputView => self.toggle_view(View::Input),
-            Action::DeadView => self.toggle_view(View::Dead),
+            Action::ToggleScale => self.view.toggle_scale(),
+            Action::Zoom => self.view.zoom = !self.view.zoom && self.view.view == View::Main,
+            Action::Montage => self.view.toggle_view(View::Montage),
+            Action::Filters => self.view.toggle_view(View::Filters),
+            Action::InputView => self.view.toggle_view(View::Input),
+            Action::DeadView => self.view.toggle_view(View::Dead),
             Action::NextDead => self.next_dead(),
             Action::Digit(_) => {}
             Action::SetCursor(r, c) => {
-                self.cursor = (r, c);
-                self.clamp();
+                sel.cursor = (r, c);
+                sel.clamp(&a);
             }
-            Action::Select(s) => self.select(s),
+            Action::Select(s) => sel.select(&a, s),
             Action::SetDepth(d) => {
-                self.d = d;
-                self.clamp();
+                sel.d = d;
+                sel.clamp(&a);
             }
-            Action::Focus(f) => self.focus = f,
+            Action::Focus(f) => self.view.focus = f,
             Action::Resize(w, h) => {
-                self.size = (w, h);
+                self.view.size = (w, h);
                 self.fix_focus();
             }
             Action::Edit
@@ -391,48 +240,31 @@ impl App {
         }
     }
 
-    fn back(&mut self) {
-        if self.help {
-            self.help = false;
-        } else if self.zoom {
-            self.zoom = false;
-        } else if self.view != View::Main {
-            self.view = View::Main;
-        } else if self.diff {
-            self.diff = false;
-        }
-    }
-
     fn open(&mut self) {
-        match (self.view, self.focus) {
+        match (self.view.view, self.view.focus) {
             (View::Montage, _) => {
-                self.view = View::Main;
-                self.focus = Focus::Slice;
+                self.view.view = View::Main;
+                self.view.focus = Focus::Slice;
             }
             (View::Dead, _) => {
-                let first = self.stats(self.sel).and_then(|s| s.dead().next());
+                let first = self.stats(self.sel()).and_then(|s| s.dead().next());
                 match first {
                     Some(d) => {
-                        self.d = d;
-                        self.view = View::Main;
-                        self.focus = Focus::Slice;
+                        self.selection.d = d;
+                        self.view.view = View::Main;
+                        self.view.focus = Focus::Slice;
                     }
-                    None => self.message = Some(format!("{}: no dead channel", self.sel_name())),
+                    None => self.say(format!("{}: no dead channel", self.sel_name())),
                 }
             }
-            (View::Main, Focus::Layers) => self.focus = Focus::Slice,
+            (View::Main, Focus::Layers) => self.view.focus = Focus::Slice,
             _ => {}
         }
         self.fix_focus();
     }
 
     fn sel_name(&self) -> String {
-        self.name_of(self.sel).to_string()
-    }
-
-    fn toggle_view(&mut self, v: View) {
-        self.view = if self.view == v { View::Main } else { v };
-        self.zoom = false;
+        self.name_of(self.sel()).to_string()
     }
 
     fn cycle_focus(&mut self, dir: isize) {
@@ -440,69 +272,269 @@ impl App {
         if visible.is_empty() {
             return;
         }
-        let i = visible.iter().position(|f| *f == self.focus).unwrap_or(0) as isize;
+        let i = visible.iter().position(|f| *f == self.view.focus).unwrap_or(0) as isize;
         let n = visible.len() as isize;
-        self.focus = visible[(i + dir).rem_euclid(n) as usize];
+        self.view.focus = visible[(i + dir).rem_euclid(n) as usize];
     }
 
     /// Keep the focus on a panel that is on screen.
     fn fix_focus(&mut self) {
         let visible = layout::focusable(self);
-        if !visible.is_empty() && !visible.contains(&self.focus) {
-            self.focus = visible[0];
+        if !visible.is_empty() && !visible.contains(&self.view.focus) {
+            self.view.focus = visible[0];
         }
-    }
-
-    fn move_cursor(&mut self, dr: isize, dc: isize) {
-        let s = self.shape(self.sel);
-        let step = |v: usize, dv: isize, n: usize| {
-            (v as isize + dv).clamp(0, n.max(1) as isize - 1) as usize
-        };
-        self.cursor = (step(self.cursor.0, dr, s.h), step(self.cursor.1, dc, s.w));
-    }
-
-    fn step_layer(&mut self, by: isize) {
-        let row = (App::row_of(self.sel) as isize + by).clamp(0, self.rows() as isize - 1);
-        self.select(self.src_at(row as usize));
-    }
-
-    fn step_depth(&mut self, by: isize) {
-        let d = self.shape(self.sel).d;
-        self.d = (self.d as isize + by).clamp(0, d.max(1) as isize - 1) as usize;
-    }
-
-    /// Select a volume; the cursor keeps its relative position and d is clamped.
-    pub fn select(&mut self, s: Src) {
-        let (old, new) = (self.shape(self.sel), self.shape(s));
-        self.cursor = (rel_pos(self.cursor.0, old.h, new.h), rel_pos(self.cursor.1, old.w, new.w));
-        self.sel = s;
-        self.clamp();
-    }
-
-    /// Keep the cursor, d and the selection inside the current shapes.
-    pub(super) fn clamp(&mut self) {
-        if App::row_of(self.sel) >= self.rows() {
-            self.sel = self.src_at(self.rows() - 1);
-        }
-        let s = self.shape(self.sel);
-        self.cursor =
-            (self.cursor.0.min(s.h.saturating_sub(1)), self.cursor.1.min(s.w.saturating_sub(1)));
-        self.d = self.d.min(s.d.saturating_sub(1));
     }
 
     fn next_dead(&mut self) {
-        let Some(st) = self.stats(self.sel) else {
-            self.message = Some("computing: dead channels are known when the pass ends".into());
+        let Some(st) = self.stats(self.sel()) else {
+            self.say("computing: dead channels are known when the pass ends");
             return;
         };
         let dead: Vec<usize> = st.dead().collect();
-        match dead.iter().find(|&&d| d > self.d).or(dead.first()) {
-            Some(&d) => {
-                self.d = d;
-                self.message =
-                    Some(format!("dead channel d {d} ({} in {})", dead.len(), self.sel_name()));
+        let d = self.selection.d;
+        match dead.iter().find(|&&x| x > d).or(dead.first()) {
+            Some(&x) => {
+                self.selection.d = x;
+                self.say(format!("dead channel d {x} ({} in {})", dead.len(), self.sel_name()));
             }
-            None => self.message = Some(format!("{}: no dead channel", self.sel_name())),
+            None => self.say(format!("{}: no dead channel", self.sel_name())),
+        }
+    }
+
+    /// A line for the status bar.
+    pub(super) fn say(&mut self, msg: impl Into<String>) {
+        self.view.message = Some(msg.into());
+    }
+
+    /// An error line for the status bar.
+    pub(super) fn warn(&mut self, msg: impl Into<String>) {
+        self.view.alert = Some(msg.into());
+    }
+
+    // ---- the parts, for the other halves of the app (editing, tests) ----
+
+    pub(super) fn parts(
+        &mut self,
+    ) -> (&mut Selection, &mut ViewState, &mut PassState, &mut EditSession) {
+        (&mut self.selection, &mut self.view, &mut self.pass, &mut self.edit)
+    }
+
+    /// Replace the network (after an edit, an undo or a redo).
+    pub(super) fn set_network(&mut self, net: Arc<Network>, analysis: Arc<Analysis>) {
+        self.net = net;
+        self.analysis = analysis;
+    }
+
+    // ---- what drawing reads ----
+
+    pub fn net(&self) -> &Arc<Network> {
+        &self.net
+    }
+
+    pub fn analysis(&self) -> &Arc<Analysis> {
+        &self.analysis
+    }
+
+    /// The selected volume: the input or a layer's output.
+    pub fn sel(&self) -> Src {
+        self.selection.sel
+    }
+
+    /// The neuron cursor `(r, c)` in the selected volume.
+    pub fn cursor(&self) -> (usize, usize) {
+        self.selection.cursor
+    }
+
+    /// The depth index d.
+    pub fn d(&self) -> usize {
+        self.selection.d
+    }
+
+    /// A pending count prefix.
+    pub fn count(&self) -> Option<usize> {
+        self.selection.count
+    }
+
+    pub fn focus(&self) -> Focus {
+        self.view.focus
+    }
+
+    pub fn view(&self) -> View {
+        self.view.view
+    }
+
+    pub fn help(&self) -> bool {
+        self.view.help
+    }
+
+    pub fn help_page(&self) -> usize {
+        self.view.help_page
+    }
+
+    pub fn zoom(&self) -> bool {
+        self.view.zoom
+    }
+
+    pub fn colormap(&self) -> Colormap {
+        self.view.colormap
+    }
+
+    pub fn scale_mode(&self) -> ScaleMode {
+        self.view.scale_mode
+    }
+
+    pub fn tier(&self) -> Tier {
+        self.view.tier
+    }
+
+    /// The terminal size `(cols, rows)`.
+    pub fn size(&self) -> (u16, u16) {
+        self.view.size
+    }
+
+    pub fn message(&self) -> Option<&str> {
+        self.view.message.as_deref()
+    }
+
+    pub fn alert(&self) -> Option<&str> {
+        self.view.alert.as_deref()
+    }
+
+    pub fn quit(&self) -> bool {
+        self.view.quit
+    }
+
+    pub fn results(&self) -> Option<&Arc<Results>> {
+        self.pass.results.as_ref()
+    }
+
+    pub fn input_label(&self) -> &str {
+        &self.pass.input_label
+    }
+
+    pub fn photo(&self) -> Option<&Arc<image::RgbImage>> {
+        self.pass.photo.as_ref()
+    }
+
+    pub fn progress(&self) -> Option<&Progress> {
+        self.pass.progress.as_ref()
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.pass.error.as_deref()
+    }
+
+    /// Bumped when results or the network change (the raster cache keys on it).
+    pub fn generation(&self) -> u64 {
+        self.pass.generation
+    }
+
+    /// The job whose pass the results hold.
+    pub fn done_job(&self) -> u64 {
+        self.pass.done_job
+    }
+
+    /// The network's input volume, once the weights are loaded.
+    pub fn input(&self) -> Option<&Arc<Volume>> {
+        self.pass.input.as_ref()
+    }
+
+    pub fn popup(&self) -> Option<&Popup> {
+        self.edit.popup.as_ref()
+    }
+
+    pub fn history(&self) -> &History {
+        &self.edit.history
+    }
+
+    /// The pass before the latest edits (the before/after view compares with it).
+    pub fn before(&self) -> Option<&Before> {
+        self.edit.before.as_ref()
+    }
+
+    /// The slice panel shows after − before.
+    pub fn diff(&self) -> bool {
+        self.edit.diff
+    }
+
+    /// Rows of the layer list: the input, then every layer.
+    pub fn rows(&self) -> usize {
+        selection::rows(&self.analysis)
+    }
+
+    pub fn row_of(s: Src) -> usize {
+        selection::row_of(s)
+    }
+
+    pub fn src_at(&self, row: usize) -> Src {
+        selection::src_at(&self.analysis, row)
+    }
+
+    pub fn name_of(&self, s: Src) -> &str {
+        self.net.src_name(s)
+    }
+
+    pub fn shape(&self, s: Src) -> Shape3 {
+        self.analysis.shape_of(s)
+    }
+
+    /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
+    /// its shape still fits (see [`App::is_stale`]).
+    pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
+        self.pass.volume(s)
+    }
+
+    pub fn stats(&self, s: Src) -> Option<&VolStats> {
+        self.pass.stats(s)
+    }
+
+    /// Whether the panels of `s` show numbers of an older network (until the pass ends).
+    pub fn is_stale(&self, s: Src) -> bool {
+        self.pass.is_stale(s)
+    }
+
+    /// Whether the last finished pass is the current network's.
+    pub fn pass_is_current(&self) -> bool {
+        self.pass.is_current(self.net.layers.len())
+    }
+
+    /// The colour scale of slice d of `s`, per the scale mode.
+    pub fn scale(&self, s: Src, d: usize) -> Option<Scale> {
+        let st = self.stats(s)?;
+        let (lo, hi) = match self.view.scale_mode {
+            ScaleMode::Slice => (*st.ch_min.get(d)?, *st.ch_max.get(d)?),
+            ScaleMode::Layer => (st.min, st.max),
+        };
+        Some(Scale::new(lo, hi, self.view.colormap))
+    }
+
+    /// The value under the cursor at depth d.
+    pub fn value(&self) -> Option<f32> {
+        let (r, c) = self.cursor();
+        self.volume(self.sel())?.get([self.d(), r, c]).copied()
+    }
+
+    /// Key scopes for the current context, most specific first.
+    pub fn scopes(&self) -> Vec<Scope> {
+        match self.edit.popup {
+            Some(Popup::Params(_)) => return vec![Scope::Editor],
+            Some(Popup::Choose(_)) => return vec![Scope::Chooser],
+            Some(Popup::Save(_)) => return vec![Scope::Prompt],
+            None => {}
+        }
+        if self.view.help {
+            return vec![Scope::Help];
+        }
+        match self.view.view {
+            View::Montage => vec![Scope::Montage],
+            View::Filters => vec![Scope::Filters],
+            View::Dead => vec![Scope::Dead],
+            View::Input => vec![],
+            View::Main => match self.view.focus {
+                Focus::Layers => vec![Scope::Layers],
+                Focus::Column => vec![Scope::Column],
+                _ => vec![],
+            },
         }
     }
 
@@ -520,15 +552,15 @@ mod tests {
     #[test]
     fn changing_layers_keeps_the_cursor_where_it_was_relatively() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(0)); // conv1 55×55×96
-        app.cursor = (54, 27);
-        app.d = 90;
-        app.select(Src::Layer(3)); // pool1 27×27×96
-        assert_eq!(app.cursor, (26, 13));
-        assert_eq!(app.d, 90);
-        app.select(Src::Input); // 227×227×3
-        assert_eq!(app.cursor, (222, 113));
-        assert_eq!(app.d, 2);
+        app.update(Action::Select(Src::Layer(0))); // conv1 55×55×96
+        app.update(Action::SetCursor(54, 27));
+        app.update(Action::SetDepth(90));
+        app.update(Action::Select(Src::Layer(3))); // pool1 27×27×96
+        assert_eq!(app.cursor(), (26, 13));
+        assert_eq!(app.d(), 90);
+        app.update(Action::Select(Src::Input)); // 227×227×3
+        assert_eq!(app.cursor(), (222, 113));
+        assert_eq!(app.d(), 2);
     }
 
     #[test]
@@ -538,38 +570,58 @@ mod tests {
         for a in [Action::Digit(1), Action::Digit(2), Action::Right] {
             app.update(a);
         }
-        assert_eq!(app.cursor, (0, 12));
+        assert_eq!(app.cursor(), (0, 12));
         app.update(Action::DownFast);
-        assert_eq!(app.cursor, (8, 12));
+        assert_eq!(app.cursor(), (8, 12));
         for _ in 0..10 {
             app.update(Action::RightFast);
         }
-        assert_eq!(app.cursor, (8, 54));
+        assert_eq!(app.cursor(), (8, 54));
         app.update(Action::Digit(0));
-        assert_eq!(app.count, None, "a leading 0 is not a count");
+        assert_eq!(app.count(), None, "a leading 0 is not a count");
         app.update(Action::PrevDepth);
-        assert_eq!(app.d, 0);
+        assert_eq!(app.d(), 0);
         app.update(Action::NextDepth10);
-        assert_eq!(app.d, 10);
+        assert_eq!(app.d(), 10);
+        // A count that would overflow the arithmetic just stops at the edge.
+        for _ in 0..4 {
+            app.update(Action::Digit(9));
+        }
+        app.update(Action::NextLayer);
+        assert_eq!(App::row_of(app.sel()), app.rows() - 1);
     }
 
     #[test]
     fn layer_keys_walk_the_list_and_views_toggle() {
         let mut app = testing::alexnet_shapes();
         app.update(Action::NextLayer);
-        assert_eq!(app.sel, Src::Layer(0));
+        assert_eq!(app.sel(), Src::Layer(0));
         app.update(Action::LastLayer);
-        assert_eq!(App::row_of(app.sel), app.rows() - 1);
+        assert_eq!(App::row_of(app.sel()), app.rows() - 1);
         app.update(Action::Montage);
-        assert_eq!(app.view, View::Montage);
+        assert_eq!(app.view(), View::Montage);
         app.update(Action::Back);
-        assert_eq!(app.view, View::Main);
+        assert_eq!(app.view(), View::Main);
         app.update(Action::Help);
-        assert!(app.help);
+        assert!(app.help());
         assert_eq!(app.scopes(), vec![Scope::Help]);
         app.update(Action::Back);
-        assert!(!app.help);
+        assert!(!app.help());
         app.update(Action::Quit);
-        assert!(app.quit);
+        assert!(app.quit());
+    }
+
+    #[test]
+    fn stale_replies_are_dropped() {
+        let mut app = testing::numpy_app();
+        let effects = app.app.start("cs231n-numpy".into(), None);
+        let Some(Effect::Compute { id, .. }) = effects.first() else { panic!("{effects:?}") };
+        let id = *id;
+        app.update(Msg::Pass(Reply::Failed { job: id - 1, error: "old".into() }));
+        let progress = Reply::Progress { job: id - 1, layer: 0, total: 1, name: "conv1".into() };
+        app.update(Msg::Pass(progress));
+        assert_eq!((app.error(), app.progress().is_none()), (None, true));
+        app.update(Msg::Pass(Reply::Failed { job: id, error: "bad input".into() }));
+        assert_eq!(app.error(), Some("bad input"));
     }
 }

@@ -2,10 +2,10 @@
 //! cursor, which is drawn on top). Moving the cursor reuses the raster; changing d, the layer,
 //! the size, the colormap or the scale mode builds a new one.
 
-use super::app::ScaleMode;
 use super::color::Tier;
 use super::colormap::Colormap;
 use super::raster::Raster;
+use super::state::ScaleMode;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -44,10 +44,10 @@ impl Key {
             what,
             cols,
             rows,
-            colormap: app.colormap,
-            scale: app.scale_mode,
-            tier: app.tier,
-            generation: app.generation,
+            colormap: app.colormap(),
+            scale: app.scale_mode(),
+            tier: app.tier(),
+            generation: app.generation(),
         }
     }
 }

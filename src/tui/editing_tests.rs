@@ -2,15 +2,17 @@
 //! redo, structural edits, supersession, stale panels and saving.
 
 use super::*;
+use crate::engine::VolStats;
+use crate::engine::pass::Task;
+use crate::engine::resume::first_difference;
 use crate::nn::Shape3;
 use crate::nn::analysis::analyze;
 use crate::tui::popup::{Popup, field_text};
-use crate::tui::stale::first_difference;
-use crate::tui::testing::{self, press, press_with, run_checks, run_effects, type_str};
+use crate::tui::testing::{self, Harness, press, press_with, run_checks, run_effects, type_str};
 use crossterm::event::{KeyCode, KeyModifiers};
 
 fn editor(app: &App) -> &crate::tui::popup::ParamsEditor {
-    match &app.popup {
+    match &app.popup() {
         Some(Popup::Params(ed)) => ed,
         other => panic!("the editor is not open: {other:?}"),
     }
@@ -24,7 +26,7 @@ fn preview(app: &App) -> crate::tui::popup::Preview {
 }
 
 /// Replace the value on line `line` (0-based) of the editor with `value`.
-fn set_value(app: &mut App, line: usize, value: &str) {
+fn set_value(app: &mut Harness, line: usize, value: &str) {
     press(app, &[KeyCode::Home]);
     for _ in 0..4 {
         press(app, &[KeyCode::Up]);
@@ -41,17 +43,19 @@ fn set_value(app: &mut App, line: usize, value: &str) {
     type_str(app, value);
 }
 
-fn computes(app: &App) -> Vec<(usize, usize)> {
+fn computes(app: &Harness) -> Vec<(usize, usize)> {
     app.effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Compute(Task::Recompute { from, prev, .. }) => Some((*from, prev.len())),
+            Effect::Compute { task: Task::Recompute { from, prev, .. }, .. } => {
+                Some((*from, prev.len()))
+            }
             _ => None,
         })
         .collect()
 }
 
-fn conv1_stride_2(app: &mut App) {
+fn conv1_stride_2(app: &mut Harness) {
     app.update(Action::Select(Src::Layer(0)));
     app.update(Action::Edit);
     run_checks(app);
@@ -61,7 +65,7 @@ fn conv1_stride_2(app: &mut App) {
 #[test]
 fn open_type_check_apply_then_undo_and_redo() {
     let mut app = testing::cifar_app();
-    let original = app.net.clone();
+    let original = app.net().clone();
     app.update(Action::Select(Src::Layer(0)));
     press(&mut app, &[KeyCode::Char('e')]);
     assert_eq!(field_text(&editor(&app).text), "filters = 12\nsize = 3\nstride = 1\npad = 1");
@@ -82,9 +86,9 @@ fn open_type_check_apply_then_undo_and_redo() {
     assert_eq!(p.reinit, ["fc"], "fc reads 8·8·12 = 768 values now, not 3,072");
 
     press(&mut app, &[KeyCode::Enter]);
-    assert!(app.popup.is_none(), "a valid edit applies and closes the editor");
+    assert!(app.popup().is_none(), "a valid edit applies and closes the editor");
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
-    assert!(app.net.layers[3].origin.is_reinitialized());
+    assert!(app.net().layers[3].origin.is_reinitialized());
     assert_eq!(computes(&app), vec![(0, 0)], "conv1 changed: everything is recomputed");
     assert!(app.is_stale(Src::Layer(0)) && app.volume(Src::Layer(0)).is_none());
     // fc's output keeps its shape: its old numbers are shown (dimmed) until the pass ends.
@@ -92,60 +96,60 @@ fn open_type_check_apply_then_undo_and_redo() {
     run_effects(&mut app);
     assert!(app.pass_is_current());
     assert_eq!(app.volume(Src::Layer(0)).unwrap().dim(), (12, 16, 16));
-    assert!(app.message.as_deref().unwrap().starts_with("conv1: stride 1 → 2 · 3 shapes changed"));
+    assert!(app.message().unwrap().starts_with("conv1: stride 1 → 2 · 3 shapes changed"));
 
     press(&mut app, &[KeyCode::Char('u')]);
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(32, 32, 12));
-    assert_eq!(app.message.as_deref(), Some("undo conv1: stride 1 → 2 · C-r redoes"));
-    assert_eq!(first_difference(&app.net, &original), original.layers.len(), "the same weights");
+    assert_eq!(app.message(), Some("undo conv1: stride 1 → 2 · C-r redoes"));
+    assert_eq!(first_difference(app.net(), &original), original.layers.len(), "the same weights");
     run_effects(&mut app);
     assert_eq!(app.volume(Src::Layer(0)).unwrap().dim(), (12, 32, 32));
 
     press_with(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
-    assert!(!app.history.can_redo() && app.history.can_undo());
+    assert!(!app.history().can_redo() && app.history().can_undo());
     press(&mut app, &[KeyCode::Char('u')]);
     press(&mut app, &[KeyCode::Char('u')]);
-    assert_eq!(app.message.as_deref(), Some("nothing to undo"));
+    assert_eq!(app.message(), Some("nothing to undo"));
 }
 
 #[test]
 fn esc_cancels_and_changes_nothing() {
     let mut app = testing::cifar_app();
-    let net = app.net.clone();
+    let net = app.net().clone();
     conv1_stride_2(&mut app);
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Esc]);
-    assert!(app.popup.is_none());
-    assert!(Arc::ptr_eq(&app.net, &net));
-    assert!(computes(&app).is_empty() && !app.history.can_undo());
+    assert!(app.popup().is_none());
+    assert!(Arc::ptr_eq(app.net(), &net));
+    assert!(computes(&app).is_empty() && !app.history().can_undo());
     // An unchanged text closes without an edit too.
     app.update(Action::Edit);
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    assert!(app.popup.is_none() && Arc::ptr_eq(&app.net, &net));
-    assert_eq!(app.message.as_deref(), Some("conv1: unchanged"));
+    assert!(app.popup().is_none() && Arc::ptr_eq(app.net(), &net));
+    assert_eq!(app.message(), Some("conv1: unchanged"));
 }
 
 #[test]
 fn an_invalid_edit_cannot_be_applied() {
     let mut app = testing::cifar_app();
-    let net = app.net.clone();
+    let net = app.net().clone();
     app.update(Action::Select(Src::Layer(0)));
     app.update(Action::Edit);
     set_value(&mut app, 2, "0");
     run_checks(&mut app);
     assert_eq!(editor(&app).check.shown, Some(Err("stride 0 is not allowed (S ≥ 1)".into())));
     press(&mut app, &[KeyCode::Enter]);
-    assert!(app.popup.is_some(), "Enter does nothing: the editor stays open");
+    assert!(app.popup().is_some(), "Enter does nothing: the editor stays open");
     assert_eq!(field_text(&editor(&app).text), "filters = 12\nsize = 3\nstride = 0\npad = 1");
     press_with(&mut app, KeyCode::Char('s'), KeyModifiers::CONTROL);
-    assert!(app.popup.is_some() && Arc::ptr_eq(&app.net, &net) && computes(&app).is_empty());
+    assert!(app.popup().is_some() && Arc::ptr_eq(app.net(), &net) && computes(&app).is_empty());
     // A TOML typo names the line.
     set_value(&mut app, 2, "=");
     run_checks(&mut app);
     let err = editor(&app).check.shown.clone().unwrap().unwrap_err();
-    assert!(err.starts_with("line 3"), "{err}");
+    assert!(err.starts_with("3:"), "the line of the typo: {err}");
 }
 
 #[test]
@@ -153,9 +157,9 @@ fn enter_before_the_answer_applies_once_the_answer_is_valid() {
     let mut app = testing::cifar_app();
     conv1_stride_2(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    assert!(app.popup.is_some(), "still checking");
+    assert!(app.popup().is_some(), "still checking");
     run_checks(&mut app);
-    assert!(app.popup.is_none());
+    assert!(app.popup().is_none());
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
     // The same with an invalid text: it stays open.
     app.update(Action::Edit);
@@ -179,17 +183,18 @@ fn a_recompute_starts_at_the_edit_and_reuses_the_outputs_above() {
     set_value(&mut app, 0, "4");
     set_value(&mut app, 1, "4");
     run_checks(&mut app);
-    let want = editor(&app).check.edited.as_ref().unwrap().recompute_from;
+    let e = editor(&app).check.edited.as_ref().unwrap();
+    let want = first_difference(app.net(), &e.net);
     press(&mut app, &[KeyCode::Enter]);
     assert_eq!(computes(&app), vec![(2, 2)], "from pool1, reusing conv1 and relu1");
-    assert_eq!(want, 2, "the library agrees");
+    assert_eq!(want, 2, "the resume rule agrees");
     assert!(!app.is_stale(Src::Layer(1)) && app.is_stale(Src::Layer(2)));
     run_effects(&mut app);
     assert!(Arc::ptr_eq(app.volume(Src::Layer(1)).unwrap(), &above), "shared, not recomputed");
     // Kept statistics above the edit, new ones below: the same as computing them all again.
-    let r = app.results.as_ref().unwrap();
+    let r = app.results().unwrap();
     let all = std::iter::once(&r.acts.input).chain(r.acts.outputs.iter());
-    let fresh: Vec<_> = all.map(|v| crate::tui::stats::VolStats::of(v)).collect();
+    let fresh: Vec<_> = all.map(|v| VolStats::of(v)).collect();
     assert_eq!(r.stats, fresh);
     assert_eq!(app.shape(Src::Layer(2)), Shape3::new(8, 8, 12));
 }
@@ -200,32 +205,35 @@ fn a_second_edit_during_a_pass_supersedes_the_first() {
     conv1_stride_2(&mut app);
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    let Some(Effect::Compute(first)) = app.effects.pop() else { panic!("a pass is asked for") };
-    app.expect_job(1);
+    let Some(Effect::Compute { id: first_id, task: first }) = app.effects.pop() else {
+        panic!("a pass is asked for")
+    };
     // Before it ends: filters 12 → 6.
     app.update(Action::Edit);
     run_checks(&mut app);
     set_value(&mut app, 0, "6");
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    let Some(Effect::Compute(second)) = app.effects.pop() else { panic!("a pass is asked for") };
-    app.expect_job(2);
+    let Some(Effect::Compute { id: second_id, task: second }) = app.effects.pop() else {
+        panic!("a pass is asked for")
+    };
+    assert!(second_id > first_id);
     // The first pass ends late: its replies are dropped.
-    testing::run_job(&mut app, 1, first);
+    testing::run_job(&mut app, first_id, first);
     assert!(!app.pass_is_current());
-    testing::run_job(&mut app, 2, second);
+    testing::run_job(&mut app, second_id, second);
     assert!(app.pass_is_current());
     assert_eq!(app.volume(Src::Layer(0)).unwrap().dim(), (6, 16, 16));
     // Before/after compares with the pass before both edits.
-    assert_eq!(app.before.as_ref().unwrap().label(), "the last 2 edits");
+    assert_eq!(app.before().as_ref().unwrap().label(), "the last 2 edits");
 }
 
 #[test]
 fn the_cursor_and_d_stay_inside_the_new_shapes() {
     let mut app = testing::cifar_app();
     app.update(Action::Select(Src::Layer(0)));
-    app.cursor = (31, 16);
-    app.d = 11;
+    app.update(Action::SetCursor(31, 16));
+    app.update(Action::SetDepth(11));
     app.update(Action::Edit);
     run_checks(&mut app);
     set_value(&mut app, 0, "6");
@@ -233,8 +241,8 @@ fn the_cursor_and_d_stay_inside_the_new_shapes() {
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
     // 32×32×12 → 16×16×6: the same relative place, d clamped.
-    assert_eq!((app.cursor, app.d), ((15, 8), 5));
-    assert_eq!(app.sel, Src::Layer(0));
+    assert_eq!((app.cursor(), app.d()), ((15, 8), 5));
+    assert_eq!(app.sel(), Src::Layer(0));
 }
 
 #[test]
@@ -244,31 +252,31 @@ fn insert_delete_and_change_kind_are_checked_like_edits() {
     press(&mut app, &[KeyCode::Char('a')]);
     press(&mut app, &[KeyCode::Char('j'), KeyCode::Down]); // conv → relu → maxpool
     run_checks(&mut app);
-    let Some(Popup::Choose(ch)) = &app.popup else { panic!("the chooser opens") };
+    let Some(Popup::Choose(ch)) = &app.popup() else { panic!("the chooser opens") };
     assert_eq!(ch.kind(), "maxpool");
     press(&mut app, &[KeyCode::Enter]);
-    assert_eq!(app.net.layers[2].name, "maxpool_new1");
-    assert_eq!(app.sel, Src::Layer(2), "the new layer is selected");
+    assert_eq!(app.net().layers[2].name, "maxpool_new1");
+    assert_eq!(app.sel(), Src::Layer(2), "the new layer is selected");
     assert_eq!(app.shape(Src::Layer(3)), Shape3::new(8, 8, 12));
     assert_eq!(computes(&app), vec![(2, 2)]);
     run_effects(&mut app);
 
     press(&mut app, &[KeyCode::Char('x')]);
     run_checks(&mut app);
-    assert_eq!(app.net.layers.len(), 5);
+    assert_eq!(app.net().layers.len(), 5);
     assert_eq!(app.shape(Src::Layer(2)), Shape3::new(16, 16, 12));
     run_effects(&mut app);
 
     app.update(Action::Select(Src::Layer(1)));
     press(&mut app, &[KeyCode::Char('t')]);
-    let Some(Popup::Choose(ch)) = &app.popup else { panic!("the chooser opens") };
+    let Some(Popup::Choose(ch)) = &app.popup() else { panic!("the chooser opens") };
     assert_eq!(ch.kind(), "relu", "the current kind is picked first");
     press(&mut app, &[KeyCode::Down, KeyCode::Down]); // avgpool
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    assert_eq!(app.net.layers[1].kind.type_name(), "avgpool");
+    assert_eq!(app.net().layers[1].kind.type_name(), "avgpool");
     assert_eq!(app.shape(Src::Layer(1)), Shape3::new(16, 16, 12));
-    assert_eq!(app.undo_what.last().unwrap(), "relu1: kind → avgpool");
+    assert_eq!(app.history().last_edit(), Some("relu1: kind → avgpool"));
 }
 
 #[test]
@@ -277,42 +285,43 @@ fn a_delete_checked_on_an_older_network_is_not_applied() {
     app.update(Action::Select(Src::Layer(1)));
     press(&mut app, &[KeyCode::Char('x')]);
     // Before its check answers, an edit of pool1 is applied.
-    let (delete, rest): (Vec<Effect>, Vec<Effect>) =
-        std::mem::take(&mut app.effects).into_iter().partition(|e| matches!(e, Effect::Check(_)));
+    let (delete, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut app.effects)
+        .into_iter()
+        .partition(|e| matches!(e, Effect::Check { .. }));
     app.effects = rest;
     app.update(Action::Select(Src::Layer(2)));
     app.update(Action::ChangeKind);
     press(&mut app, &[KeyCode::Down]);
     run_checks(&mut app);
     press(&mut app, &[KeyCode::Enter]);
-    assert_eq!(app.net.layers[2].kind.type_name(), "avgpool");
+    assert_eq!(app.net().layers[2].kind.type_name(), "avgpool");
     for e in delete {
-        if let Effect::Check(req) = e {
-            app.checked(req.run());
+        if let Effect::Check { id, req } = e {
+            app.update(crate::tui::app::Msg::Checked(Box::new(req.run(id))));
         }
     }
-    assert_eq!(app.net.layers.len(), 5, "relu1 is still there");
-    assert_eq!(app.net.layers[2].kind.type_name(), "avgpool", "and the later edit too");
-    assert_eq!(app.alert.as_deref(), Some("delete relu1: not done, the network changed meanwhile"));
+    assert_eq!(app.net().layers.len(), 5, "relu1 is still there");
+    assert_eq!(app.net().layers[2].kind.type_name(), "avgpool", "and the later edit too");
+    assert_eq!(app.alert(), Some("delete relu1: not done, the network changed meanwhile"));
 }
 
 #[test]
 fn a_delete_that_does_not_fit_says_why_and_changes_nothing() {
     let mut app = testing::numpy_app();
-    let net = app.net.clone();
+    let net = app.net().clone();
     app.update(Action::Select(Src::Layer(0)));
     press(&mut app, &[KeyCode::Char('x')]);
     run_checks(&mut app);
-    assert_eq!(app.alert.as_deref(), Some("cannot delete conv1: cannot delete the only layer"));
-    assert!(Arc::ptr_eq(&app.net, &net));
+    assert_eq!(app.alert(), Some("cannot delete conv1: cannot delete the only layer"));
+    assert!(Arc::ptr_eq(app.net(), &net));
     // The input has no parameters; editing before the weights are in is refused politely.
     app.update(Action::Select(Src::Input));
     app.update(Action::Edit);
-    assert!(app.popup.is_none() && app.message.as_deref().unwrap().contains("no parameters"));
+    assert!(app.popup().is_none() && app.message().unwrap().contains("no parameters"));
     let mut shapes_only = testing::alexnet_shapes();
     shapes_only.update(Action::Select(Src::Layer(0)));
     shapes_only.update(Action::Edit);
-    assert!(shapes_only.message.as_deref().unwrap().contains("still loading"));
+    assert!(shapes_only.message().unwrap().contains("still loading"));
 }
 
 #[test]
@@ -329,7 +338,7 @@ fn stale_panels_are_dimmed_until_the_pass_ends() {
     app.update(Action::Select(Src::Layer(3)));
     let a = crate::tui::layout::areas(&app, ratatui::layout::Rect::new(0, 0, 120, 40));
     let slice = a.slice.unwrap();
-    let dimmed = |app: &App| {
+    let dimmed = |app: &Harness| {
         let term = testing::render(app, 120, 40, crate::tui::ui::draw);
         let buf = term.backend().buffer().clone();
         buf[(slice.x + slice.width / 2, slice.y + slice.height / 2)]
@@ -376,7 +385,7 @@ fn save_writes_a_spec_that_reopens_the_edited_network() {
     type_str(&mut app, bad.to_str().unwrap());
     press(&mut app, &[KeyCode::Enter]);
     run_effects(&mut app);
-    let Some(Popup::Save(p)) = &app.popup else { panic!("the prompt stays open") };
+    let Some(Popup::Save(p)) = &app.popup() else { panic!("the prompt stays open") };
     assert!(p.error.as_deref().unwrap().contains("no such folder"), "{:?}", p.error);
     assert_eq!(p.path(), bad.to_str().unwrap());
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
@@ -388,10 +397,10 @@ fn save_writes_a_spec_that_reopens_the_edited_network() {
     type_str(&mut app, good.to_str().unwrap());
     press(&mut app, &[KeyCode::Enter]);
     run_effects(&mut app);
-    assert!(app.popup.is_none(), "{:?}", app.popup);
-    assert!(app.message.as_deref().unwrap().starts_with("saved "), "{:?}", app.message);
+    assert!(app.popup().is_none(), "{:?}", app.popup());
+    assert!(app.message().unwrap().starts_with("saved "), "{:?}", app.message());
     let back = crate::model::load(good.to_str().unwrap(), crate::model::WeightMode::Full).unwrap();
-    assert_eq!(analyze(&back).unwrap().layers, app.analysis.layers);
+    assert_eq!(analyze(&back).unwrap().layers, app.analysis().layers);
     let (x, _) = crate::model::image_input::load_input(&back, None, None).unwrap();
     let out = crate::nn::forward::forward(&back, x).unwrap();
     assert_eq!(out.outputs[3].as_ref(), app.volume(Src::Layer(3)).unwrap().as_ref());

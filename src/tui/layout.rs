@@ -7,7 +7,8 @@
 //!   rest: the focused one among slice, column, shape and explain (Tab cycles).
 //! - Below [`MIN_SIZE`]: the "terminal too small" message.
 
-use super::app::{App, Focus, View};
+use super::app::App;
+use super::state::{Focus, View};
 use ratatui::layout::Rect;
 
 /// The smallest screen the explorer draws on: `(cols, rows)`.
@@ -47,7 +48,7 @@ impl Areas {
 pub fn layers_width(app: &App) -> u16 {
     let name =
         (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max().unwrap_or(5);
-    let kind = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(4);
+    let kind = app.net().layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(4);
     let shape = (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
     let idx = app.rows().to_string().len().max(2);
     (2 + idx + 1 + name + 1 + kind + 1 + shape.unwrap_or(8) + 2) as u16
@@ -64,12 +65,12 @@ pub fn areas(app: &App, area: Rect) -> Areas {
     a.header = Rect::new(area.x, area.y, w, 1);
     a.status = Rect::new(area.x, area.y + h - 1, w, 1);
     a.body = Rect::new(area.x, area.y + 1, w, h - 2);
-    if app.view != View::Main {
+    if app.view() != View::Main {
         return a;
     }
     let body = a.body;
-    if app.zoom {
-        set(&mut a, app.focus, body);
+    if app.zoom() {
+        set(&mut a, app.focus(), body);
         return a;
     }
     if w >= WIDE.0 && h >= WIDE.1 {
@@ -102,7 +103,7 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         a.column = Some(Rect::new(rest.right() - right, rest.y, right, rest.height));
         rest.width -= right;
     }
-    let shown = match app.focus {
+    let shown = match app.focus() {
         Focus::Layers if a.layers.is_none() => Focus::Layers,
         Focus::Column if a.column.is_none() => Focus::Column,
         Focus::Layers | Focus::Column => Focus::Slice,
@@ -131,10 +132,10 @@ pub fn focusable(_app: &App) -> Vec<Focus> {
 /// The montage grid for the current size: `(per_row, thumb_cols, thumb_rows, rows_visible)`.
 /// Each thumbnail has one more row for its label and one column of gap.
 pub fn montage_grid(app: &App) -> (usize, u16, u16, usize) {
-    let (w, h) = app.size;
+    let (w, h) = app.size();
     let inner_w = w.saturating_sub(2) as usize;
     let inner_h = h.saturating_sub(4) as usize;
-    let n = app.shape(app.sel).d.max(1);
+    let n = app.shape(app.sel()).d.max(1);
     let grid = |tw: usize| {
         let th = (tw / 2).max(1);
         let per_row = ((inner_w + 1) / (tw + 1)).max(1);
@@ -153,6 +154,7 @@ pub fn montage_grid(app: &App) -> (usize, u16, u16, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
@@ -179,10 +181,10 @@ mod tests {
         assert!(a.layers.is_some() && a.slice.is_some() && a.explain.is_none());
         let a = areas(&app, Rect::new(0, 0, 100, 30));
         assert!(a.layers.is_some() && a.slice.is_some() && a.column.is_some());
-        app.focus = Focus::Explain;
+        app.update(Action::Focus(Focus::Explain));
         let a = areas(&app, Rect::new(0, 0, 60, 20));
         assert!(a.layers.is_none() && a.explain.is_some());
-        app.zoom = true;
+        app.update(Action::Zoom);
         let a = areas(&app, Rect::new(0, 0, 120, 40));
         assert_eq!(a.explain, Some(a.body));
         assert!(a.slice.is_none() && a.layers.is_none());

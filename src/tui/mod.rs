@@ -2,12 +2,12 @@
 //!
 //! - [`action`] / [`keymap`]: what users can ask for, and the key table (data) that maps keys
 //!   to it and generates the help;
-//! - [`app`]: the state, changed only by `update(action)` and `apply(reply)`;
-//! - [`worker`]: the forward pass on a thread, with job ids so stale results are dropped;
-//! - live editing: [`popup`] (the editor, the kind chooser, the save prompt), [`checker`]
-//!   (edits checked off the UI thread), [`editing`] (apply, recompute, undo/redo, save, as
-//!   [`editing::Effect`]s the event loop hands to other threads), [`stale`] (which numbers still
-//!   belong to the edited network) and [`dim`] (dimming panels whose numbers are stale);
+//! - [`app`]: the state, changed only by `update(msg)`, which returns the [`app::Effect`]s the
+//!   event loop hands to other threads ([`crate::engine`] runs them); its private parts are
+//!   [`selection`], [`view_state`], [`pass_state`] (which numbers belong to the network on
+//!   screen) and [`edit_session`]; [`state`] holds the small enums the panels read;
+//! - live editing: [`popup`] (the editor, the kind chooser, the save prompt), [`editing`]
+//!   (apply, recompute, undo/redo, save) and [`dim`] (dimming panels whose numbers are stale);
 //! - [`ui`]: one draw function per panel; [`layout`] places them;
 //! - [`color`], [`colormap`], [`raster`], [`bars`]: colour tiers, colormaps, the half-block
 //!   heatmap rasteriser and bar charts;
@@ -19,24 +19,25 @@ pub mod action;
 pub mod app;
 pub mod bars;
 pub mod cache;
-pub mod checker;
 pub mod color;
 pub mod colormap;
 pub mod dim;
+pub mod edit_session;
 pub mod editing;
 pub mod gapfill;
 pub mod keymap;
 pub mod layout;
+mod pass_state;
 pub mod popup;
 pub mod raster;
-pub mod stale;
-pub mod stats;
+mod selection;
+pub mod state;
 pub mod terminal;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod theme;
 pub mod ui;
-pub mod worker;
+mod view_state;
 
 pub use color::ColorMode;
 pub use colormap::Colormap;

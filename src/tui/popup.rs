@@ -1,8 +1,9 @@
 //! The editing popups' state: the parameter editor (`e`), the kind chooser (`a`, `t`) and the
-//! save prompt (`w`). Each edit is checked as it changes (see [`super::checker`]); the popup keeps
+//! save prompt (`w`). Each edit is checked as it changes (see [`crate::engine::check`]); the popup keeps
 //! the newest answer to show and the edit to apply.
 
-use super::checker::EditOp;
+use crate::engine::check::EditOp;
+use crate::model::ModelError;
 use crate::model::edit::{Edited, INSERTABLE};
 use crate::nn::Network;
 use crate::nn::Shape3;
@@ -86,12 +87,14 @@ impl Validation {
         self.apply_when_done = false;
     }
 
-    /// Take an answer; `false` if it is not for the newest request.
+    /// Take an answer; `false` if it is not for the newest request. An error about the edited
+    /// layer `name` itself is shown without its name.
     pub fn answer(
         &mut self,
         id: u64,
-        result: Result<Edited, String>,
+        result: Result<Edited, ModelError>,
         target: usize,
+        name: &str,
         old: &Analysis,
     ) -> bool {
         if id != self.id {
@@ -103,8 +106,8 @@ impl Validation {
                 self.shown = Some(Ok(Preview::of(&e, target, old)));
                 self.edited = Some(e);
             }
-            Err(msg) => {
-                self.shown = Some(Err(msg));
+            Err(e) => {
+                self.shown = Some(Err(e.message_for(name)));
                 self.edited = None;
             }
         }

@@ -7,38 +7,35 @@
 
 use super::Options;
 use super::action::Action;
-use super::app::{App, Focus, View};
-use super::checker::{Checked, Checker};
+use super::app::{App, Effect, Msg};
 use super::color::Tier;
 use super::colormap::Colormap;
-use super::editing::Effect;
 use super::gapfill::GapFill;
 use super::keymap;
 use super::layout;
+use super::state::{Focus, View};
 use super::ui;
-use super::worker::{Reply, Task, Worker};
-use crate::model::{self, WeightMode};
+use crate::engine::check::{self, CheckRequest};
+use crate::engine::pass::{self, Image, Task};
+use crate::engine::runner::Runner;
+use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::analyze;
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use color_eyre::eyre::{Result, WrapErr, eyre};
 use crossterm::event::{
     self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseButton, MouseEvent,
     MouseEventKind,
 };
 use ratatui::layout::Rect;
 use std::io::Write;
-use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
-enum Msg {
+/// What wakes the event loop.
+enum Event2 {
     Term(Event),
-    Worker(Reply),
-    /// The checker's answer about an edit.
-    Checked(Box<Checked>),
-    /// A save finished: the path and the files written, or why not.
-    Saved(PathBuf, Result<Vec<PathBuf>, String>),
-    /// The terminal input closed (or failed): quit.
-    InputGone,
+    App(Msg),
+    /// The terminal input closed (or failed), or a signal asked to end: quit.
+    Quit,
 }
 
 /// Enter in an editor → the new pass on screen, for `$CONVSCOPE_TIMING`.
@@ -48,12 +45,14 @@ struct EditClock {
     job: Option<u64>,
 }
 
-/// Open the explorer and run until the user quits. The terminal is restored on quit, on error
-/// and on panic.
+/// Open the explorer and run until the user quits. The model and the photo are opened and
+/// checked before the terminal is touched, so a bad one is one line on stderr. The terminal is
+/// restored on quit, on error, on a signal and on a panic of the UI thread; a panic of a job
+/// becomes an error on screen.
 ///
 /// # Errors
-/// An unknown model or colormap, an invalid network, a missing image, or a terminal that
-/// cannot be set up.
+/// An unknown model or colormap, an invalid network, a missing or corrupt image, or a terminal
+/// that cannot be set up.
 pub fn run(opts: Options) -> Result<()> {
     let t0 = Instant::now();
     let tier = Tier::from_env(opts.color);
@@ -62,18 +61,19 @@ pub fn run(opts: Options) -> Result<()> {
             .ok_or_else(|| eyre!("unknown colormap '{n}' (known: {})", Colormap::names()))?,
         None => Colormap::Auto,
     };
-    if let Some(p) = &opts.image
-        && !p.is_file()
-    {
-        bail!("{}: no such image file", p.display());
-    }
-    // Shapes need no weights: this is fast even for VGG16, so the first frame shows them at once.
+    let image = match &opts.image {
+        Some(p) => Some(Image { path: p.clone(), photo: Arc::new(image_input::open_image(p)?) }),
+        None => None,
+    };
+    // Shapes need no weights: this is fast even for VGG16, so the first frame shows them at
+    // once. An ONNX model is parsed whole here, once; the worker reuses it.
     let net = model::load(&opts.model, WeightMode::ShapesOnly)?;
-    let analysis = analyze(&net).map_err(|e| eyre!("{e}"))?;
+    let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let mut app = App::new(net, analysis, tier, colormap);
 
     // Installed first so that ratatui's hook (restore the terminal) runs before it prints.
     let _ = color_eyre::install();
+    crate::signals::arm_terminal();
     // try_init sets up raw mode, the alternate screen and the restoring panic hook; frames then go
     // through GapFill, which trades short cursor moves for the cells already on screen.
     drop(ratatui::try_init().wrap_err("convscope needs a terminal")?);
@@ -81,13 +81,19 @@ pub fn run(opts: Options) -> Result<()> {
     let mut terminal = ratatui::Terminal::new(backend)?;
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A job's panic is caught and shown as its error: the screen stays as it is.
+        if crate::engine::runner::in_job() {
+            return;
+        }
         let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
         prev(info);
     }));
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, &opts, t0);
+    let result = event_loop(&mut terminal, &mut app, &opts, image, t0);
+    crate::signals::clear_on_signal();
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
+    crate::signals::disarm_terminal();
     result
 }
 
@@ -103,54 +109,73 @@ fn timing(what: &str, t0: Instant) {
 /// The explorer's terminal: crossterm on stdout, through the gap-filling wrapper.
 type Term = ratatui::Terminal<GapFill<ratatui::backend::CrosstermBackend<std::io::Stdout>>>;
 
-fn event_loop(terminal: &mut Term, app: &mut App, opts: &Options, t0: Instant) -> Result<()> {
+/// The threads the effects go to.
+struct Threads {
+    worker: Runner<Task>,
+    checker: Runner<CheckRequest>,
+    tx: mpsc::Sender<Event2>,
+}
+
+fn event_loop(
+    terminal: &mut Term,
+    app: &mut App,
+    opts: &Options,
+    image: Option<Image>,
+    t0: Instant,
+) -> Result<()> {
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     terminal.draw(|f| f.render_widget(&*app, f.area()))?;
     timing("first_frame", t0);
 
-    let (tx, rx) = mpsc::channel::<Msg>();
+    let (tx, rx) = mpsc::channel::<Event2>();
     let tx_in = tx.clone();
     std::thread::Builder::new().name("convscope-input".into()).spawn(move || {
         loop {
             let msg = match event::read() {
-                Ok(ev) => Msg::Term(ev),
-                Err(_) => Msg::InputGone,
+                Ok(ev) => Event2::Term(ev),
+                Err(_) => Event2::Quit,
             };
-            let gone = matches!(msg, Msg::InputGone);
+            let gone = matches!(msg, Event2::Quit);
             if tx_in.send(msg).is_err() || gone {
                 break;
             }
         }
     })?;
+    let tx_sig = tx.clone();
+    crate::signals::on_signal(move |_| {
+        let _ = tx_sig.send(Event2::Quit);
+    });
     let tx_w = tx.clone();
-    let mut worker = Worker::spawn(move |r| {
-        let _ = tx_w.send(Msg::Worker(r));
+    let worker = pass::spawn(move |r| {
+        let _ = tx_w.send(Event2::App(Msg::Pass(r)));
     });
     let tx_c = tx.clone();
-    let checker = Checker::spawn(move |c| {
-        let _ = tx_c.send(Msg::Checked(Box::new(c)));
+    let checker = check::spawn(move |c| {
+        let _ = tx_c.send(Event2::App(Msg::Checked(Box::new(c))));
     });
-    let id = worker.submit(Task::Load { model: opts.model.clone(), image: opts.image.clone() });
-    app.expect_job(id);
+    let mut threads = Threads { worker, checker, tx };
+    let mut clock: Option<EditClock> = None;
+    let first = app.start(opts.model.clone(), image);
+    run_effects(first, &mut threads, &mut clock);
 
     let mut timed = false;
-    let mut clock: Option<EditClock> = None;
-    let mut step = |app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>| {
-        handle(app, area, msg, clock);
-        run_effects(app, &mut worker, &checker, &tx, clock);
+    let mut step = |app: &mut App, area: Rect, ev: Event2, clock: &mut Option<EditClock>| {
+        let effects = handle(app, area, ev, clock);
+        run_effects(effects, &mut threads, clock);
     };
     while let Ok(first) = rx.recv() {
         // Keystroke → frame drawn, for `$CONVSCOPE_TIMING`.
-        let key_at = matches!(first, Msg::Term(event::Event::Key(_))).then(Instant::now);
+        let key_at = matches!(first, Event2::Term(event::Event::Key(_))).then(Instant::now);
         step(app, terminal.size().map(Rect::from).unwrap_or_default(), first, &mut clock);
         while let Ok(more) = rx.try_recv() {
-            step(app, Rect::new(0, 0, app.size.0, app.size.1), more, &mut clock);
+            let (w, h) = app.size();
+            step(app, Rect::new(0, 0, w, h), more, &mut clock);
         }
-        if app.quit {
+        if app.quit() {
             break;
         }
-        if !timed && app.results.is_some() {
+        if !timed && app.results().is_some() {
             timing("pass_done", t0);
             timed = true;
         }
@@ -159,29 +184,22 @@ fn event_loop(terminal: &mut Term, app: &mut App, opts: &Options, t0: Instant) -
             timing("key_to_frame", t);
         }
         if let Some(c) = &clock
-            && c.job.is_some_and(|j| j == app.done_job)
+            && c.job.is_some_and(|j| j == app.done_job())
         {
-            timing(&format!("edit_fresh {}", app.net.name), c.t0);
+            timing(&format!("edit_fresh {}", app.net().name), c.t0);
             clock = None;
         }
     }
     Ok(())
 }
 
-/// Hand the app's effects to their threads.
-fn run_effects(
-    app: &mut App,
-    worker: &mut Worker,
-    checker: &Checker,
-    tx: &mpsc::Sender<Msg>,
-    clock: &mut Option<EditClock>,
-) {
-    for e in std::mem::take(&mut app.effects) {
+/// Hand effects to their threads.
+fn run_effects(effects: Vec<Effect>, t: &mut Threads, clock: &mut Option<EditClock>) {
+    for e in effects {
         match e {
-            Effect::Check(req) => checker.submit(req),
-            Effect::Compute(task) => {
-                let id = worker.submit(task);
-                app.expect_job(id);
+            Effect::Check { id, req } => t.checker.submit_as(id, req),
+            Effect::Compute { id, task } => {
+                t.worker.submit_as(id, task);
                 if let Some(c) = clock
                     && c.job.is_none()
                 {
@@ -189,42 +207,44 @@ fn run_effects(
                 }
             }
             Effect::Save { net, path } => {
-                let tx = tx.clone();
+                let tx = t.tx.clone();
                 // Large weights take a while to write; the UI keeps running meanwhile.
                 let _ =
                     std::thread::Builder::new().name("convscope-save".into()).spawn(move || {
-                        let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
-                        let _ = tx.send(Msg::Saved(path, r));
+                        let r = std::panic::catch_unwind(|| {
+                            model::save::save_spec(&net, &path).map_err(|e| e.to_string())
+                        })
+                        .unwrap_or_else(|_| Err("the save failed inside".into()));
+                        let _ = tx.send(Event2::App(Msg::Saved(path, r)));
                     });
             }
         }
     }
 }
 
-fn handle(app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>) {
-    match msg {
-        Msg::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => {
-            if let Some(a) = keymap::lookup(&app.scopes(), &k) {
-                // Time an edit from its Enter; any other key forgets an Enter that applied nothing.
-                if a == Action::Confirm && app.popup.is_some() {
-                    *clock = Some(EditClock { t0: Instant::now(), job: None });
-                } else if clock.as_ref().is_some_and(|c| c.job.is_none()) {
-                    *clock = None;
-                }
-                app.update(a);
+fn handle(app: &mut App, area: Rect, ev: Event2, clock: &mut Option<EditClock>) -> Vec<Effect> {
+    match ev {
+        Event2::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => {
+            let Some(a) = keymap::lookup(&app.scopes(), &k) else { return Vec::new() };
+            // Time an edit from its Enter; any other key forgets an Enter that applied nothing.
+            if a == Action::Confirm && app.popup().is_some() {
+                *clock = Some(EditClock { t0: Instant::now(), job: None });
+            } else if clock.as_ref().is_some_and(|c| c.job.is_none()) {
+                *clock = None;
             }
+            app.update(a)
         }
-        Msg::Term(Event::Mouse(m)) => {
+        Event2::Term(Event::Mouse(m)) => {
+            let mut effects = Vec::new();
             for a in mouse_actions(app, area, m) {
-                app.update(a);
+                effects.extend(app.update(a));
             }
+            effects
         }
-        Msg::Term(Event::Resize(w, h)) => app.update(Action::Resize(w, h)),
-        Msg::Term(_) => {}
-        Msg::Worker(r) => app.apply(r),
-        Msg::Checked(c) => app.checked(*c),
-        Msg::Saved(path, r) => app.saved(path, r),
-        Msg::InputGone => app.update(Action::Quit),
+        Event2::Term(Event::Resize(w, h)) => app.update(Action::Resize(w, h)),
+        Event2::Term(_) => Vec::new(),
+        Event2::App(msg) => app.update(msg),
+        Event2::Quit => app.update(Action::Quit),
     }
 }
 
@@ -233,7 +253,7 @@ fn handle(app: &mut App, area: Rect, msg: Msg, clock: &mut Option<EditClock>) {
 /// the wheel changes d.
 pub fn mouse_actions(app: &App, area: Rect, m: MouseEvent) -> Vec<Action> {
     let a = layout::areas(app, Rect::new(0, 0, area.width, area.height));
-    if a.too_small || app.help || app.popup.is_some() {
+    if a.too_small || app.help() || app.popup().is_some() {
         return vec![];
     }
     match m.kind {
@@ -244,7 +264,7 @@ pub fn mouse_actions(app: &App, area: Rect, m: MouseEvent) -> Vec<Action> {
     }
     let (x, y) = (m.column, m.row);
     let hit = |r: Option<Rect>| r.filter(|r| r.contains((x, y).into()));
-    match app.view {
+    match app.view() {
         View::Main => {
             if let Some(r) = hit(a.slice) {
                 let (g, map) = ui::slice::geometry(app, r);
@@ -310,7 +330,7 @@ mod tests {
         for act in mouse_actions(&app, screen, click(l.x + 3, l.y + 2)) {
             app.update(act);
         }
-        assert_eq!(app.sel, Src::Layer(0));
+        assert_eq!(app.sel(), Src::Layer(0));
         // The map: the cell that shows (2, 3) maps back to (2, 3).
         let (g, map) = ui::slice::geometry(&app, a.slice.unwrap());
         let (cx, cy) = g.cell_of(2, 3).unwrap();
@@ -318,7 +338,7 @@ mod tests {
         for act in mouse_actions(&app, screen, click(ox + cx, oy + cy)) {
             app.update(act);
         }
-        assert_eq!((app.cursor, app.focus), ((2, 3), Focus::Slice));
+        assert_eq!((app.cursor(), app.focus()), ((2, 3), Focus::Slice));
         let wheel = MouseEvent { kind: MouseEventKind::ScrollDown, ..click(0, 0) };
         assert_eq!(mouse_actions(&app, screen, wheel), vec![Action::NextDepth]);
     }

@@ -1,12 +1,13 @@
-//! Test fixtures: apps on real presets and on a hand-made ramp volume, rendered to TestBackend.
+//! Test fixtures: apps on real presets and on a hand-made ramp volume, driven through
+//! `update` as the event loop would, and rendered to TestBackend.
 
-use super::app::{App, Results};
+use super::app::{App, Effect, Msg};
 use super::color::Tier;
 use super::colormap::Colormap;
-use super::editing::Effect;
 use super::keymap;
-use super::stats::VolStats;
-use super::worker::{self, Reply, Task};
+use crate::engine::pass::{self, Reply, Task};
+use crate::engine::runner::Job;
+use crate::engine::{Results, VolStats};
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::analyze;
 use crate::nn::forward::forward;
@@ -22,47 +23,75 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-/// AlexNet's shapes, no pass yet (what the first frame shows).
-pub fn alexnet_shapes() -> App {
-    let net = model::load("alexnet", WeightMode::ShapesOnly).expect("the alexnet preset loads");
-    let a = analyze(&net).expect("the alexnet preset is valid");
-    App::new(net, a, Tier::Truecolor, Colormap::Auto)
+/// An app and the effects its updates asked for (which the tests run by hand).
+pub struct Harness {
+    pub app: App,
+    pub effects: Vec<Effect>,
 }
 
-/// Run the pass synchronously and store the results as the worker would.
-pub fn with_results(mut app: App, input: Volume, label: &str) -> App {
-    let acts = forward(&app.net, input).expect("the test network runs");
+impl std::ops::Deref for Harness {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
+impl Harness {
+    /// Apply a message and keep its effects.
+    pub fn update(&mut self, msg: impl Into<Msg>) {
+        let e = self.app.update(msg);
+        self.effects.extend(e);
+    }
+}
+
+fn harness(net: Network, tier: Tier) -> Harness {
+    let a = analyze(&net).expect("the test network is valid");
+    Harness { app: App::new(net, a, tier, Colormap::Auto), effects: Vec::new() }
+}
+
+/// AlexNet's shapes, no pass yet (what the first frame shows).
+pub fn alexnet_shapes() -> Harness {
+    let net = model::load("alexnet", WeightMode::ShapesOnly).expect("the alexnet preset loads");
+    harness(net, Tier::Truecolor)
+}
+
+/// Run the pass synchronously and hand the app its replies as the worker would.
+pub fn with_results(mut h: Harness, input: Volume, label: &str) -> Harness {
+    let net = h.net().clone();
+    let analysis = h.analysis().clone();
+    let effects = h.app.start(net.name.clone(), None);
+    let Some(Effect::Compute { id, .. }) = effects.first() else { panic!("a first pass") };
+    let id = *id;
+    let acts = forward(&net, input).expect("the test network runs");
     let stats =
         std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
-    app.input = Some(acts.input.clone());
-    let net = app.net.clone();
-    app.results = Some(Arc::new(Results { net, acts, stats, elapsed: Duration::from_millis(1) }));
-    app.input_label = label.to_string();
-    app.generation += 1;
-    app.resync();
-    app
+    let input = acts.input.clone();
+    let results =
+        Arc::new(Results { net: net.clone(), acts, stats, elapsed: Duration::from_millis(1) });
+    let input_label = label.to_string();
+    h.update(Msg::Pass(Reply::Loaded { job: id, net, analysis, input, input_label, photo: None }));
+    h.update(Msg::Pass(Reply::Done { job: id, results }));
+    h
 }
 
 /// The seed's numpy example (11×11×4 → conv 5×5 s2 → 4×4×2), computed.
-pub fn numpy_app() -> App {
+pub fn numpy_app() -> Harness {
     let net = model::load("cs231n-numpy", WeightMode::Full).expect("the preset loads");
-    let a = analyze(&net).expect("the preset is valid");
     let (input, src) = image_input::load_input(&net, None, None).expect("a seeded random input");
-    with_results(App::new(net, a, Tier::Truecolor, Colormap::Auto), input, &src.label)
+    with_results(harness(net, Tier::Truecolor), input, &src.label)
 }
 
 /// cs231n's CIFAR-10 example (32×32×3 → conv1 12@3 → relu1 → pool1 → fc 10 → prob), computed:
 /// small enough to run whole passes in unit tests.
-pub fn cifar_app() -> App {
+pub fn cifar_app() -> Harness {
     let net = model::load("cifar", WeightMode::Full).expect("the preset loads");
-    let a = analyze(&net).expect("the preset is valid");
     let (input, src) = image_input::load_input(&net, None, None).expect("the built-in cat");
-    with_results(App::new(net, a, Tier::Truecolor, Colormap::Auto), input, &src.label)
+    with_results(harness(net, Tier::Truecolor), input, &src.label)
 }
 
 /// A 4×4×3 input: `X[r, c, 0] = 4r + c − 8` (signed), `X[r, c, 1] = 4r + c` (0..15),
 /// `X[r, c, 2] = −1 − (4r + c)` (all negative), then a ReLU (whose d 2 is dead).
-pub fn ramp_app(tier: Tier) -> App {
+pub fn ramp_app(tier: Tier) -> Harness {
     let shape = Shape3::new(4, 4, 3);
     let net = Network {
         name: "ramp".into(),
@@ -78,12 +107,11 @@ pub fn ramp_app(tier: Tier) -> App {
         labels: None,
         source: None,
     };
-    let a = analyze(&net).expect("a relu on 4×4×3 is valid");
     let input = Volume::from_shape_fn((3, 4, 4), |(d, r, c)| {
         let v = (4 * r + c) as f32;
         [v - 8.0, v, -1.0 - v][d]
     });
-    with_results(App::new(net, a, tier, Colormap::Auto), input, "ramp 4×4×3")
+    with_results(harness(net, tier), input, "ramp 4×4×3")
 }
 
 /// Render one panel (or the whole screen) into a `w × h` TestBackend.
@@ -115,62 +143,64 @@ pub fn text(term: &Terminal<TestBackend>) -> String {
     out
 }
 
-/// AlexNet with its weights and a zero input, no pass yet: enough to open editors and check
-/// edits (the network is loaded once for all tests; clones share the weights).
-pub fn alexnet_edit_app() -> App {
+/// AlexNet with its weights and a zero input, its pass done as far as the editor cares (the
+/// input is in): enough to open editors and check edits (the network is loaded once for all
+/// tests; clones share the weights).
+pub fn alexnet_edit_app() -> Harness {
     static NET: std::sync::OnceLock<Network> = std::sync::OnceLock::new();
     let net = NET
         .get_or_init(|| model::load("alexnet", WeightMode::Full).expect("the alexnet preset loads"))
         .clone();
-    let a = analyze(&net).expect("the alexnet preset is valid");
-    let input = Volume::zeros((3, 227, 227));
-    let mut app = App::new(net, a, Tier::Truecolor, Colormap::Auto);
-    app.input = Some(Arc::new(input));
-    app.resync();
-    app
+    let mut h = harness(net, Tier::Truecolor);
+    let effects = h.app.start("alexnet".into(), None);
+    let Some(Effect::Compute { id, .. }) = effects.first() else { panic!("a first pass") };
+    let (net, analysis) = (h.net().clone(), h.analysis().clone());
+    let input = Arc::new(Volume::zeros((3, 227, 227)));
+    let input_label = "zeros".to_string();
+    h.update(Msg::Pass(Reply::Loaded { job: *id, net, analysis, input, input_label, photo: None }));
+    h
 }
 
 /// Press keys through the key table, as the terminal would.
-pub fn press(app: &mut App, keys: &[KeyCode]) {
+pub fn press(app: &mut Harness, keys: &[KeyCode]) {
     for &code in keys {
         press_with(app, code, KeyModifiers::NONE);
     }
 }
 
-pub fn press_with(app: &mut App, code: KeyCode, mods: KeyModifiers) {
+pub fn press_with(app: &mut Harness, code: KeyCode, mods: KeyModifiers) {
     if let Some(a) = keymap::lookup(&app.scopes(), &KeyEvent::new(code, mods)) {
         app.update(a);
     }
 }
 
 /// Type text through the key table.
-pub fn type_str(app: &mut App, text: &str) {
+pub fn type_str(app: &mut Harness, text: &str) {
     for c in text.chars() {
         press(app, &[KeyCode::Char(c)]);
     }
 }
 
 /// Answer the pending edit checks (not the passes), as the checker thread would.
-pub fn run_checks(app: &mut App) {
+pub fn run_checks(app: &mut Harness) {
     loop {
         let (checks, rest): (Vec<Effect>, Vec<Effect>) = std::mem::take(&mut app.effects)
             .into_iter()
-            .partition(|e| matches!(e, Effect::Check(_)));
+            .partition(|e| matches!(e, Effect::Check { .. }));
         app.effects = rest;
         if checks.is_empty() {
             return;
         }
         for e in checks {
-            if let Effect::Check(req) = e {
-                app.checked(req.run());
+            if let Effect::Check { id, req } = e {
+                app.update(Msg::Checked(Box::new(req.run(id))));
             }
         }
     }
 }
 
-/// Run every pending effect synchronously: checks, passes (each a new job, as the worker
-/// would number them) and saves. Returns the jobs that ran.
-pub fn run_effects(app: &mut App) -> Vec<u64> {
+/// Run every pending effect synchronously: checks, passes and saves. Returns the jobs that ran.
+pub fn run_effects(app: &mut Harness) -> Vec<u64> {
     let mut jobs = Vec::new();
     loop {
         let effects = std::mem::take(&mut app.effects);
@@ -179,16 +209,14 @@ pub fn run_effects(app: &mut App) -> Vec<u64> {
         }
         for e in effects {
             match e {
-                Effect::Check(req) => app.checked(req.run()),
-                Effect::Compute(task) => {
-                    let id = app.job + 1;
-                    app.expect_job(id);
+                Effect::Check { id, req } => app.update(Msg::Checked(Box::new(req.run(id)))),
+                Effect::Compute { id, task } => {
                     run_job(app, id, task);
                     jobs.push(id);
                 }
                 Effect::Save { net, path } => {
-                    let r = model::save::save_spec(&net, &path).map_err(|e| format!("{e:#}"));
-                    app.saved(path, r);
+                    let r = model::save::save_spec(&net, &path).map_err(|e| e.to_string());
+                    app.update(Msg::Saved(path, r));
                 }
             }
         }
@@ -196,13 +224,14 @@ pub fn run_effects(app: &mut App) -> Vec<u64> {
 }
 
 /// Run one pass as job `id` and hand its replies to the app.
-pub fn run_job(app: &mut App, id: u64, task: Task) {
+pub fn run_job(app: &mut Harness, id: u64, task: Task) {
     let replies = std::cell::RefCell::new(Vec::new());
     let latest = AtomicU64::new(id);
-    if let Err(error) = worker::execute(id, task, &latest, &|r| replies.borrow_mut().push(r)) {
+    let send = |r| replies.borrow_mut().push(r);
+    if let Err(error) = pass::execute(Job::new(id, &latest), task, &send) {
         replies.borrow_mut().push(Reply::Failed { job: id, error });
     }
     for r in replies.into_inner() {
-        app.apply(r);
+        app.update(Msg::Pass(r));
     }
 }

@@ -27,6 +27,7 @@ pub mod sidecar;
 pub mod spatial;
 pub mod tensor;
 
+use crate::model::error::{Kind, ModelError};
 use crate::nn::analysis::analyze;
 use crate::nn::{InputSpec, Network, Normalize, Origin, Shape3, Src, Volume};
 use attrs::Node;
@@ -66,11 +67,14 @@ pub struct Imported {
 /// # Errors
 /// One line naming the file: unreadable, corrupt or truncated, unsupported ops (all listed),
 /// a batch other than 1, or a layer the core rejects.
-pub fn load_onnx(path: &Path) -> Result<Network> {
-    let bytes =
-        std::fs::read(path).map_err(|e| eyre!("{}: cannot read the model: {e}", path.display()))?;
+pub fn load_onnx(path: &Path) -> Result<Network, ModelError> {
+    let bytes = crate::model::error::read_file(path, "model")?;
     let side_path = Sidecar::path_for(path);
-    let side = if side_path.is_file() { Some(Sidecar::load(&side_path)?) } else { None };
+    let side = if side_path.is_file() {
+        Some(Sidecar::load(&side_path).map_err(|e| ModelError::new(Kind::Onnx(format!("{e}"))))?)
+    } else {
+        None
+    };
     let name =
         path.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
     let origin = Origin::File(path.to_path_buf());
@@ -84,7 +88,7 @@ pub fn load_onnx(path: &Path) -> Result<Network> {
 ///
 /// # Errors
 /// As [`load_onnx`].
-pub fn load_onnx_bytes(bytes: &[u8], name: &str) -> Result<Network> {
+pub fn load_onnx_bytes(bytes: &[u8], name: &str) -> Result<Network, ModelError> {
     Ok(import(bytes, name, None, Origin::File(PathBuf::from(name)))?.network)
 }
 
@@ -93,7 +97,11 @@ pub fn load_onnx_bytes(bytes: &[u8], name: &str) -> Result<Network> {
 ///
 /// # Errors
 /// As [`load_onnx`].
-pub fn load_onnx_bytes_with(bytes: &[u8], name: &str, side: &Sidecar) -> Result<Network> {
+pub fn load_onnx_bytes_with(
+    bytes: &[u8],
+    name: &str,
+    side: &Sidecar,
+) -> Result<Network, ModelError> {
     Ok(import(bytes, name, Some(side), Origin::File(PathBuf::from(name)))?.network)
 }
 
@@ -106,8 +114,9 @@ pub fn import(
     name: &str,
     side: Option<&Sidecar>,
     origin: Origin,
-) -> Result<Imported> {
-    import_inner(bytes, name, side, origin).map_err(|e| eyre!("{name}: {e}"))
+) -> Result<Imported, ModelError> {
+    import_inner(bytes, name, side, origin)
+        .map_err(|e| ModelError::new(Kind::Onnx(format!("{e}"))).in_file(name))
 }
 
 fn import_inner(

@@ -1,12 +1,11 @@
 //! The fast conv: picks a direct depthwise kernel, a no-copy 1×1 GEMM or im2col + GEMM, then adds
 //! the bias and the fused activation in one pass over the output.
 
-use super::Pads;
 use super::depthwise::conv_depthwise;
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
 use super::im2col::conv_gemm;
-use crate::nn::layer::ConvParams;
+use crate::nn::geometry::ConvGeometry;
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
 
@@ -38,48 +37,38 @@ pub(crate) fn route(g: &ConvGeom) -> Route {
 }
 
 /// The conv of `x` (`(D_in, H, W)`) with `w` (`(K, FH, FW, D_in/groups)`) plus `b`, as a
-/// `(K, out_h, out_w)` volume.
+/// `(K, OH, OW)` volume, with the window of the layer's geometry `g`.
 ///
 /// Output `(r, c)` of filter `d` (group `d / (K/groups)`) sums the window cells
 /// `(r·S_h + fy·dil_h − top, c·S_w + fx·dil_w − left)`; cells outside the input (the padding, or
-/// beyond it if the caller rounded `out_h`/`out_w` up) are zero and are never read. The caller
-/// chooses `out_h`/`out_w`; `p.pad` is ignored in favour of the resolved `pads`.
+/// beyond it when a rounded-up size lets the last window hang past it) are zero and never read.
 ///
 /// # Panics
-/// If the shapes of `x`, `w`, `b` disagree with each other or with `p` (filters, kernel size,
-/// `D_in = groups · Cg`, `K % groups == 0`), or a stride, dilation or `groups` is 0.
-#[allow(clippy::too_many_arguments)]
+/// If the shapes of `x`, `w`, `b` disagree with `g`.
 pub fn conv2d(
     x: &ArrayView3<f32>,
     w: &ArrayView4<f32>,
     b: Option<&ArrayView1<f32>>,
-    p: &ConvParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
+    g: &ConvGeometry,
 ) -> Volume {
-    conv2d_fused(x, w, b, p, pads, out_h, out_w, Epilogue::None)
+    conv2d_fused(x, w, b, g, Epilogue::None)
 }
 
 /// [`conv2d`] followed by `epi`, applied in the same pass that adds the bias.
 ///
 /// # Panics
 /// As [`conv2d`].
-#[allow(clippy::too_many_arguments)]
 pub fn conv2d_fused(
     x: &ArrayView3<f32>,
     w: &ArrayView4<f32>,
     b: Option<&ArrayView1<f32>>,
-    p: &ConvParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
+    geom: &ConvGeometry,
     epi: Epilogue,
 ) -> Volume {
-    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), p, pads, out_h, out_w);
+    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
     let bias = b.map(|b| b.to_vec());
     let out = run(route(&g), x, w, bias.as_deref(), epi, &g);
-    Array3::from_shape_vec((g.k, out_h, out_w), out).expect("run returns K·OH·OW values")
+    Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
 }
 
 /// The output values of `g` computed along `route`, in `(K, OH, OW)` order.

@@ -2,8 +2,11 @@
 
 use super::super::im2col::{Banding, conv_gemm_banded};
 use super::super::naive::conv2d_naive;
-use super::super::testutil::{ConvCase, assert_close, conv_case, params, random3, random4};
+use super::super::testutil::{
+    ConvCase, assert_close, conv_case, geometry, geometry_padded, random3, random4,
+};
 use super::*;
+use crate::nn::geometry::Pads;
 use ndarray::{Array1, Array4, array};
 use proptest::prelude::*;
 
@@ -11,40 +14,21 @@ use proptest::prelude::*;
 const REL: f32 = 1e-4;
 
 fn naive_of(c: &ConvCase) -> Volume {
-    let (oh, ow) = c.out();
     let b = c.b();
-    conv2d_naive(
-        &c.x().view(),
-        &c.w().view(),
-        b.as_ref().map(|b| b.view()).as_ref(),
-        &c.params(),
-        c.pads,
-        oh,
-        ow,
-    )
+    conv2d_naive(&c.x().view(), &c.w().view(), b.as_ref().map(|b| b.view()).as_ref(), &c.geometry())
 }
 
 fn fast_of(c: &ConvCase, epi: Epilogue) -> Volume {
-    let (oh, ow) = c.out();
     let b = c.b();
-    conv2d_fused(
-        &c.x().view(),
-        &c.w().view(),
-        b.as_ref().map(|b| b.view()).as_ref(),
-        &c.params(),
-        c.pads,
-        oh,
-        ow,
-        epi,
-    )
+    let bv = b.as_ref().map(|b| b.view());
+    conv2d_fused(&c.x().view(), &c.w().view(), bv.as_ref(), &c.geometry(), epi)
 }
 
 /// The values of `c` computed along a forced route.
 fn forced(c: &ConvCase, r: Route) -> Volume {
     let (oh, ow) = c.out();
     let (x, w, b) = (c.x(), c.w(), c.b());
-    let g =
-        ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.params(), c.pads, oh, ow);
+    let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
     let v =
         run(r, &x.view(), &w.view(), b.as_ref().map(|b| b.as_slice().unwrap()), Epilogue::None, &g);
     Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
@@ -54,8 +38,7 @@ fn forced(c: &ConvCase, r: Route) -> Volume {
 fn banded_tiny(c: &ConvCase) -> Volume {
     let (oh, ow) = c.out();
     let (x, w, b) = (c.x(), c.w(), c.b());
-    let g =
-        ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.params(), c.pads, oh, ow);
+    let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
     let tiny = Banding { values: 1, min_pixels: 1, parallel_min_flops: 0 };
     let mut out = vec![f32::NAN; g.k * oh * ow];
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
@@ -141,8 +124,8 @@ fn seed_example_11x11x4_two_filters_stride_2() {
     let x = random3((4, 11, 11), 7); // X[r, c, d] is x[[d, r, c]]
     let w = random4((2, 5, 5, 4), 8);
     let b = array![0.25, -1.5];
-    let p = params(2, (5, 5), (2, 2), (1, 1), 1);
-    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &p, Pads::default(), 4, 4);
+    let g = geometry((4, 11, 11), 2, (5, 5), (2, 2), (1, 1), 1, 0);
+    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &g);
     assert_eq!(v.dim(), (2, 4, 4));
     // V[0,0,0] = np.sum(X[:5, :5, :] * W0) + b0
     // V[1,2,3] = np.sum(X[4:9, 6:11, :] * W1) + b1
@@ -165,8 +148,8 @@ fn seed_example_11x11x4_two_filters_stride_2() {
 fn ones_with_padding_count_real_cells() {
     let x = Array3::ones((1, 3, 3));
     let w = Array4::ones((1, 2, 2, 1));
-    let p = params(1, (2, 2), (1, 1), (1, 1), 1);
-    let v = conv2d(&x.view(), &w.view(), None, &p, Pads::symmetric(1), 4, 4);
+    let g = geometry((1, 3, 3), 1, (2, 2), (1, 1), (1, 1), 1, 1);
+    let v = conv2d(&x.view(), &w.view(), None, &g);
     let want = array![[
         [1.0, 2.0, 2.0, 1.0],
         [2.0, 4.0, 4.0, 2.0],
@@ -183,9 +166,10 @@ fn asymmetric_padding_and_window_past_the_padding() {
     // windows: [pad,1] → 1; [2,3] → 23; [4, past] → 40.
     let x = array![[[1.0, 2.0, 3.0, 4.0]]];
     let w = Array4::from_shape_vec((1, 1, 2, 1), vec![10.0, 1.0]).unwrap();
-    let p = params(1, (1, 2), (1, 2), (1, 1), 1);
     let pads = Pads { top: 0, left: 1, bottom: 0, right: 0 };
-    let v = conv2d(&x.view(), &w.view(), None, &p, pads, 1, 3);
+    let g = geometry_padded((1, 1, 4), 1, (1, 2), (1, 2), (1, 1), 1, pads, true);
+    assert_eq!(g.window.out(), (1, 3), "ceil((4 + 1 − 2)/2) + 1 = 3");
+    let v = conv2d(&x.view(), &w.view(), None, &g);
     assert_eq!(v, array![[[1.0, 23.0, 40.0]]]);
 }
 
@@ -194,8 +178,8 @@ fn asymmetric_padding_and_window_past_the_padding() {
 fn dilated_row() {
     let x = array![[[1.0, 2.0, 3.0, 4.0, 5.0]]];
     let w = Array4::from_shape_vec((1, 1, 2, 1), vec![1.0, 2.0]).unwrap();
-    let p = params(1, (1, 2), (1, 1), (1, 3), 1);
-    let v = conv2d(&x.view(), &w.view(), None, &p, Pads::default(), 1, 2);
+    let g = geometry((1, 1, 5), 1, (1, 2), (1, 1), (1, 3), 1, 0);
+    let v = conv2d(&x.view(), &w.view(), None, &g);
     assert_eq!(v, array![[[1.0 + 8.0, 2.0 + 10.0]]]);
 }
 
@@ -208,8 +192,8 @@ fn groups_see_only_their_channels() {
     let w =
         Array4::from_shape_vec((4, 1, 1, 2), vec![1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 0.0]).unwrap();
     let b = Array1::from(vec![0.0, 0.0, 0.5, 0.0]);
-    let p = params(4, (1, 1), (1, 1), (1, 1), 2);
-    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &p, Pads::default(), 2, 2);
+    let g = geometry((4, 2, 2), 4, (1, 1), (1, 1), (1, 1), 2, 0);
+    let v = conv2d(&x.view(), &w.view(), Some(&b.view()), &g);
     let want = [1.0, 10.0, 1100.5, 200.0];
     for (k, want) in want.into_iter().enumerate() {
         assert!(v.index_axis(ndarray::Axis(0), k).iter().all(|&y| y == want), "filter {k}: {v}");
@@ -219,17 +203,8 @@ fn groups_see_only_their_channels() {
 #[test]
 fn route_table() {
     let g = |cin: usize, k: usize, f: usize, s: usize, pad: usize, groups: usize| {
-        let p = params(k, (f, f), (s, s), (1, 1), groups);
-        let o = (8 + 2 * pad - f) / s + 1;
-        route(&ConvGeom::new(
-            (cin, 8, 8),
-            (k, f, f, cin / groups),
-            None,
-            &p,
-            Pads::symmetric(pad),
-            o,
-            o,
-        ))
+        let geom = geometry((cin, 8, 8), k, (f, f), (s, s), (1, 1), groups, pad);
+        route(&ConvGeom::new((cin, 8, 8), (k, f, f, cin / groups), None, &geom))
     };
     assert_eq!(g(32, 32, 3, 1, 1, 32), Route::Depthwise);
     assert_eq!(g(32, 64, 3, 2, 1, 32), Route::Depthwise);
@@ -244,9 +219,17 @@ fn route_table() {
 #[test]
 #[should_panic(expected = "Cg·groups must equal D_in")]
 fn wrong_input_depth_panics() {
-    let p = params(2, (3, 3), (1, 1), (1, 1), 1);
+    let g = geometry((3, 5, 5), 2, (3, 3), (1, 1), (1, 1), 1, 0);
     let (x, w) = (Array3::zeros((3, 5, 5)), Array4::zeros((2, 3, 3, 4)));
-    conv2d(&x.view(), &w.view(), None, &p, Pads::default(), 3, 3);
+    conv2d(&x.view(), &w.view(), None, &g);
+}
+
+#[test]
+#[should_panic(expected = "disagrees with the geometry")]
+fn an_input_other_than_the_geometrys_panics() {
+    let g = geometry((3, 5, 5), 2, (3, 3), (1, 1), (1, 1), 1, 0);
+    let (x, w) = (Array3::zeros((3, 6, 5)), Array4::zeros((2, 3, 3, 3)));
+    conv2d(&x.view(), &w.view(), None, &g);
 }
 
 /// EfficientNet's 7×7 depthwise shape, small: the channel-blocked kernel applies (on AVX-512),
@@ -268,9 +251,8 @@ fn depthwise_channel_blocks_7x7() {
             bias: true,
             seed: k as u64,
         };
-        let (oh, ow) = case.out();
         let (x, w) = (case.x(), case.w());
-        let g = ConvGeom::new(x.dim(), w.dim(), Some(k), &case.params(), case.pads, oh, ow);
+        let g = ConvGeom::new(x.dim(), w.dim(), Some(k), &case.geometry());
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
             assert!(super::super::depthwise16::applies(&g), "{g:?}");

@@ -19,7 +19,8 @@
 
 use super::depthwise16::{self, Scratch16};
 use super::epilogue::Epilogue;
-use super::geometry::{ConvGeom, valid_outputs};
+use super::geometry::ConvGeom;
+use crate::nn::geometry::valid_outputs;
 use rayon::prelude::*;
 
 /// Below this many multiply-adds the channels are done on the calling thread.

@@ -1,9 +1,10 @@
-//! Conv geometry: the checked sizes of one conv call, and which output indices see real input.
+//! The sizes of one conv call as the hot loops read them, taken from the layer's checked
+//! [`ConvGeometry`] and the tensors, and checked against each other before any loop runs.
 
-use super::Pads;
-use crate::nn::layer::ConvParams;
+use crate::nn::geometry::{ConvGeometry, MAX_DIM, Pads, valid_outputs};
 
-/// The sizes of one conv call, taken from the tensors and checked against the parameters.
+/// The sizes of one conv call, flattened for the kernels. Every product the kernels form
+/// (`K·OH·OW`, `Cin·H·W`, `Cg·FH·FW`) was checked not to overflow when it was built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct ConvGeom {
     pub cin: usize,
@@ -27,34 +28,62 @@ pub(crate) struct ConvGeom {
     pub ow: usize,
 }
 
+/// `a·b·…` or a panic: a kernel is never handed sizes whose product wraps.
+fn product(what: &str, dims: &[usize]) -> usize {
+    dims.iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .unwrap_or_else(|| panic!("conv {what} {dims:?} overflows"))
+}
+
 impl ConvGeom {
     /// # Panics
-    /// If the weight, bias and input shapes disagree with each other or with `p`
-    /// (`K`, `FH`, `FW`, `D_in = groups·Cg`, `K % groups`), or a stride/dilation/groups is 0.
+    /// If the input, weight and bias shapes disagree with `g` (the input volume, `K`, `FH`,
+    /// `FW`, `D_in = groups·Cg`, `K % groups`), a stride, dilation or `groups` is 0, or a size
+    /// product overflows.
     pub fn new(
         x: (usize, usize, usize),
         w: (usize, usize, usize, usize),
         bias_len: Option<usize>,
-        p: &ConvParams,
-        pads: Pads,
-        oh: usize,
-        ow: usize,
+        g: &ConvGeometry,
     ) -> Self {
         let (cin, h, wd) = x;
         let (k, fh, fw, cg) = w;
-        assert!(p.stride_h >= 1 && p.stride_w >= 1, "conv stride must be ≥ 1: {p:?}");
-        assert!(p.dilation_h >= 1 && p.dilation_w >= 1, "conv dilation must be ≥ 1: {p:?}");
-        assert!(p.groups >= 1, "conv groups must be ≥ 1: {p:?}");
+        let (rows, cols) = (g.window.rows, g.window.cols);
+        assert!(rows.stride >= 1 && cols.stride >= 1, "conv stride must be ≥ 1: {g:?}");
+        assert!(rows.dilation >= 1 && cols.dilation >= 1, "conv dilation must be ≥ 1: {g:?}");
+        assert!(g.groups >= 1, "conv groups must be ≥ 1: {g:?}");
+        assert_eq!(
+            (cin, h, wd),
+            (g.input.d, g.input.h, g.input.w),
+            "conv input (D, H, W) disagrees with the geometry {g:?}"
+        );
         assert_eq!(
             (k, fh, fw),
-            (p.filters, p.kh, p.kw),
-            "conv weights (K, FH, FW, Cg) = {w:?} disagree with the parameters {p:?}"
+            (g.filters, rows.f, cols.f),
+            "conv weights (K, FH, FW, Cg) = {w:?} disagree with the geometry {g:?}"
         );
-        assert_eq!(cg * p.groups, cin, "conv weights {w:?}: Cg·groups must equal D_in = {cin}");
-        assert_eq!(k % p.groups, 0, "conv K = {k} is not a multiple of groups = {}", p.groups);
+        assert_eq!(
+            cg.checked_mul(g.groups),
+            Some(cin),
+            "conv weights {w:?}: Cg·groups must equal D_in = {cin}"
+        );
+        assert_eq!(k % g.groups, 0, "conv K = {k} is not a multiple of groups = {}", g.groups);
         if let Some(n) = bias_len {
             assert_eq!(n, k, "conv bias has {n} values for K = {k} filters");
         }
+        let (oh, ow) = (rows.out, cols.out);
+        for a in [rows, cols] {
+            let sizes = [a.n, a.f, a.dilation, a.stride, a.pad_before, a.pad_after, a.out];
+            assert!(sizes.iter().all(|&v| v <= MAX_DIM), "conv geometry out of bounds: {g:?}");
+        }
+        product("output", &[k, oh, ow]);
+        product("input", &[cin, h, wd]);
+        product("im2col rows", &[cg, fh, fw]);
+        product("strided phases", &[cin, cols.stride, h, wd]);
+        product(
+            "phase planes",
+            &[rows.stride, cols.stride, oh + fh * rows.dilation, ow + fw * cols.dilation],
+        );
         ConvGeom {
             cin,
             h,
@@ -63,13 +92,13 @@ impl ConvGeom {
             fh,
             fw,
             cg,
-            groups: p.groups,
-            kg: k / p.groups,
-            sh: p.stride_h,
-            sw: p.stride_w,
-            dh: p.dilation_h,
-            dw: p.dilation_w,
-            pads,
+            groups: g.groups,
+            kg: k / g.groups,
+            sh: rows.stride,
+            sw: cols.stride,
+            dh: rows.dilation,
+            dw: cols.dilation,
+            pads: g.window.pads(),
             oh,
             ow,
         }
@@ -125,74 +154,6 @@ impl ValidTaps {
         ValidTaps {
             rows: (0..g.fh).map(|fy| g.rows_for(fy)).collect(),
             cols: (0..g.fw).map(|fx| g.cols_for(fx)).collect(),
-        }
-    }
-}
-
-/// The output indices `o` in `lo..hi` (within `0..out_len`) for which the input index
-/// `o·stride + offset − pad` lies in `0..in_len`; every other output reads padding.
-pub(crate) fn valid_outputs(
-    out_len: usize,
-    in_len: usize,
-    stride: usize,
-    pad: usize,
-    offset: usize,
-) -> (usize, usize) {
-    // o·s ≥ pad − offset
-    let lo = pad.saturating_sub(offset).div_ceil(stride).min(out_len);
-    // o·s ≤ in_len − 1 + pad − offset
-    let hi = match (in_len + pad).checked_sub(offset + 1) {
-        Some(max) if in_len > 0 => (max / stride + 1).min(out_len),
-        _ => 0,
-    };
-    (lo, hi.max(lo))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The definition, one index at a time.
-    fn by_scan(out_len: usize, in_len: usize, s: usize, pad: usize, off: usize) -> Vec<usize> {
-        (0..out_len)
-            .filter(|&o| {
-                let i = (o * s + off) as isize - pad as isize;
-                i >= 0 && i < in_len as isize
-            })
-            .collect()
-    }
-
-    #[test]
-    fn valid_outputs_table() {
-        // (out_len, in_len, stride, pad, offset) → (lo, hi)
-        let rows = [
-            ((4, 11, 2, 0, 0), (0, 4)),
-            ((4, 11, 2, 0, 4), (0, 4)),
-            ((3, 5, 2, 1, 0), (1, 3)),
-            ((3, 5, 2, 1, 2), (0, 2)),
-            ((5, 5, 1, 1, 0), (1, 5)),
-            ((5, 5, 1, 1, 2), (0, 4)),
-            ((2, 1, 1, 3, 0), (2, 2)),
-            ((4, 0, 1, 1, 0), (1, 1)),
-        ];
-        for ((o, n, s, p, f), want) in rows {
-            assert_eq!(valid_outputs(o, n, s, p, f), want, "row {:?}", (o, n, s, p, f));
-        }
-    }
-
-    #[test]
-    fn valid_outputs_is_the_contiguous_scan() {
-        for o in 0..7 {
-            for n in 0..7 {
-                for s in 1..4 {
-                    for p in 0..4 {
-                        for f in 0..7 {
-                            let (lo, hi) = valid_outputs(o, n, s, p, f);
-                            assert_eq!((lo..hi).collect::<Vec<_>>(), by_scan(o, n, s, p, f));
-                        }
-                    }
-                }
-            }
         }
     }
 }

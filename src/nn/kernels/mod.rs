@@ -1,8 +1,10 @@
 //! Kernels: the numbers behind every layer, on stored `(D, H, W)` volumes.
 //!
-//! Every function takes views and returns a fresh standard-layout [`Volume`]. Shapes are checked
-//! with `assert!`: a mismatch here is a bug in shape analysis (which reports user errors as
-//! `Result`s before any kernel runs), so each function documents its `# Panics`.
+//! Every function takes views and returns a fresh standard-layout [`Volume`]. Windowed kernels
+//! take the layer's checked geometry ([`crate::nn::geometry`]). Shapes are checked with
+//! `assert!` (and sizes with checked arithmetic): a mismatch here is a bug in shape analysis
+//! (which reports user errors as `Result`s before any kernel runs), so each function documents
+//! its `# Panics`.
 //!
 //! - [`conv2d`] / [`conv2d_fused`]: im2col + `gemm`, a direct depthwise kernel, a no-copy 1×1 path;
 //!   [`conv2d_naive`] is the literal cs231n loop, kept as the reference; [`conv_neuron`] explains
@@ -43,22 +45,6 @@ pub use neuron::{NeuronTerms, conv_neuron};
 pub use norm::{batch_norm, lrn};
 pub use pool::{avg_pool, global_avg_pool, max_pool};
 pub use softmax::softmax_depth;
-
-/// Resolved padding in pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct Pads {
-    pub top: usize,
-    pub left: usize,
-    pub bottom: usize,
-    pub right: usize,
-}
-
-impl Pads {
-    /// The same padding on all four sides.
-    pub const fn symmetric(p: usize) -> Self {
-        Pads { top: p, left: p, bottom: p, right: p }
-    }
-}
 
 /// A standard-layout copy of `x`: every kernel returns its volume in this layout.
 pub(crate) fn to_volume(x: &ndarray::ArrayView3<f32>) -> Volume {

@@ -1,8 +1,7 @@
 //! The reference conv: the literal cs231n loop, kept forever to check the fast kernels against.
 
-use super::Pads;
 use super::geometry::ConvGeom;
-use crate::nn::layer::ConvParams;
+use crate::nn::geometry::ConvGeometry;
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
 
@@ -13,18 +12,15 @@ use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
 ///
 /// # Panics
 /// As [`super::conv2d`].
-#[allow(clippy::too_many_arguments)]
 pub fn conv2d_naive(
     x: &ArrayView3<f32>,
     w: &ArrayView4<f32>,
     b: Option<&ArrayView1<f32>>,
-    p: &ConvParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
+    geom: &ConvGeometry,
 ) -> Volume {
-    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), p, pads, out_h, out_w);
-    Array3::from_shape_fn((g.k, out_h, out_w), |(d, r, c)| {
+    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
+    let pads = g.pads;
+    Array3::from_shape_fn((g.k, g.oh, g.ow), |(d, r, c)| {
         let group = d / g.kg;
         let mut sum = 0.0f64;
         for fy in 0..g.fh {

@@ -1,8 +1,7 @@
 //! One conv neuron, explained: its value and what each input channel contributed.
 
-use super::Pads;
 use super::geometry::ConvGeom;
-use crate::nn::layer::ConvParams;
+use crate::nn::geometry::ConvGeometry;
 use ndarray::{ArrayView1, ArrayView3, ArrayView4};
 
 /// The terms of one output neuron.
@@ -16,38 +15,32 @@ pub struct NeuronTerms {
     pub contrib: Vec<(usize, f32)>,
 }
 
-/// Neuron `(d, r, c)` of the conv, computed directly from its window (padding is zero).
+/// Neuron `(d, r, c)` of the conv, computed directly from its window in `geom` (padding is
+/// zero): only the taps the window says are inside the input are read.
 ///
 /// # Panics
-/// As [`super::conv2d`], and if `d ≥ K`.
-#[allow(clippy::too_many_arguments)]
+/// As [`super::conv2d`], and if `(d, r, c)` is outside the output.
 pub fn conv_neuron(
     x: &ArrayView3<f32>,
     w: &ArrayView4<f32>,
     b: Option<&ArrayView1<f32>>,
-    p: &ConvParams,
-    pads: Pads,
+    geom: &ConvGeometry,
     d: usize,
     r: usize,
     c: usize,
 ) -> NeuronTerms {
-    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), p, pads, r + 1, c + 1);
-    assert!(d < g.k, "neuron depth {d} is outside the K = {} filters", g.k);
-    let first = (d / g.kg) * g.cg;
+    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
+    assert!(d < g.k && r < g.oh && c < g.ow, "neuron ({d}, {r}, {c}) is outside the output");
+    let (rows, cols) = geom.window.neuron(r, c);
+    let first = geom.channels_of(d).start;
     let contrib: Vec<(usize, f32)> = (0..g.cg)
         .map(|ci| {
             let mut sum = 0.0f64;
-            for fy in 0..g.fh {
-                let iy = (r * g.sh + fy * g.dh) as isize - pads.top as isize;
-                if iy < 0 || iy >= g.h as isize {
-                    continue;
-                }
-                for fx in 0..g.fw {
-                    let ix = (c * g.sw + fx * g.dw) as isize - pads.left as isize;
-                    if ix < 0 || ix >= g.w as isize {
-                        continue;
-                    }
-                    let xv = x[[first + ci, iy as usize, ix as usize]];
+            for fy in rows.lo..rows.hi {
+                // Taps lo..hi are inside the input: the indices are in range.
+                let iy = rows.index(fy) as usize;
+                for fx in cols.lo..cols.hi {
+                    let xv = x[[first + ci, iy, cols.index(fx) as usize]];
                     sum += f64::from(xv) * f64::from(w[[d, fy, fx, ci]]);
                 }
             }
@@ -73,14 +66,13 @@ mod tests {
         #[test]
         fn every_neuron_matches_conv2d(case in conv_case(1..=3, 1..=3)) {
             let (x, w, b) = (case.x(), case.w(), case.b());
-            let (oh, ow) = case.out();
             let p = case.params();
-            let fast = conv2d(&x.view(), &w.view(), b.as_ref().map(|b| b.view()).as_ref(), &p,
-                case.pads, oh, ow);
+            let g = case.geometry();
+            let fast = conv2d(&x.view(), &w.view(), b.as_ref().map(|b| b.view()).as_ref(), &g);
             let scale = fast.iter().fold(1.0f32, |m, v| m.max(v.abs()));
             for ((d, r, c), &want) in fast.indexed_iter() {
                 let t = conv_neuron(&x.view(), &w.view(), b.as_ref().map(|b| b.view()).as_ref(),
-                    &p, case.pads, d, r, c);
+                    &g, d, r, c);
                 prop_assert!((t.value - want).abs() <= 1e-4 * scale, "{:?}: {} vs {}", (d, r, c),
                     t.value, want);
                 let group = d / (p.filters / p.groups);
@@ -101,8 +93,8 @@ mod tests {
         let x = ndarray::array![[[1.0, 2.0], [3.0, 4.0]], [[10.0, 10.0], [10.0, 10.0]]];
         let w = ndarray::Array4::from_shape_fn((1, 2, 2, 2), |(_, _, _, ci)| [1.0, 0.5][ci]);
         let b = ndarray::array![3.0];
-        let p = super::super::testutil::params(1, (2, 2), (1, 1), (1, 1), 1);
-        let t = conv_neuron(&x.view(), &w.view(), Some(&b.view()), &p, Pads::default(), 0, 0, 0);
+        let g = super::super::testutil::geometry((2, 2, 2), 1, (2, 2), (1, 1), (1, 1), 1, 0);
+        let t = conv_neuron(&x.view(), &w.view(), Some(&b.view()), &g, 0, 0, 0);
         assert_eq!(t.contrib, vec![(0, 1.0 + 2.0 + 3.0 + 4.0), (1, 0.5 * 40.0)]);
         assert_eq!((t.bias, t.value), (3.0, 10.0 + 20.0 + 3.0));
     }

@@ -5,8 +5,7 @@
 //! inside the explicit padding, never the part a ceil-rounded output hangs past it (ONNX,
 //! onnxruntime and PyTorch agree on this).
 
-use super::Pads;
-use crate::nn::layer::PoolParams;
+use crate::nn::geometry::{AxisWindow, PoolGeometry};
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView3};
 use rayon::prelude::*;
@@ -14,60 +13,42 @@ use rayon::prelude::*;
 /// Below this many window reads the channels are pooled on the calling thread.
 const PARALLEL_MIN_READS: usize = 1 << 16;
 
-/// One window along one axis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Span {
-    /// The real input cells `lo..hi`.
-    lo: usize,
-    hi: usize,
-    /// Cells of the window inside the input plus its explicit padding.
-    padded: usize,
-}
-
-fn spans(out: usize, k: usize, s: usize, before: usize, after: usize, len: usize) -> Vec<Span> {
-    (0..out)
-        .map(|o| {
-            let start = (o * s) as isize - before as isize; // ≥ −before
-            let end = start + k as isize;
-            let lo = start.clamp(0, len as isize) as usize;
-            let hi = (end.clamp(0, len as isize) as usize).max(lo);
-            let padded = (end.min((len + after) as isize) - start).max(0) as usize;
-            Span { lo, hi, padded }
-        })
-        .collect()
-}
-
-/// Pools every channel: `f(plane, row_span, col_spans, out_row, scratch)` fills one output row.
+/// Pools every channel: `f(plane, row_window, col_windows, out_row, scratch)` fills one output
+/// row. The windows come from the layer's geometry.
 fn pool(
     x: &ArrayView3<f32>,
-    p: &PoolParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
-    f: impl Fn(&[f32], Span, &[Span], &mut [f32], &mut Vec<f32>) + Sync,
+    g: &PoolGeometry,
+    f: impl Fn(&[f32], AxisWindow, &[AxisWindow], &mut [f32], &mut Vec<f32>) + Sync,
 ) -> Volume {
-    assert!(p.stride_h >= 1 && p.stride_w >= 1, "pool stride must be ≥ 1: {p:?}");
-    assert!(p.kh >= 1 && p.kw >= 1, "pool window must be at least 1×1: {p:?}");
     let (depth, h, w) = x.dim();
-    let rows = spans(out_h, p.kh, p.stride_h, pads.top, pads.bottom, h);
-    let cols = spans(out_w, p.kw, p.stride_w, pads.left, pads.right, w);
+    assert_eq!(
+        (depth, h, w),
+        (g.input.d, g.input.h, g.input.w),
+        "pool input (D, H, W) disagrees with the geometry {g:?}"
+    );
+    let (ra, ca) = (g.window.rows, g.window.cols);
+    assert!(ra.dilation == 1 && ca.dilation == 1, "pool dilation is not supported: {g:?}");
+    let (out_h, out_w) = g.window.out();
+    let rows: Vec<AxisWindow> = (0..out_h).map(|o| ra.window(o)).collect();
+    let cols: Vec<AxisWindow> = (0..out_w).map(|o| ca.window(o)).collect();
     let x = x.as_standard_layout();
     // Standard layout is contiguous, so `as_slice` cannot fail.
     let xs = x.as_slice().expect("standard layout");
-    let npix = out_h * out_w;
-    if npix == 0 || h * w == 0 {
-        let out = vec![0.0f32; depth * npix];
+    let npix = out_h.checked_mul(out_w).expect("pool output size overflows");
+    let total = depth.checked_mul(npix).expect("pool output size overflows");
+    // Every output row is filled below, so a recycled buffer needs no clearing.
+    let mut out = super::buffers::take(total);
+    if npix == 0 {
         return Array3::from_shape_vec((depth, out_h, out_w), out).expect("D·OH·OW values");
     }
-    // Every output row is filled below, so a recycled buffer needs no clearing.
-    let mut out = super::buffers::take(depth * npix);
     let one = |tmp: &mut Vec<f32>, (d, plane): (usize, &mut [f32])| {
         let src = &xs[d * h * w..(d + 1) * h * w];
         for (out_row, &ry) in plane.chunks_exact_mut(out_w).zip(&rows) {
             f(src, ry, &cols, out_row, tmp);
         }
     };
-    if depth * npix * p.kh * p.kw >= PARALLEL_MIN_READS && rayon::current_num_threads() > 1 {
+    let reads = total.saturating_mul(ra.f).saturating_mul(ca.f);
+    if reads >= PARALLEL_MIN_READS && rayon::current_num_threads() > 1 {
         out.par_chunks_mut(npix).enumerate().for_each_init(Vec::new, one);
     } else {
         let mut tmp = Vec::new();
@@ -76,28 +57,23 @@ fn pool(
     Array3::from_shape_vec((depth, out_h, out_w), out).expect("D·OH·OW values")
 }
 
-/// The largest real cell of each window: padding is −∞ and never wins. A window with no real cell
-/// (only possible with padding ≥ the window) gives −∞; a NaN in a window gives NaN.
-pub fn max_pool(
-    x: &ArrayView3<f32>,
-    p: &PoolParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
-) -> Volume {
+/// The largest real cell of each window: padding is −∞ and never wins (the geometry keeps every
+/// pad smaller than the window, so each window has a real cell); a NaN in a window gives NaN.
+pub fn max_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
     let w = x.dim().2;
     // NaN wins, then the larger value: the order of the reads does not matter.
     let max = |m: f32, v: f32| if v > m || v.is_nan() { v } else { m };
-    pool(x, p, pads, out_h, out_w, |src, ry, cols, out_row, tmp| {
+    pool(x, g, |src, ry, cols, out_row, tmp| {
         // The max down the window's rows, for every input column (a vectorised pass per row)…
         tmp.clear();
         tmp.resize(w, f32::NEG_INFINITY);
-        for row in src.chunks_exact(w).take(ry.hi).skip(ry.lo) {
+        let r = ry.input_range();
+        for row in src.chunks_exact(w).take(r.end).skip(r.start) {
             tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, v));
         }
         // …then across each window's columns.
         for (o, rx) in out_row.iter_mut().zip(cols) {
-            *o = tmp[rx.lo..rx.hi].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v));
+            *o = tmp[rx.input_range()].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v));
         }
     })
 }
@@ -105,23 +81,17 @@ pub fn max_pool(
 /// The mean of each window (ONNX `AveragePool`): the sum of the real cells divided by the real
 /// cells, or with `count_include_pad` by the cells inside the explicit padding. A window with
 /// nothing to count gives 0.
-pub fn avg_pool(
-    x: &ArrayView3<f32>,
-    p: &PoolParams,
-    pads: Pads,
-    out_h: usize,
-    out_w: usize,
-) -> Volume {
+pub fn avg_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
     let w = x.dim().2;
-    let include_pad = p.count_include_pad;
-    pool(x, p, pads, out_h, out_w, |src, ry, cols, out_row, _| {
+    let include_pad = g.count_include_pad;
+    pool(x, g, |src, ry, cols, out_row, _| {
         for (o, &rx) in out_row.iter_mut().zip(cols) {
             let mut sum = 0.0f32;
-            for iy in ry.lo..ry.hi {
-                sum += src[iy * w + rx.lo..iy * w + rx.hi].iter().sum::<f32>();
+            let (rr, rc) = (ry.input_range(), rx.input_range());
+            for iy in rr.clone() {
+                sum += src[iy * w + rc.start..iy * w + rc.end].iter().sum::<f32>();
             }
-            let count =
-                if include_pad { ry.padded * rx.padded } else { (ry.hi - ry.lo) * (rx.hi - rx.lo) };
+            let count = if include_pad { ry.padded * rx.padded } else { rr.len() * rc.len() };
             *o = if count == 0 { 0.0 } else { sum / count as f32 };
         }
     })

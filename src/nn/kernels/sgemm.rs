@@ -26,8 +26,13 @@ impl<'a> Mat<'a> {
 }
 
 /// Whether every element of a `rows × cols` matrix with these strides lies inside `len`.
+/// Checked arithmetic: strides so large that the last element's offset wraps do not fit.
 fn fits(len: usize, rows: usize, cols: usize, rs: usize, cs: usize) -> bool {
-    rows == 0 || cols == 0 || (rows - 1) * rs + (cols - 1) * cs < len
+    if rows == 0 || cols == 0 {
+        return true;
+    }
+    let last = (rows - 1).checked_mul(rs).zip((cols - 1).checked_mul(cs));
+    matches!(last.and_then(|(a, b)| a.checked_add(b)), Some(end) if end < len)
 }
 
 /// How to split a GEMM of `flops` over the current rayon pool.
@@ -76,7 +81,7 @@ pub(crate) unsafe fn matmul_raw(
     if m == 0 || n == 0 {
         return;
     }
-    if m * n * k <= SMALL_MACS {
+    if m.saturating_mul(n).saturating_mul(k) <= SMALL_MACS {
         for i in 0..m {
             for j in 0..n {
                 let dot = (0..k)
@@ -163,6 +168,15 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn strides_that_wrap_do_not_fit() {
+        // (2 − 1)·2^63 + (2 − 1)·2^63 wraps to 0 < 4: a wrapping check would pass this.
+        assert!(!fits(4, 2, 2, 1 << 63, 1 << 63));
+        assert!(!fits(4, 2, 1, usize::MAX, 1));
+        assert!(fits(4, 2, 2, 2, 1));
+        assert!(!fits(3, 2, 2, 2, 1));
     }
 
     #[test]

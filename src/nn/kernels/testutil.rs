@@ -1,7 +1,8 @@
 //! Test helpers: a seeded generator, random volumes, a tolerance check and random conv problems.
 
-use super::Pads;
+use crate::nn::geometry::{ConvGeometry, Pads, PoolGeometry, WindowSpec};
 use crate::nn::layer::{ConvParams, Padding};
+use crate::nn::tensor::Shape3;
 use ndarray::{Array1, Array3, Array4, ArrayView3};
 use proptest::prelude::*;
 use std::ops::RangeInclusive;
@@ -50,7 +51,7 @@ pub fn assert_close(got: &ArrayView3<f32>, want: &ArrayView3<f32>, rel: f32) {
     }
 }
 
-/// Conv parameters; `pad` is left `Valid` because kernels take resolved [`Pads`].
+/// Conv parameters (`pad` is left `Valid`: the tests resolve it in the geometry).
 pub fn params(
     filters: usize,
     (kh, kw): (usize, usize),
@@ -70,6 +71,52 @@ pub fn params(
         groups,
         bias: true,
     }
+}
+
+/// The geometry of a conv over a `(D, H, W)` input: `k` filters of `f`, stride `s`, dilation
+/// `dil`, `groups`, symmetric pad `pad`.
+pub fn geometry(
+    (d, h, w): (usize, usize, usize),
+    k: usize,
+    f: (usize, usize),
+    s: (usize, usize),
+    dil: (usize, usize),
+    groups: usize,
+    pad: usize,
+) -> ConvGeometry {
+    geometry_padded((d, h, w), k, f, s, dil, groups, Pads::symmetric(pad), false)
+}
+
+/// [`geometry`] with any padding, and optionally a rounded-up output size (the last window may
+/// then hang past the bottom/right padding).
+#[allow(clippy::too_many_arguments)]
+pub fn geometry_padded(
+    (d, h, w): (usize, usize, usize),
+    k: usize,
+    f: (usize, usize),
+    s: (usize, usize),
+    dil: (usize, usize),
+    groups: usize,
+    p: Pads,
+    ceil_mode: bool,
+) -> ConvGeometry {
+    let pad = Padding::Explicit { top: p.top, left: p.left, bottom: p.bottom, right: p.right };
+    let spec = WindowSpec { kernel: f, dilation: dil, stride: s, pad: &pad, ceil_mode };
+    ConvGeometry::new(Shape3::new(h, w, d), k, groups, spec).expect("a valid test conv")
+}
+
+/// A pool window over a `(D, H, W)` input.
+pub fn pool_geometry(
+    (d, h, w): (usize, usize, usize),
+    k: (usize, usize),
+    s: (usize, usize),
+    p: Pads,
+    ceil_mode: bool,
+    count_include_pad: bool,
+) -> PoolGeometry {
+    let pad = Padding::Explicit { top: p.top, left: p.left, bottom: p.bottom, right: p.right };
+    let spec = WindowSpec { kernel: k, dilation: (1, 1), stride: s, pad: &pad, ceil_mode };
+    PoolGeometry::new(Shape3::new(h, w, d), spec, count_include_pad).expect("a valid test pool")
 }
 
 /// A random conv problem.
@@ -97,17 +144,14 @@ impl ConvCase {
     pub fn params(&self) -> ConvParams {
         params(self.groups * self.kg, self.f, self.s, self.dil, self.groups)
     }
-    /// `floor` (or `ceil`) of `(n + pads − dil·(f − 1) − 1) / s` plus one, per axis.
+    pub fn geometry(&self) -> ConvGeometry {
+        let (d, k) = (self.cin(), self.groups * self.kg);
+        let (f, st, dil) = (self.f, self.s, self.dil);
+        geometry_padded((d, self.h, self.w), k, f, st, dil, self.groups, self.pads, self.ceil)
+    }
+    /// The output size, from the geometry.
     pub fn out(&self) -> (usize, usize) {
-        let one = |n: usize, pads: usize, f: usize, d: usize, s: usize| {
-            let span = n + pads - (d * (f - 1) + 1);
-            if self.ceil { span.div_ceil(s) + 1 } else { span / s + 1 }
-        };
-        let p = self.pads;
-        (
-            one(self.h, p.top + p.bottom, self.f.0, self.dil.0, self.s.0),
-            one(self.w, p.left + p.right, self.f.1, self.dil.1, self.s.1),
-        )
+        self.geometry().window.out()
     }
     pub fn x(&self) -> Array3<f32> {
         random3((self.cin(), self.h, self.w), self.seed)

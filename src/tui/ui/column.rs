@@ -2,8 +2,9 @@
 //! with value, min, max, mean and the top-5 channels.
 
 use super::{centered_note, panel, theme, waiting};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
 use crate::tui::bars::{ColumnStats, bar, fmt_val, window_start};
+use crate::tui::state::Focus;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -11,14 +12,14 @@ use ratatui::widgets::Widget;
 
 /// `depth column X[12, 40, :] · 96 values`.
 pub fn title(app: &App) -> String {
-    let (r, c) = app.cursor;
-    format!("depth column X[{r}, {c}, :] · {} values", app.shape(app.sel).d)
+    let (r, c) = app.cursor();
+    format!("depth column X[{r}, {c}, :] · {} values", app.shape(app.sel()).d)
 }
 
 /// The column's values at the cursor, if computed.
 pub fn values(app: &App) -> Option<Vec<f32>> {
-    let v = app.volume(app.sel)?;
-    let (r, c) = app.cursor;
+    let v = app.volume(app.sel())?;
+    let (r, c) = app.cursor();
     (r < v.dim().1 && c < v.dim().2).then(|| v.slice(ndarray::s![.., r, c]).to_vec())
 }
 
@@ -29,8 +30,8 @@ const HEAD: u16 = 6;
 pub fn channel_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     let list = area.height.saturating_sub(2 + HEAD) as usize;
     let off = y.checked_sub(area.y + 1 + HEAD)? as usize;
-    let n = app.shape(app.sel).d;
-    let d = window_start(n, list, app.d) + off;
+    let n = app.shape(app.sel()).d;
+    let d = window_start(n, list, app.d()) + off;
     (off < list && d < n).then_some(d)
 }
 
@@ -44,7 +45,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let st = ColumnStats::of(&vals);
-    let cur = vals.get(app.d).copied().unwrap_or(0.0);
+    let cur = vals.get(app.d()).copied().unwrap_or(0.0);
     let top = st.top.iter().map(|(d, v)| format!("{d}:{}", fmt_val(*v))).collect::<Vec<_>>();
     // top-5 takes two lines when one is too narrow.
     let mut top_lines = vec![String::from("top-5")];
@@ -61,7 +62,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     top_lines.resize(2, String::new());
     let head = vec![
         Line::from(vec![
-            Span::styled(format!("d {}", app.d), t.label()),
+            Span::styled(format!("d {}", app.d()), t.label()),
             Span::raw(" = "),
             Span::styled(fmt_val(cur), t.accent()),
         ]),
@@ -88,9 +89,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let dw = vals.len().saturating_sub(1).to_string().len().max(2);
     let num_w = vals.iter().map(|v| fmt_val(*v).len()).max().unwrap_or(1);
     let bar_w = (inner.width as usize).saturating_sub(dw + num_w + 4);
-    let first = window_start(vals.len(), list_h, app.d);
+    let first = window_start(vals.len(), list_h, app.d());
     for (i, d) in (first..vals.len()).take(list_h).enumerate() {
-        let current = d == app.d;
+        let current = d == app.d();
         let mark = if current { "▶" } else { " " };
         let line = Line::from(vec![
             Span::styled(mark, t.accent()),
@@ -108,14 +109,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 mod tests {
     use super::*;
     use crate::nn::Src;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
     fn the_column_lists_every_channel_at_the_cursor() {
         let mut app = testing::numpy_app();
-        app.select(Src::Layer(0));
-        app.cursor = (1, 2);
-        app.d = 1;
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetCursor(1, 2));
+        app.update(Action::SetDepth(1));
         let term = testing::render(&app, 40, 12, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);
@@ -128,8 +130,8 @@ mod tests {
     #[test]
     fn the_current_d_is_highlighted_and_scrolled_into_view() {
         let mut app = testing::ramp_app(crate::tui::color::Tier::Truecolor);
-        app.select(Src::Layer(0));
-        app.d = 1;
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetDepth(1));
         let term = testing::render(&app, 30, 10, render);
         let buf = term.backend().buffer();
         // Row of d 1: header 6 lines + border, list starts at d 0.

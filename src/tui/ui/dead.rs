@@ -18,7 +18,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     );
     let inner = block.inner(area);
     block.render(area, buf);
-    if app.results.is_none() {
+    if app.results().is_none() {
         centered_note(app, inner, buf, &waiting(app));
         return;
     }
@@ -28,7 +28,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("{:<name_w$} {:>12} {:>9} {:>7}  channels", "layer", "shape", "dead", "zero");
     Line::from(Span::styled(head, t.label())).render(Rect { height: 1, ..inner }, buf);
     let list_h = inner.height.saturating_sub(1) as usize;
-    let first = window_start(app.rows(), list_h, App::row_of(app.sel));
+    let first = window_start(app.rows(), list_h, App::row_of(app.sel()));
     for (y, row) in (first..app.rows()).take(list_h).enumerate() {
         let src = app.src_at(row);
         let Some(st) = app.stats(src) else { continue };
@@ -45,7 +45,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             format!("{}/{}", dead.len(), st.ch_min.len()),
             st.dead_zero(),
         );
-        let style = if src == app.sel {
+        let style = if src == app.sel() {
             t.selected()
         } else if dead.is_empty() {
             t.dim()
@@ -53,7 +53,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.warn()
         };
         let r = Rect::new(inner.x, inner.y + 1 + y as u16, inner.width, 1);
-        if src == app.sel {
+        if src == app.sel() {
             buf.set_style(r, style);
         }
         Line::from(Span::styled(text, style)).render(r, buf);
@@ -63,12 +63,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use crate::nn::Src;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
     fn dead_channels_are_counted_per_layer() {
         let mut app = testing::ramp_app(crate::tui::color::Tier::Mono);
-        app.select(Src::Layer(0));
+        app.update(Action::Select(Src::Layer(0)));
         let term = testing::render(&app, 60, 6, super::render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);

@@ -5,11 +5,12 @@
 
 use super::{centered_note, panel, theme, waiting};
 use crate::nn::{Shape3, Src};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
 use crate::tui::bars::fmt_val;
 use crate::tui::cache::{Key, What};
 use crate::tui::colormap::{Colormap, Scale};
 use crate::tui::raster::Raster;
+use crate::tui::state::Focus;
 use ndarray::{Array2, Axis};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -31,17 +32,17 @@ pub struct SliceDiff {
 /// # Errors
 /// A sentence for the panel: no edit yet, the pass is running, a new layer, another shape.
 pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
-    let Some(before) = &app.before else {
+    let Some(before) = &app.before() else {
         return Err(
             "no edit yet: after an edit (e, a, x, t), b shows here how this slice changed".into()
         );
     };
-    let name = app.name_of(app.sel).to_string();
-    if app.is_stale(app.sel) || app.volume(app.sel).is_none() {
+    let name = app.name_of(app.sel()).to_string();
+    if app.is_stale(app.sel()) || app.volume(app.sel()).is_none() {
         return Err(format!("waiting for the new pass · {}", waiting(app)));
     }
-    let Some(after) = app.volume(app.sel) else { unreachable!("checked just above") };
-    let old = match app.sel {
+    let Some(after) = app.volume(app.sel()) else { unreachable!("checked just above") };
+    let old = match app.sel() {
         Src::Input => &before.results.acts.input,
         Src::Layer(_) => {
             let b = &before.results;
@@ -59,7 +60,7 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
             before.phrase()
         ));
     }
-    let d = app.d.min(now.d.saturating_sub(1));
+    let d = app.d().min(now.d.saturating_sub(1));
     let values = &after.index_axis(Axis(0), d) - &old.index_axis(Axis(0), d);
     let max_abs = values.iter().fold(0f32, |m, v| m.max(v.abs()));
     let changed = values.iter().filter(|v| **v != 0.0).count();
@@ -69,12 +70,12 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
 
 /// `after − before · conv1 d 7/96 · conv1: stride 4 → 2`, cut to `width`.
 pub fn title(app: &App, width: usize) -> String {
-    let s = app.shape(app.sel);
-    let name = app.name_of(app.sel);
-    let what = app.before.as_ref().map(|b| format!(" · {}", b.label())).unwrap_or_default();
+    let s = app.shape(app.sel());
+    let name = app.name_of(app.sel());
+    let what = app.before().as_ref().map(|b| format!(" · {}", b.label())).unwrap_or_default();
     let forms = [
-        format!("after − before X[:, :, {}] of {name} · d {}/{}{what}", app.d, app.d, s.d),
-        format!("after − before · {name} · d {}/{}", app.d, s.d),
+        format!("after − before X[:, :, {}] of {name} · d {}/{}{what}", app.d(), app.d(), s.d),
+        format!("after − before · {name} · d {}/{}", app.d(), s.d),
         "after − before".to_string(),
     ];
     forms.iter().find(|t| t.chars().count() + 2 <= width).unwrap_or(&forms[2]).clone()
@@ -101,18 +102,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
     };
     let m = super::slice::map_area(area);
-    let map = if app.colormap.is_diverging() { app.colormap } else { Colormap::RdBu };
+    let map = if app.colormap().is_diverging() { app.colormap() } else { Colormap::RdBu };
     let (lo, hi) = crate::tui::colormap::min_max(diff.values.iter());
     let scale = Scale::new(lo, hi, map);
     let key = Key {
         colormap: map,
-        ..Key::of(app, What::Diff { row: App::row_of(app.sel), d: app.d }, m.width, m.height)
+        ..Key::of(app, What::Diff { row: App::row_of(app.sel()), d: app.d() }, m.width, m.height)
     };
     let r = app
         .cache
         .borrow_mut()
-        .get_or(key, || Raster::new(diff.values.view(), scale, app.tier, m.width, m.height));
-    r.render(m, buf, Some(app.cursor));
+        .get_or(key, || Raster::new(diff.values.view(), scale, app.tier(), m.width, m.height));
+    r.render(m, buf, Some(app.cursor()));
     let legend = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     let (a, b) = scale.range();
     let (lo, hi) = (fmt_val(a), fmt_val(b));
@@ -124,7 +125,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let show_stats = room >= ends + 6 + stats.chars().count();
     let bar_w = room.saturating_sub(ends + if show_stats { stats.chars().count() } else { 0 });
     let mut spans = vec![Span::styled(lo, t.dim()), Span::raw(" ")];
-    for (ch, fg, bg) in crate::tui::raster::colour_bar(&scale, app.tier, bar_w.min(30) as u16) {
+    for (ch, fg, bg) in crate::tui::raster::colour_bar(&scale, app.tier(), bar_w.min(30) as u16) {
         spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
     }
     spans.push(Span::styled(format!(" {hi}"), t.dim()));
@@ -153,11 +154,11 @@ mod tests {
         app.update(Action::ChoiceNext); // maxpool → avgpool
         testing::run_checks(&mut app);
         app.update(Action::Confirm);
-        assert!(app.popup.is_none(), "a valid edit applies");
+        assert!(app.popup().is_none(), "a valid edit applies");
         assert!(slice_diff(&app).unwrap_err().starts_with("waiting for the new pass"));
         testing::run_effects(&mut app);
         let after = app.volume(Src::Layer(2)).unwrap().clone();
-        app.d = 1;
+        app.update(Action::SetDepth(1));
         let d = slice_diff(&app).unwrap();
         let want = &after.index_axis(Axis(0), 1) - &before.index_axis(Axis(0), 1);
         assert_eq!(d.values, want);
@@ -207,6 +208,6 @@ mod tests {
         );
         // Esc goes back to the slice.
         app.update(Action::Back);
-        assert!(!app.diff);
+        assert!(!app.diff());
     }
 }

@@ -200,7 +200,7 @@ mod tests {
     use ratatui::style::Color;
 
     fn draw(app: &App, w: u16, h: u16) -> ratatui::Terminal<ratatui::backend::TestBackend> {
-        testing::render(app, w, h, |app, area, buf| match &app.popup {
+        testing::render(app, w, h, |app, area, buf| match &app.popup() {
             Some(Popup::Params(ed)) => render_params(app, ed, area, buf),
             Some(Popup::Choose(ch)) => render_chooser(app, ch, area, buf),
             _ => {}

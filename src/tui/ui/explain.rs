@@ -5,65 +5,30 @@
 //! and friends, fc its dot product.
 
 use super::{centered_note, panel, theme, waiting};
+use crate::nn::geometry::{AxisWindow, ConvGeometry, PoolGeometry};
 use crate::nn::kernels::{NeuronTerms, conv_neuron};
-use crate::nn::{ConvParams, LayerKind, PoolParams, Src, Weights};
-use crate::tui::app::{App, Focus};
+use crate::nn::{LayerKind, Src, Weights};
+use crate::tui::app::App;
 use crate::tui::bars::{bar, fmt_val};
+use crate::tui::state::Focus;
 use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-/// One spatial axis of a window: which taps meet real input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AxisWin {
-    /// Input index of tap 0 (negative in the padding).
-    pub start: isize,
-    /// Taps `lo..hi` fall inside the input.
-    pub lo: usize,
-    pub hi: usize,
-    pub f: usize,
-    pub dil: usize,
-}
-
-impl AxisWin {
-    pub fn new(o: usize, stride: usize, pad: usize, f: usize, dil: usize, n: usize) -> AxisWin {
-        let start = (o * stride) as isize - pad as isize;
-        let inside = |t: usize| {
-            let i = start + (t * dil) as isize;
-            i >= 0 && i < n as isize
-        };
-        let lo = (0..f).find(|&t| inside(t)).unwrap_or(f);
-        let hi = (lo..f).take_while(|&t| inside(t)).last().map_or(lo, |t| t + 1);
-        AxisWin { start, lo, hi, f, dil }
-    }
-
-    /// The numpy slice of the input: `44:55`, or `3:12:2` with dilation.
-    pub fn x_slice(&self) -> String {
-        let a = self.start + (self.lo * self.dil) as isize;
-        let b = self.start + ((self.hi.max(self.lo + 1) - 1) * self.dil) as isize + 1;
-        if self.dil > 1 { format!("{a}:{b}:{}", self.dil) } else { format!("{a}:{b}") }
-    }
-
-    pub fn is_full(&self) -> bool {
-        self.lo == 0 && self.hi == self.f
-    }
-
-    /// Taps hanging over the start and the end.
-    pub fn overhang(&self) -> (usize, usize) {
-        (self.lo, self.f - self.hi)
-    }
-}
-
 /// The seed's formula for conv neuron `(r, c, d)`.
-pub fn conv_formula(rows: AxisWin, cols: AxisWin, ch: &str, d: usize, bias: bool) -> String {
+pub fn conv_formula(rows: AxisWindow, cols: AxisWindow, ch: &str, d: usize, bias: bool) -> String {
+    let b = if bias { format!(" + b[{d}]") } else { String::new() };
+    if rows.is_empty() || cols.is_empty() {
+        // No tap reads real input: the sum is over padding only.
+        return format!("np.sum(0 · W[{d}]){b}  (the window lies wholly in the zero padding)");
+    }
     let w = if rows.is_full() && cols.is_full() {
         format!("W[{d}]")
     } else {
-        format!("W[{d}][{}:{}, {}:{}, :]", rows.lo, rows.hi, cols.lo, cols.hi)
+        format!("W[{d}][{}, {}, :]", rows.tap_slice(), cols.tap_slice())
     };
-    let b = if bias { format!(" + b[{d}]") } else { String::new() };
     format!("np.sum(X[{}, {}, {ch}] * {w}){b}", rows.x_slice(), cols.x_slice())
 }
 
@@ -90,35 +55,35 @@ fn check(t: &Theme, value: f32, stored: f32) -> Line<'static> {
 /// The panel's lines; `width` sizes the contribution bars, `room` the number of rows.
 pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
     let t = theme(app);
-    if app.is_stale(app.sel) {
+    if app.is_stale(app.sel()) {
         // The weights are the new ones and the numbers the old ones: nothing to check yet.
         return None;
     }
-    let (r, c) = app.cursor;
-    let d = app.d;
-    let out = app.volume(app.sel)?;
+    let (r, c) = app.cursor();
+    let d = app.d();
+    let out = app.volume(app.sel())?;
     let stored = *out.get([d, r, c])?;
     let v = format!("V[{r}, {c}, {d}]");
-    let i = match app.sel {
+    let i = match app.sel() {
         Src::Input => {
             let mut l = vec![Line::from(vec![
                 Span::styled(format!("X[{r}, {c}, {d}]"), t.accent()),
                 Span::raw(format!(" = {}", fmt_val(stored))),
             ])];
-            if let Some(p) = &app.photo
+            if let Some(p) = &app.photo()
                 && let Some(px) = p.get_pixel_checked(c as u32, r as u32)
             {
                 let [pr, pg, pb] = px.0;
                 l.push(Line::from(format!("pixel RGB ({pr}, {pg}, {pb}) at row {r}, col {c}")));
-                l.push(Line::from(format!("normalised: {}", app.net.input.normalize.describe())));
+                l.push(Line::from(format!("normalised: {}", app.net().input.normalize.describe())));
             }
             l.push(Line::from(Span::styled("the input volume: no weights yet", t.dim())));
             return Some(l);
         }
         Src::Layer(i) => i,
     };
-    let layer = &app.net.layers[i];
-    let info = &app.analysis.layers[i];
+    let layer = &app.net().layers[i];
+    let info = &app.analysis().layers[i];
     let src = *layer.inputs.first()?;
     let x = app.volume(src)?;
     let xs = app.shape(src);
@@ -131,36 +96,27 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
         |text: String| Line::from(vec![Span::styled(v.clone(), t.accent()), Span::raw(text)]);
     let mut l: Vec<Line<'static>> = Vec::new();
     match (&layer.kind, &layer.weights) {
-        (LayerKind::Conv(p), Weights::Conv { w, b }) => {
+        (LayerKind::Conv(_), Weights::Conv { w, b }) => {
+            let g = info.conv()?;
             let terms = conv_neuron(
                 &x.view(),
                 &w.view(),
                 b.as_ref().map(|b| b.view()).as_ref(),
-                p,
-                info.pads,
+                g,
                 d,
                 r,
                 c,
             );
-            conv_lines(
-                &t,
-                &mut l,
-                p,
-                info.pads,
-                (xs.h, xs.w, xs.d),
-                (r, c, d),
-                &terms,
-                &v,
-                stored,
-                b.is_some(),
-            );
+            let neuron = Neuron { r, c, d, name: &v, stored };
+            conv_lines(&t, &mut l, g, &neuron, &terms, b.is_some());
             l.push(Line::from(Span::styled(xname, t.dim())));
             let left = room.saturating_sub(l.len() as u16 + 1) as usize;
             contributions(&t, &mut l, &terms, width, left);
         }
-        (LayerKind::MaxPool(p) | LayerKind::AvgPool(p), _) => {
+        (LayerKind::MaxPool(_) | LayerKind::AvgPool(_), _) => {
             let max = matches!(layer.kind, LayerKind::MaxPool(_));
-            pool_lines(&t, &mut l, x, p, info.pads, (r, c, d), &v, stored, max);
+            let neuron = Neuron { r, c, d, name: &v, stored };
+            pool_lines(&t, &mut l, x, info.pool()?, &neuron, max);
             l.push(Line::from(Span::styled(xname, t.dim())));
         }
         (LayerKind::Fc { .. }, _) => {
@@ -225,105 +181,110 @@ fn val(v: Option<f32>) -> String {
     v.map_or("?".into(), fmt_val)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The neuron being explained: its index, its name (`V[r, c, d]`) and its stored value.
+struct Neuron<'a> {
+    r: usize,
+    c: usize,
+    d: usize,
+    name: &'a str,
+    stored: f32,
+}
+
 fn conv_lines(
     t: &Theme,
     l: &mut Vec<Line<'static>>,
-    p: &ConvParams,
-    pads: crate::nn::kernels::Pads,
-    (h, w, din): (usize, usize, usize),
-    (r, c, d): (usize, usize, usize),
+    g: &ConvGeometry,
+    n: &Neuron,
     terms: &NeuronTerms,
-    v: &str,
-    stored: f32,
     bias: bool,
 ) {
-    let rows = AxisWin::new(r, p.stride_h, pads.top, p.kh, p.dilation_h, h);
-    let cols = AxisWin::new(c, p.stride_w, pads.left, p.kw, p.dilation_w, w);
-    let cg = din / p.groups.max(1);
-    let ch = if p.groups <= 1 {
+    let (rows, cols) = g.window.neuron(n.r, n.c);
+    let ch = if g.groups <= 1 {
         ":".to_string()
     } else {
-        let g = d / (p.filters / p.groups).max(1);
-        format!("{}:{}", g * cg, (g + 1) * cg)
+        let r = g.channels_of(n.d);
+        format!("{}:{}", r.start, r.end)
     };
     l.push(Line::from(vec![
-        Span::styled(v.to_string(), t.accent()),
-        Span::raw(format!(" = {}", conv_formula(rows, cols, &ch, d, bias))),
+        Span::styled(n.name.to_string(), t.accent()),
+        Span::raw(format!(" = {}", conv_formula(rows, cols, &ch, n.d, bias))),
     ]));
-    l.push(check(t, terms.value, stored));
-    let (top, bottom) = rows.overhang();
-    let (left, right) = cols.overhang();
-    if top + bottom + left + right > 0 {
-        let mut parts = Vec::new();
-        for (n, side) in [(top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")] {
-            if n > 0 {
-                parts.push(format!("{n} over the {side}"));
-            }
-        }
-        l.push(Line::from(Span::styled(
-            format!(
-                "window hangs over the edge ({}): those taps read zero padding",
-                parts.join(", ")
-            ),
-            t.warn(),
-        )));
-    }
+    l.push(check(t, terms.value, n.stored));
+    overhang_line(t, l, rows, cols, "those taps read zero padding");
     if bias {
-        l.push(Line::from(Span::styled(format!("b[{d}] = {}", fmt_val(terms.bias)), t.dim())));
+        l.push(Line::from(Span::styled(format!("b[{}] = {}", n.d, fmt_val(terms.bias)), t.dim())));
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// `window hangs over the edge (1 over the top, 2 over the left): …`, when it does.
+fn overhang_line(
+    t: &Theme,
+    l: &mut Vec<Line<'static>>,
+    rows: AxisWindow,
+    cols: AxisWindow,
+    what: &str,
+) {
+    let (top, bottom) = rows.overhang();
+    let (left, right) = cols.overhang();
+    if top + bottom + left + right == 0 {
+        return;
+    }
+    let mut parts = Vec::new();
+    for (n, side) in [(top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")] {
+        if n > 0 {
+            parts.push(format!("{n} over the {side}"));
+        }
+    }
+    l.push(Line::from(Span::styled(
+        format!("window hangs over the edge ({}): {what}", parts.join(", ")),
+        t.warn(),
+    )));
+}
+
 fn pool_lines(
     t: &Theme,
     l: &mut Vec<Line<'static>>,
     x: &crate::nn::Volume,
-    p: &PoolParams,
-    pads: crate::nn::kernels::Pads,
-    (r, c, d): (usize, usize, usize),
-    v: &str,
-    stored: f32,
+    g: &PoolGeometry,
+    n: &Neuron,
     max: bool,
 ) {
-    let (_, h, w) = x.dim();
-    let rows = AxisWin::new(r, p.stride_h, pads.top, p.kh, 1, h);
-    let cols = AxisWin::new(c, p.stride_w, pads.left, p.kw, 1, w);
+    let (rows, cols) = g.window.neuron(n.r, n.c);
     let op = if max { "max" } else { "mean" };
     l.push(Line::from(vec![
-        Span::styled(v.to_string(), t.accent()),
+        Span::styled(n.name.to_string(), t.accent()),
         Span::raw(format!(
-            " = {op}(X[{}, {}, {d}]) = {}",
+            " = {op}(X[{}, {}, {}]) = {}",
             rows.x_slice(),
             cols.x_slice(),
-            fmt_val(stored)
+            n.d,
+            fmt_val(n.stored)
         )),
     ]));
-    let r0 = (rows.start + rows.lo as isize).max(0) as usize;
-    let c0 = (cols.start + cols.lo as isize).max(0) as usize;
-    let win = x.slice(ndarray::s![d, r0..r0 + (rows.hi - rows.lo), c0..c0 + (cols.hi - cols.lo)]);
+    let (rr, cr) = (rows.input_range(), cols.input_range());
+    // The window's input ranges lie inside the input, and d is one of its channels.
+    let win = x.slice(ndarray::s![n.d, rr, cr]);
     if win.nrows() <= 6 && win.ncols() <= 6 {
         for row in win.rows() {
             let spans: Vec<Span> = row
                 .iter()
                 .map(|&xv| {
                     let s = format!("{:>9}", fmt_val(xv));
-                    if max && xv == stored { Span::styled(s, t.accent()) } else { Span::raw(s) }
+                    let hit = max && (xv == n.stored || (xv.is_nan() && n.stored.is_nan()));
+                    if hit { Span::styled(s, t.accent()) } else { Span::raw(s) }
                 })
                 .collect();
             l.push(Line::from(spans));
         }
     }
-    if (rows.overhang(), cols.overhang()) != ((0, 0), (0, 0)) {
-        let what = if max {
-            "padding is ignored by max"
-        } else if p.count_include_pad {
-            "padded zeros count in the mean"
-        } else {
-            "the mean is over the real values only"
-        };
-        l.push(Line::from(Span::styled(format!("window hangs over the edge: {what}"), t.warn())));
-    }
+    let what = if max {
+        "padding is ignored by max"
+    } else if g.count_include_pad {
+        "padded zeros count in the mean"
+    } else {
+        "the mean is over the real values only"
+    };
+    overhang_line(t, l, rows, cols, what);
 }
 
 /// One bar per input channel (top-N by size when there are many).
@@ -360,8 +321,8 @@ fn contributions(
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let (r, c) = app.cursor;
-    let title = format!("explain · {}[{r}, {c}, {}]", app.name_of(app.sel), app.d);
+    let (r, c) = app.cursor();
+    let title = format!("explain · {}[{r}, {c}, {}]", app.name_of(app.sel()), app.d());
     let block = panel(app, title, Some(Focus::Explain));
     let inner = block.inner(area);
     match lines(app, inner.width, inner.height) {
@@ -376,39 +337,43 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
     fn windows_in_numpy_slices() {
+        use crate::nn::geometry::Axis;
+        let axis = |n, f, dil, s, p| Axis::fit("rows", n, f, dil, s, (p, p), false).unwrap();
         // AlexNet conv1 neuron (12, 40): rows 48:59, cols 160:171.
-        let rows = AxisWin::new(12, 4, 0, 11, 1, 227);
-        let cols = AxisWin::new(40, 4, 0, 11, 1, 227);
+        let a = axis(227, 11, 1, 4, 0);
         assert_eq!(
-            conv_formula(rows, cols, ":", 7, true),
+            conv_formula(a.window(12), a.window(40), ":", 7, true),
             "np.sum(X[48:59, 160:171, :] * W[7]) + b[7]"
         );
         // cs231n demo: 5×5 input, P = 1, F = 3, S = 2: neuron 0 hangs over the top-left by 1.
-        let a = AxisWin::new(0, 2, 1, 3, 1, 5);
-        assert_eq!((a.start, a.lo, a.hi, a.overhang()), (-1, 1, 3, (1, 0)));
+        let w = axis(5, 3, 1, 2, 1).window(0);
         assert_eq!(
-            conv_formula(a, a, ":", 0, true),
+            conv_formula(w, w, ":", 0, true),
             "np.sum(X[0:2, 0:2, :] * W[0][1:3, 1:3, :]) + b[0]"
         );
-        // Dilation 2, F = 3 at 0 with P = 2: taps at −2, 0, 2.
-        let dil = AxisWin::new(0, 1, 2, 3, 2, 10);
-        assert_eq!((dil.lo, dil.hi, dil.x_slice()), (1, 3, "0:3:2".to_string()));
+        // A window wholly in padding reads no input at all.
+        let empty = axis(4, 2, 1, 2, 4).window(0);
+        assert_eq!(
+            conv_formula(empty, empty, ":", 0, true),
+            "np.sum(0 · W[0]) + b[0]  (the window lies wholly in the zero padding)"
+        );
     }
 
     #[test]
     fn the_seed_literal_v000_is_rebuilt_and_equal() {
         let mut app = testing::numpy_app();
-        app.select(Src::Layer(0));
+        app.update(Action::Select(Src::Layer(0)));
         let term = testing::render(&app, 76, 12, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);
         assert!(text.contains("V[0, 0, 0] = np.sum(X[0:5, 0:5, :] * W[0]) + b[0]"), "{text}");
         assert!(text.contains("✓ equal"), "{text}");
-        app.cursor = (1, 0);
+        app.update(Action::SetCursor(1, 0));
         let text = testing::text(&testing::render(&app, 76, 12, render));
         assert!(text.contains("V[1, 0, 0] = np.sum(X[2:7, 0:5, :] * W[0]) + b[0]"), "{text}");
         assert!(text.contains("all 4, by size"), "{text}");
@@ -417,8 +382,8 @@ mod tests {
     #[test]
     fn relu_shows_max_of_zero_and_x() {
         let mut app = testing::ramp_app(crate::tui::color::Tier::Truecolor);
-        app.select(Src::Layer(0));
-        app.cursor = (0, 1);
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetCursor(0, 1));
         let text = testing::text(&testing::render(&app, 70, 6, render));
         assert!(text.contains("V[0, 1, 0] = max(0, X[0, 1, 0]) = max(0, -7) = 0"), "{text}");
     }

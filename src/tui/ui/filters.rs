@@ -48,20 +48,20 @@ fn stretch(w: &ArrayView3<f32>, ci: usize) -> Array2<f32> {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let Src::Layer(li) = app.sel else {
+    let Src::Layer(li) = app.sel() else {
         let block = panel(app, "filters", None);
         let inner = block.inner(area);
         block.render(area, buf);
         centered_note(app, inner, buf, "the input has no filters: select a conv layer ([ ])");
         return;
     };
-    let layer = &app.net.layers[li];
+    let layer = &app.net().layers[li];
     let (LayerKind::Conv(p), Weights::Conv { w, b }) = (&layer.kind, &layer.weights) else {
         let block = panel(app, format!("filters · {}", layer.name), None);
         let inner = block.inner(area);
         block.render(area, buf);
         let convs: Vec<&str> = app
-            .net
+            .net()
             .layers
             .iter()
             .filter(|l| matches!(l.kind, LayerKind::Conv(_)))
@@ -82,7 +82,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let (k, fh, fw, cg) = w.dim();
-    let d = app.d.min(k.saturating_sub(1));
+    let d = app.d().min(k.saturating_sub(1));
     let bias = b.as_ref().map_or(String::new(), |b| format!(" · b[{d}] = {}", fmt_val(b[d])));
     let rgb = cg == 3;
     let title = if rgb {
@@ -96,7 +96,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
-    let half = app.tier.has_pixels();
+    let half = app.tier().has_pixels();
     let n = if rgb { k } else { cg };
     let (per_row, tw, th, rows_fit) = grid(n, (fh, fw), half, inner);
     let page = per_row * rows_fit;
@@ -106,7 +106,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let scale = Scale::new(
         -sym,
         sym,
-        if app.colormap == Colormap::Auto { Colormap::RdBu } else { app.colormap },
+        if app.colormap() == Colormap::Auto { Colormap::RdBu } else { app.colormap() },
     );
     for i in 0..page.min(n.saturating_sub(first)) {
         let item = first + i;
@@ -129,9 +129,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             if rgb {
                 let f = w.index_axis(Axis(0), item);
                 let ch = [stretch(&f, 0), stretch(&f, 1), stretch(&f, 2)];
-                Raster::rgb([ch[0].view(), ch[1].view(), ch[2].view()], app.tier, tw, th)
+                Raster::rgb([ch[0].view(), ch[1].view(), ch[2].view()], app.tier(), tw, th)
             } else {
-                Raster::new(wd.index_axis(Axis(2), item), scale, app.tier, tw, th)
+                Raster::new(wd.index_axis(Axis(2), item), scale, app.tier(), tw, th)
             }
         });
         r.render(cell, buf, None);
@@ -153,6 +153,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
@@ -167,7 +168,7 @@ mod tests {
     #[test]
     fn numpy_filters_show_one_map_per_input_channel() {
         let mut app = testing::numpy_app();
-        app.select(Src::Layer(0));
+        app.update(Action::Select(Src::Layer(0)));
         let term = testing::render(&app, 60, 12, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);

@@ -14,21 +14,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut left = vec![
         Span::styled("convscope", t.title()),
         sep(),
-        Span::styled(app.net.name.clone(), t.accent()),
+        Span::styled(app.net().name.clone(), t.accent()),
     ];
-    if !app.input_label.is_empty() {
-        left.extend([sep(), Span::styled("image ", t.label()), Span::raw(app.input_label.clone())]);
+    if !app.input_label().is_empty() {
+        left.extend([
+            sep(),
+            Span::styled("image ", t.label()),
+            Span::raw(app.input_label().to_string()),
+        ]);
     }
     left.extend([
         sep(),
         Span::styled("input ", t.label()),
-        Span::raw(app.analysis.input.to_string()),
+        Span::raw(app.analysis().input.to_string()),
         sep(),
         Span::styled("network depth ", t.label()),
-        Span::styled(app.analysis.network_depth.to_string(), t.accent()),
+        Span::styled(app.analysis().network_depth.to_string(), t.accent()),
         Span::styled(" weight layers", t.dim()),
     ]);
-    let right = match (&app.results, &app.progress, &app.error) {
+    let right = match (&app.results(), &app.progress(), &app.error()) {
         (_, _, Some(_)) => Span::styled(waiting(app), t.error()),
         (_, Some(_), _) => Span::styled(waiting(app), t.warn()),
         (Some(r), None, None) => {
@@ -39,7 +43,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let rw = (right.width() as u16).min(area.width);
     // Without room for everything, the image goes first (the shape panel still names it).
     let width = |s: &[Span]| s.iter().map(|x| x.width()).sum::<usize>();
-    if width(&left) + rw as usize + 1 > area.width as usize && !app.input_label.is_empty() {
+    if width(&left) + rw as usize + 1 > area.width as usize && !app.input_label().is_empty() {
         left.drain(3..6);
     }
     Line::from(left).render(Rect { width: area.width.saturating_sub(rw + 1), ..area }, buf);

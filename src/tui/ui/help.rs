@@ -48,7 +48,7 @@ pub fn pages(app: &App, area: Rect) -> (usize, u16, usize, usize) {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let all = lines(app);
     let (per_col, col_w, fit, n_pages) = pages(app, area);
-    let page = app.help_page % n_pages;
+    let page = app.help_page() % n_pages;
     let shown: Vec<&Line> = all.iter().skip(page * fit * per_col).take(fit * per_col).collect();
     let cols = shown.len().div_ceil(per_col).max(1) as u16;
     let w = (cols * col_w + 2).min(area.width);
@@ -90,8 +90,11 @@ mod tests {
         let (_, _, _, n) = pages(&app, Rect::new(0, 0, 120, 40));
         assert_eq!(n, 2, "120×40 needs two pages");
         let mut text = String::new();
+        app.update(crate::tui::action::Action::Help);
         for p in 0..n {
-            app.help_page = p;
+            if p > 0 {
+                app.update(crate::tui::action::Action::HelpPage);
+            }
             text.push_str(&testing::text(&testing::render(&app, 120, 40, render)));
         }
         assert!(text.contains("page 2/2 · Space next"), "{text}");
@@ -99,7 +102,7 @@ mod tests {
             assert!(text.contains(b.help), "missing: {}", b.help);
         }
         // A page past the last wraps to the first.
-        app.help_page = n;
+        app.update(crate::tui::action::Action::HelpPage);
         let first = testing::text(&testing::render(&app, 120, 40, render));
         assert!(first.contains("page 1/2"), "{first}");
     }

@@ -20,7 +20,7 @@ pub type Win = (i64, i64, i64, i64);
 /// layer): `(name, shape, window)`, from the neuron's own layer down to the input. The windows
 /// come from the library's [`crate::nn::receptive::trace`].
 pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Win)> {
-    crate::nn::receptive::trace(&app.net, &app.analysis, sel, r, c)
+    crate::nn::receptive::trace(app.net(), app.analysis(), sel, r, c)
         .into_iter()
         .map(|s| {
             let w = s.window;
@@ -35,7 +35,7 @@ pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Wi
 
 fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
     let key = Key::of(app, What::Photo, area.width, area.height);
-    if let Some(p) = &app.photo {
+    if let Some(p) = &app.photo() {
         let (w, h) = p.dimensions();
         let ch = |k: usize| {
             ndarray::Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
@@ -44,7 +44,7 @@ fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
         };
         let (r, g, b) = (ch(0), ch(1), ch(2));
         return Some(app.cache.borrow_mut().get_or(key, || {
-            Raster::rgb([r.view(), g.view(), b.view()], app.tier, area.width, area.height)
+            Raster::rgb([r.view(), g.view(), b.view()], app.tier(), area.width, area.height)
         }));
     }
     // No photo (an input of depth 4, or an .npy): the mean over depth.
@@ -54,25 +54,25 @@ fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
     Some(
         app.cache
             .borrow_mut()
-            .get_or(key, || Raster::new(mean.view(), scale, app.tier, area.width, area.height)),
+            .get_or(key, || Raster::new(mean.view(), scale, app.tier(), area.width, area.height)),
     )
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let (r, c) = app.cursor;
-    let title = format!("input image · receptive field of {}[{r}, {c}, :]", app.name_of(app.sel));
+    let (r, c) = app.cursor();
+    let title = format!("input image · receptive field of {}[{r}, {c}, :]", app.name_of(app.sel()));
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
     let text_w = 46.min(inner.width / 2);
     let img_area = Rect { width: inner.width - text_w, ..inner };
     let text_area = Rect { x: img_area.right(), width: text_w, ..inner };
-    let img = app.analysis.input;
-    let rf_box = match app.sel {
+    let img = app.analysis().input;
+    let rf_box = match app.sel() {
         Src::Input => (r as i64, c as i64, r as i64 + 1, c as i64 + 1),
         Src::Layer(i) => {
-            let b = app.analysis.layers[i].rf.window(r, c);
+            let b = &app.analysis().layers[i].rf.window(r, c);
             (b.top, b.left, b.bottom, b.right)
         }
     };
@@ -101,15 +101,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Line::from(""),
         Line::from(Span::styled("traced back, layer by layer:", t.label())),
     ];
-    for (name, shape, (a, l, b, rr)) in trace(app, app.sel, r, c) {
+    for (name, shape, (a, l, b, rr)) in trace(app, app.sel(), r, c) {
         lines.push(Line::from(vec![
             Span::styled(format!("{name:<9}"), t.accent()),
             Span::raw(format!(" r {a}..{b} c {l}..{rr}")),
             Span::styled(format!("  of {shape}"), t.dim()),
         ]));
     }
-    if let Src::Layer(i) = app.sel {
-        let rf = app.analysis.layers[i].rf;
+    if let Src::Layer(i) = app.sel() {
+        let rf = &app.analysis().layers[i].rf;
         if rf.jump != [0, 0] {
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
@@ -167,6 +167,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
@@ -175,7 +176,7 @@ mod tests {
         for (layer, r, c) in [(3, 1, 2), (4, 0, 0), (12, 6, 9), (0, 54, 54)] {
             let tr = trace(&app, Src::Layer(layer), r, c);
             let (_, _, (t, l, b, rr)) = tr.last().unwrap().clone();
-            let want = app.analysis.layers[layer].rf.window(r, c);
+            let want = &app.analysis().layers[layer].rf.window(r, c);
             assert_eq!(
                 (t, l, b, rr),
                 (want.top, want.left, want.bottom, want.right),
@@ -191,8 +192,8 @@ mod tests {
     #[test]
     fn the_box_is_drawn_on_the_input() {
         let mut app = testing::numpy_app();
-        app.select(Src::Layer(0));
-        app.cursor = (1, 1);
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetCursor(1, 1));
         let term = testing::render(&app, 80, 14, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);

@@ -3,8 +3,9 @@
 //! re-initialised carry a `↺` (the title says what it means).
 
 use super::{panel, theme};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
 use crate::tui::bars::window_start;
+use crate::tui::state::Focus;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -12,7 +13,7 @@ use ratatui::widgets::Widget;
 
 /// The first list row shown in a panel of `area` (shared with mouse hit-testing).
 pub fn first_row(app: &App, area: Rect) -> usize {
-    window_start(app.rows(), area.height.saturating_sub(2) as usize, App::row_of(app.sel))
+    window_start(app.rows(), area.height.saturating_sub(2) as usize, App::row_of(app.sel()))
 }
 
 /// The list row under absolute cell row `y`, if any.
@@ -35,20 +36,20 @@ pub fn clip(name: &str, w: usize) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let reinit = app.net.layers.iter().any(|l| l.origin.is_reinitialized());
+    let reinit = app.net().layers.iter().any(|l| l.origin.is_reinitialized());
     let title = if reinit {
-        let head = format!("layers ({}) · ", app.net.layers.len());
+        let head = format!("layers ({}) · ", app.net().layers.len());
         let full = head.chars().count() + "↺ re-initialized".chars().count() + 2;
         let mark = if full <= area.width as usize { "↺ re-initialized" } else { "↺ re-init" };
         Line::from(vec![Span::raw(head), Span::styled(mark, t.reinit())])
     } else {
-        Line::from(format!("layers ({})", app.net.layers.len()))
+        Line::from(format!("layers ({})", app.net().layers.len()))
     };
     let block = panel(app, title, Some(Focus::Layers));
     let inner = block.inner(area);
     block.render(area, buf);
-    let kind_w = app.net.layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
-    let idx_w = app.net.layers.len().saturating_sub(1).to_string().len().max(2);
+    let kind_w = app.net().layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
+    let idx_w = app.net().layers.len().saturating_sub(1).to_string().len().max(2);
     let shape_w =
         (0..app.rows()).map(|i| app.shape(app.src_at(i)).to_string().chars().count()).max();
     // Long names (EfficientNet's `block1.expand_relu6`) come first: when they do not fit beside
@@ -68,16 +69,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let (idx, kind, warn, fresh_w) = match row {
             0 => ("in".to_string(), "", false, false),
             i => {
-                let l = &app.net.layers[i - 1];
+                let l = &app.net().layers[i - 1];
                 (
                     format!("{}", i - 1),
                     l.kind.type_name(),
-                    !app.analysis.layers[i - 1].warnings.is_empty(),
+                    !app.analysis().layers[i - 1].warnings.is_empty(),
                     l.origin.is_reinitialized(),
                 )
             }
         };
-        let selected = src == app.sel;
+        let selected = src == app.sel();
         let name = clip(app.name_of(src), name_w);
         let text = if show_kind {
             format!("{idx:>idx_w$} {name:<name_w$} {kind:<kind_w$} {}", app.shape(src))
@@ -107,13 +108,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 mod tests {
     use super::*;
     use crate::nn::Src;
+    use crate::tui::action::Action;
     use crate::tui::testing;
     use ratatui::style::Color;
 
     #[test]
     fn the_list_shows_every_layer_with_its_shape() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(0));
+        app.update(Action::Select(Src::Layer(0)));
         let term = testing::render(&app, 34, 26, render);
         insta::assert_snapshot!(term.backend());
         // The selected row (conv1, list row 1, screen row 2) is highlighted.
@@ -124,9 +126,12 @@ mod tests {
 
     #[test]
     fn long_names_push_out_the_kind_column_before_they_are_cut() {
-        let mut app = testing::alexnet_shapes();
-        std::sync::Arc::make_mut(&mut app.net).layers[0].name = "block1.expand_conv".into();
-        app.select(Src::Layer(0));
+        let mut net = crate::model::load("alexnet", crate::model::WeightMode::ShapesOnly).unwrap();
+        net.layers[0].name = "block1.expand_conv".into();
+        let a = crate::nn::analysis::analyze(&net).unwrap();
+        let app = App::new(net, a, crate::tui::color::Tier::Truecolor, crate::tui::Colormap::Auto);
+        let mut app = testing::Harness { app, effects: vec![] };
+        app.update(Action::Select(Src::Layer(0)));
         let text = testing::text(&testing::render(&app, 34, 8, render));
         // 32 inner columns: "block1.expand_conv" (18) + "conv" would not fit with the shape.
         assert!(text.contains(" 0 block1.expand_conv 55×55×96"), "{text}");
@@ -146,7 +151,7 @@ mod tests {
     #[test]
     fn a_long_list_scrolls_to_keep_the_selection_visible() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(20));
+        app.update(Action::Select(Src::Layer(20)));
         let area = Rect::new(0, 0, 34, 8);
         let first = first_row(&app, area);
         assert!(first <= 21 && 21 < first + 6);

@@ -19,10 +19,11 @@ pub mod small;
 pub mod status;
 pub mod top5;
 
-use super::app::{App, Focus, View};
+use super::app::App;
 use super::dim::dim;
 use super::layout;
 use super::popup::Popup;
+use super::state::{Focus, View};
 use super::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -45,26 +46,26 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
     }
     header::render(app, a.header, buf);
     // After an edit, until the pass ends, panels of the selected layer show old numbers: dimmed.
-    let stale = app.is_stale(app.sel);
-    match app.view {
+    let stale = app.is_stale(app.sel());
+    match app.view() {
         View::Main => {
             if let Some(r) = a.layers {
                 layers::render(app, r, buf);
             }
             if let Some(r) = a.slice {
-                if app.diff {
+                if app.diff() {
                     diff::render(app, r, buf);
                 } else {
                     slice::render(app, r, buf);
                     if stale {
-                        dim(buf, r, app.tier);
+                        dim(buf, r, app.tier());
                     }
                 }
             }
             if let Some(r) = a.column {
                 column::render(app, r, buf);
                 if stale {
-                    dim(buf, r, app.tier);
+                    dim(buf, r, app.tier());
                 }
             }
             if let Some(r) = a.shape {
@@ -80,23 +81,23 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         View::Montage => {
             montage::render(app, a.body, buf);
             if stale {
-                dim(buf, a.body, app.tier);
+                dim(buf, a.body, app.tier());
             }
         }
         View::Filters => filters::render(app, a.body, buf),
         View::Input => input::render(app, a.body, buf),
         View::Dead => {
             dead::render(app, a.body, buf);
-            if !app.pass_is_current() && app.results.is_some() {
-                dim(buf, a.body, app.tier);
+            if !app.pass_is_current() && app.results().is_some() {
+                dim(buf, a.body, app.tier());
             }
         }
     }
     status::render(app, a.status, buf);
-    if app.help {
+    if app.help() {
         help::render(app, area, buf);
     }
-    match &app.popup {
+    match &app.popup() {
         Some(Popup::Params(ed)) => editor::render_params(app, ed, a.body, buf),
         Some(Popup::Choose(ch)) => editor::render_chooser(app, ch, a.body, buf),
         Some(Popup::Save(p)) => prompt::render(app, p, a.body, buf),
@@ -105,13 +106,13 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn theme(app: &App) -> Theme {
-    Theme::new(app.tier)
+    Theme::new(app.tier())
 }
 
 /// A bordered panel; the focused one (in the dashboard) has a highlighted border.
 pub fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Option<Focus>) -> Block<'a> {
     let t = theme(app);
-    let focused = app.view == View::Main && focus.is_some_and(|f| f == app.focus);
+    let focused = app.view() == View::Main && focus.is_some_and(|f| f == app.focus());
     let title: Line = title.into();
     Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
@@ -153,12 +154,12 @@ pub fn centered_note(app: &App, area: Rect, buf: &mut Buffer, text: &str) {
 
 /// What the panels say while there is no data yet.
 pub fn waiting(app: &App) -> String {
-    if let Some(e) = &app.error {
+    if let Some(e) = &app.error() {
         return format!("error: {e}");
     }
-    match &app.progress {
+    match &app.progress() {
         Some(p) => format!("computing {} · {}/{}", p.name, p.layer + 1, p.total),
-        None if app.input.is_some() => "computing…".into(),
+        None if app.input().is_some() => "computing…".into(),
         None => "loading the weights and the input…".into(),
     }
 }

@@ -14,7 +14,7 @@ use ratatui::widgets::Widget;
 fn first(app: &App) -> usize {
     let (per_row, _, _, rows_fit) = montage_grid(app);
     let page = per_row * rows_fit;
-    (app.d / page) * page
+    (app.d() / page) * page
 }
 
 /// The slice whose thumbnail is under absolute cell `(x, y)` of the body `area`.
@@ -26,25 +26,25 @@ pub fn slice_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
         return None;
     }
     let d = first(app) + row * per_row + col;
-    (d < app.shape(app.sel).d).then_some(d)
+    (d < app.shape(app.sel()).d).then_some(d)
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let s = app.shape(app.sel);
+    let s = app.shape(app.sel());
     let title = format!(
         "montage · {} · {} slices of {}×{} · d {}/{} · Enter opens",
-        app.name_of(app.sel),
+        app.name_of(app.sel()),
         s.d,
         s.h,
         s.w,
-        app.d,
+        app.d(),
         s.d
     );
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
-    let Some(vol) = app.volume(app.sel) else {
+    let Some(vol) = app.volume(app.sel()) else {
         centered_note(app, inner, buf, &waiting(app));
         return;
     };
@@ -60,14 +60,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if cell.right() > inner.right() || cell.bottom() > inner.bottom() {
             continue;
         }
-        let Some(scale) = app.scale(app.sel, d) else { continue };
-        let key = Key::of(app, What::Thumb { row: App::row_of(app.sel), d }, tw, th);
+        let Some(scale) = app.scale(app.sel(), d) else { continue };
+        let key = Key::of(app, What::Thumb { row: App::row_of(app.sel()), d }, tw, th);
         let slice = vol.index_axis(ndarray::Axis(0), d);
-        let r = app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier, tw, th));
+        let r =
+            app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier(), tw, th));
         r.render(Rect::new(cell.x, cell.y, tw, th), buf, None);
-        let dead = app.stats(app.sel).is_some_and(|st| st.is_dead(d));
+        let dead = app.stats(app.sel()).is_some_and(|st| st.is_dead(d));
         let label = if dead { format!("d {d} dead") } else { format!("d {d}") };
-        let style = if d == app.d {
+        let style = if d == app.d() {
             t.selected()
         } else if dead {
             t.warn()
@@ -82,14 +83,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 mod tests {
     use super::*;
     use crate::nn::Src;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
     fn every_slice_is_a_labelled_thumbnail() {
         let mut app = testing::ramp_app(crate::tui::color::Tier::Mono);
-        app.select(Src::Layer(0));
-        app.d = 1;
-        app.size = (40, 14);
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetDepth(1));
+        app.update(Action::Resize(40, 14));
         let term = testing::render(&app, 40, 12, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);

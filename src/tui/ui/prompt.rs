@@ -51,10 +51,13 @@ mod tests {
     fn a_failed_save_says_why_and_keeps_the_path() {
         let mut app = testing::alexnet_edit_app();
         app.update(crate::tui::action::Action::Save);
-        let Some(Popup::Save(p)) = &app.popup else { panic!("the prompt opens") };
+        let Some(Popup::Save(p)) = &app.popup() else { panic!("the prompt opens") };
         assert_eq!(p.path(), "alexnet-edited.toml");
-        app.saved("nope/x.toml".into(), Err("nope: no such folder".into()));
-        let Some(Popup::Save(p)) = &app.popup else { panic!("the prompt stays open") };
+        app.update(crate::tui::app::Msg::Saved(
+            "nope/x.toml".into(),
+            Err("nope: no such folder".into()),
+        ));
+        let Some(Popup::Save(p)) = &app.popup() else { panic!("the prompt stays open") };
         let term = testing::render(&app, 70, 12, |app, area, buf| render(app, p, area, buf));
         let text = testing::text(&term);
         assert!(text.contains("✗ nope: no such folder"), "{text}");

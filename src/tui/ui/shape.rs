@@ -3,10 +3,11 @@
 //! receptive field in the input image.
 
 use super::{panel, theme};
-use crate::nn::kernels::Pads;
+use crate::nn::geometry::Pads;
 use crate::nn::{LayerKind, Src};
-use crate::tui::app::{App, Focus};
+use crate::tui::app::App;
 use crate::tui::bars::{fmt_bytes, fmt_count, fmt_si};
+use crate::tui::state::Focus;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -26,25 +27,25 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     let kv = |k: &str, v: String| {
         Line::from(vec![Span::styled(format!("{k} "), t.label()), Span::raw(v)])
     };
-    let i = match app.sel {
+    let i = match app.sel() {
         Src::Input => {
-            let s = app.analysis.input;
+            let s = app.analysis().input;
             let mut out = vec![
                 Line::from(Span::styled("input volume".to_string(), t.accent())),
                 kv("shape", format!("{s} (H×W×D)")),
                 kv("depth", format!("{} = channels of the input", s.d)),
-                kv("normalised", app.net.input.normalize.describe()),
+                kv("normalised", app.net().input.normalize.describe()),
                 kv("memory", format!("{} ({s} f32)", fmt_bytes(4 * s.len() as u64))),
             ];
-            if !app.input_label.is_empty() {
-                out.insert(1, kv("from", app.input_label.clone()));
+            if !app.input_label().is_empty() {
+                out.insert(1, kv("from", app.input_label().to_string()));
             }
             return out;
         }
         Src::Layer(i) => i,
     };
-    let layer = &app.net.layers[i];
-    let info = &app.analysis.layers[i];
+    let layer = &app.net().layers[i];
+    let info = &app.analysis().layers[i];
     let ins: Vec<String> = info.inputs.iter().map(|s| s.to_string()).collect();
     let mut out = vec![
         Line::from(vec![
@@ -76,7 +77,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     let x = info.inputs.first().copied().unwrap_or_default();
     match &layer.kind {
         LayerKind::Conv(p) => {
-            let f = info.filter;
+            let f = info.filter();
             out.push(kv("K", format!("{0}: depth = {0} = number of filters", p.filters)));
             if let Some(f) = f {
                 let span = if f.groups == 1 {
@@ -101,9 +102,9 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                     ),
                 ));
             }
-            let mut sp = format!("S = {}  P = {}", p.stride_h, pads_text(info.pads));
+            let mut sp = format!("S = {}  P = {}", p.stride_h, pads_text(info.pads()));
             if p.stride_h != p.stride_w {
-                sp = format!("S = {}×{}  P = {}", p.stride_h, p.stride_w, pads_text(info.pads));
+                sp = format!("S = {}×{}  P = {}", p.stride_h, p.stride_w, pads_text(info.pads()));
             }
             if p.dilation_h > 1 || p.dilation_w > 1 {
                 sp.push_str(&format!("  dilation {}", p.dilation_h));
@@ -113,7 +114,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
             out.push(kv(
                 "window",
-                format!("{}×{}, S = {}, P = {}", p.kh, p.kw, p.stride_h, pads_text(info.pads)),
+                format!("{}×{}, S = {}, P = {}", p.kh, p.kw, p.stride_h, pads_text(info.pads())),
             ));
             out.push(kv("depth", format!("{} unchanged: each slice is pooled alone", x.d)));
         }
@@ -138,7 +139,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     }
     out.push(kv("memory", format!("{} ({} f32)", fmt_bytes(info.act_bytes), info.output)));
     let rf = info.rf;
-    let img = app.analysis.input;
+    let img = app.analysis().input;
     let rf_text = if rf.jump == [0, 0] {
         format!("the whole {}×{} input", img.h, img.w)
     } else {
@@ -152,7 +153,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let title = format!("shape · {}", app.name_of(app.sel));
+    let title = format!("shape · {}", app.name_of(app.sel()));
     let block = panel(app, title, Some(Focus::Shape));
     Paragraph::new(lines(app)).wrap(Wrap { trim: false }).block(block).render(area, buf);
 }
@@ -160,12 +161,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::Action;
     use crate::tui::testing;
 
     #[test]
     fn alexnet_conv1_explains_55x55x96() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(0));
+        app.update(Action::Select(Src::Layer(0)));
         let term = testing::render(&app, 60, 14, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);
@@ -178,13 +180,13 @@ mod tests {
     #[test]
     fn grouped_conv_and_pool() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(4)); // conv2, groups 2
+        app.update(Action::Select(Src::Layer(4))); // conv2, groups 2
         let text = testing::text(&testing::render(&app, 90, 14, render));
         assert!(
             text.contains("5×5×48: each filter spans 48 of the 96 input channels (groups 2)"),
             "{text}"
         );
-        app.select(Src::Layer(3)); // pool1
+        app.update(Action::Select(Src::Layer(3))); // pool1
         let text = testing::text(&testing::render(&app, 90, 14, render));
         assert!(text.contains("(55 − 3 + 2·0)/2 + 1 = 27"), "{text}");
         assert!(text.contains("19×19 px"), "{text}");

@@ -3,10 +3,11 @@
 //! ends, and the slice's min and max).
 
 use super::{centered_note, panel, theme, waiting};
-use crate::tui::app::{App, Focus, ScaleMode};
+use crate::tui::app::App;
 use crate::tui::bars::fmt_val;
 use crate::tui::cache::{Key, What};
 use crate::tui::raster::{Geometry, Raster, colour_bar};
+use crate::tui::state::{Focus, ScaleMode};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -15,8 +16,8 @@ use std::rc::Rc;
 
 /// `depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96`, shortened to fit `width` columns.
 pub fn title(app: &App, width: usize) -> String {
-    let s = app.shape(app.sel);
-    let (d, name) = (app.d, app.name_of(app.sel));
+    let s = app.shape(app.sel());
+    let (d, name) = (app.d(), app.name_of(app.sel()));
     let forms = [
         format!("depth slice X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
         format!("X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
@@ -39,33 +40,34 @@ pub fn map_area(area: Rect) -> Rect {
 
 /// Where the map is drawn (for mouse clicks): its geometry and area.
 pub fn geometry(app: &App, area: Rect) -> (Geometry, Rect) {
-    let s = app.shape(app.sel);
+    let s = app.shape(app.sel());
     let m = map_area(area);
-    (Geometry::new(s.h, s.w, app.tier, m.width, m.height), m)
+    (Geometry::new(s.h, s.w, app.tier(), m.width, m.height), m)
 }
 
 /// The cached raster of slice d of the selected volume for a map area.
 pub fn raster(app: &App, m: Rect) -> Option<Rc<Raster>> {
-    let vol = app.volume(app.sel)?;
-    let scale = app.scale(app.sel, app.d)?;
-    let key = Key::of(app, What::Slice { row: App::row_of(app.sel), d: app.d }, m.width, m.height);
-    let slice = vol.index_axis(ndarray::Axis(0), app.d);
+    let vol = app.volume(app.sel())?;
+    let scale = app.scale(app.sel(), app.d())?;
+    let key =
+        Key::of(app, What::Slice { row: App::row_of(app.sel()), d: app.d() }, m.width, m.height);
+    let slice = vol.index_axis(ndarray::Axis(0), app.d());
     Some(
         app.cache
             .borrow_mut()
-            .get_or(key, || Raster::new(slice, scale, app.tier, m.width, m.height)),
+            .get_or(key, || Raster::new(slice, scale, app.tier(), m.width, m.height)),
     )
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let mode = match app.scale_mode {
+    let mode = match app.scale_mode() {
         ScaleMode::Slice => "per slice",
         ScaleMode::Layer => "per layer",
     };
     let title = title(app, area.width as usize);
     let block = panel(app, title.clone(), Some(Focus::Slice));
-    let block = match app.scale(app.sel, app.d) {
+    let block = match app.scale(app.sel(), app.d()) {
         Some(s) => {
             let right = format!(" {} · {mode} ", s.map.name());
             if title.chars().count() + right.chars().count() + 3 <= area.width as usize {
@@ -83,9 +85,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         centered_note(app, inner, buf, &waiting(app));
         return;
     };
-    r.render(m, buf, Some(app.cursor));
+    r.render(m, buf, Some(app.cursor()));
     // Ticks on the border point at the cursor's row and column.
-    if let Some((x, y)) = r.geom.cell_of(app.cursor.0, app.cursor.1) {
+    if let Some((x, y)) = r.geom.cell_of(app.cursor().0, app.cursor().1) {
         let (ox, oy) = r.geom.origin(m);
         let tick = t.accent();
         if let Some(c) = buf.cell_mut((ox + x, area.bottom().saturating_sub(1))) {
@@ -113,7 +115,7 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
         .saturating_sub(fixed + if show_extra { extra.len() } else { 0 })
         .min(40);
     let mut spans = vec![Span::styled(lo, t.dim()), Span::raw(" ")];
-    for (ch, fg, bg) in colour_bar(&r.scale, app.tier, bar_w as u16) {
+    for (ch, fg, bg) in colour_bar(&r.scale, app.tier(), bar_w as u16) {
         spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
     }
     spans.extend([Span::raw(" "), Span::styled(hi, t.dim())]);
@@ -127,6 +129,7 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
 mod tests {
     use super::*;
     use crate::nn::Src;
+    use crate::tui::action::Action;
     use crate::tui::color::Tier;
     use crate::tui::colormap::Scale;
     use crate::tui::raster::value_color;
@@ -136,15 +139,15 @@ mod tests {
     fn the_ramp_slice_follows_its_data() {
         // Input slice d 1 of the ramp volume holds X[r, c, 1] = 4r + c (0..15), upscaled ×3.
         let mut app = testing::ramp_app(Tier::Truecolor);
-        app.d = 1;
-        app.cursor = (1, 2);
+        app.update(Action::SetDepth(1));
+        app.update(Action::SetCursor(1, 2));
         let term = testing::render(&app, 16, 9, render);
         insta::assert_snapshot!(term.backend());
         let buf = term.backend().buffer();
         let (g, m) = geometry(&app, Rect::new(0, 0, 16, 9));
         assert_eq!(g.fit, crate::tui::raster::Fit::Up { k: 3 });
         let (ox, oy) = g.origin(m);
-        let scale = Scale::new(0.0, 15.0, app.colormap);
+        let scale = Scale::new(0.0, 15.0, app.colormap());
         let col = |v: f32| value_color(&scale, Tier::Truecolor, v);
         // Cell (0, 0): pixel rows 0 and 1 are both value X[0, 0] = 0.
         assert_eq!((buf[(ox, oy)].fg, buf[(ox, oy)].bg), (col(0.0), col(0.0)));
@@ -183,11 +186,11 @@ mod tests {
     #[test]
     fn tiers_without_pixels_use_the_ascii_ramp() {
         let mut app = testing::ramp_app(Tier::Mono);
-        app.d = 1;
+        app.update(Action::SetDepth(1));
         let term = testing::render(&app, 20, 7, render);
         insta::assert_snapshot!(term.backend());
         let mut c256 = testing::ramp_app(Tier::C256);
-        c256.d = 1;
+        c256.update(Action::SetDepth(1));
         let term = testing::render(&c256, 16, 9, render);
         let buf = term.backend().buffer();
         let (g, m) = geometry(&c256, Rect::new(0, 0, 16, 9));
@@ -198,8 +201,8 @@ mod tests {
     #[test]
     fn before_the_pass_the_title_already_has_the_shape() {
         let mut app = testing::alexnet_shapes();
-        app.select(Src::Layer(0));
-        app.d = 7;
+        app.update(Action::Select(Src::Layer(0)));
+        app.update(Action::SetDepth(7));
         let term = testing::render(&app, 64, 12, render);
         let text = testing::text(&term);
         assert!(text.contains("depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96"), "{text}");

@@ -20,12 +20,12 @@ pub fn edits_note(app: &App) -> String {
             .map(|k| k.label())
             .unwrap_or_default()
     };
-    let n = app.undo_what.len();
+    let n = app.history().undo_len();
     let mut s = format!("{n} edit{}", if n == 1 { "" } else { "s" });
-    if app.history.can_undo() {
+    if app.history().can_undo() {
         s.push_str(&format!(" · {} undo", key(Action::Undo)));
     }
-    if app.history.can_redo() {
+    if app.history().can_redo() {
         s.push_str(&format!(" · {} redo", key(Action::Redo)));
     }
     s
@@ -33,14 +33,14 @@ pub fn edits_note(app: &App) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let right = match (&app.alert, &app.message, app.count) {
-        (Some(e), _, _) => Span::styled(e.clone(), t.error()),
-        (None, Some(m), _) => Span::styled(m.clone(), t.accent()),
+    let right = match (&app.alert(), &app.message(), app.count()) {
+        (Some(e), _, _) => Span::styled(e.to_string(), t.error()),
+        (None, Some(m), _) => Span::styled(m.to_string(), t.accent()),
         (None, None, Some(n)) => Span::styled(format!("count {n}…"), t.accent()),
-        (None, None, None) if app.history.can_undo() || app.history.can_redo() => {
+        (None, None, None) if app.history().can_undo() || app.history().can_redo() => {
             Span::styled(edits_note(app), t.accent())
         }
-        (None, None, None) => Span::styled(app.tier.name(), t.dim()),
+        (None, None, None) => Span::styled(app.tier().name(), t.dim()),
     };
     let rw = (right.width() as u16).min(area.width);
     let mut spans = Vec::new();
@@ -62,7 +62,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 
 #[cfg(test)]
 mod tests {
-    use crate::tui::app::Focus;
+    use crate::tui::action::Action;
+    use crate::tui::state::Focus;
     use crate::tui::testing;
 
     #[test]
@@ -70,7 +71,7 @@ mod tests {
         let mut app = testing::alexnet_shapes();
         let term = testing::render(&app, 120, 1, super::render);
         insta::assert_snapshot!(term.backend());
-        app.focus = Focus::Slice;
+        app.update(Action::Focus(Focus::Slice));
         let text = testing::text(&testing::render(&app, 120, 1, super::render));
         assert!(text.starts_with("? help  q quit  hjkl move"), "{text}");
     }

@@ -17,17 +17,17 @@ pub const HEIGHT: u16 = 7;
 
 /// Whether this network gets a top-5 panel: it has labels, one per value of its last layer.
 pub fn applies(app: &App) -> bool {
-    app.net
+    app.net()
         .layers
         .len()
         .checked_sub(1)
-        .is_some_and(|last| has_classes(&app.net, app.analysis.layers[last].output.len()))
+        .is_some_and(|last| has_classes(app.net(), app.analysis().layers[last].output.len()))
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let last = app.net.layers.len() - 1;
-    let title = format!("top-5 classes · softmax of {}", app.net.layers[last].name);
+    let last = app.net().layers.len() - 1;
+    let title = format!("top-5 classes · softmax of {}", app.net().layers[last].name);
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -36,7 +36,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let values: Vec<f32> = v.iter().copied().collect();
-    let ranked = top_k(&app.net, &values, inner.height as usize);
+    let ranked = top_k(app.net(), &values, inner.height as usize);
     let w = inner.width as usize;
     let label_w = w.saturating_sub(6 + 1 + 8).clamp(4, 20);
     let bar_w = w.saturating_sub(label_w + 1 + 6 + 1);
@@ -68,7 +68,7 @@ mod tests {
         let analysis = analyze(&net).unwrap();
         let app = App::new(net, analysis, Tier::Truecolor, Colormap::Auto);
         assert!(applies(&app));
-        let app = testing::with_results(app, x, "chelsea");
+        let app = testing::with_results(testing::Harness { app, effects: vec![] }, x, "chelsea");
         let text = testing::text(&testing::render(&app, 39, HEIGHT, render));
         let first = text.lines().nth(1).unwrap_or_default();
         assert!(first.contains("Egyptian cat") && first.contains("0.36"), "{text}");

@@ -1,7 +1,6 @@
 //! The real binary on a pseudo-terminal (portable-pty), its screen read back with vt100: the
-//! helper the `tui_*` end-to-end tests share (`#[path = "tui_pty.rs"] mod pty;`). It needs no
+//! helper the `tui_*` end-to-end tests share. It needs no
 //! tmux or other tool, so the tests run on a fresh machine under `cargo test`.
-#![allow(dead_code)]
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};

@@ -1,6 +1,4 @@
 //! Shared by the CLI tests: run the real binary and collect what it says.
-// Each test crate compiles this module and uses only part of it.
-#![allow(dead_code)]
 
 use std::process::Command;
 

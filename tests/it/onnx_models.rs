@@ -78,8 +78,8 @@ fn pnet_prelu1_and_face_prob_match_onnxruntime() {
 
 // ---- errors: one clear line each ----
 
-fn one_line(e: &color_eyre::eyre::Report) -> String {
-    let s = format!("{e:#}");
+fn one_line(e: &convscope::model::ModelError) -> String {
+    let s = e.to_string();
     assert!(!s.contains('\n'), "not one line: {s}");
     s
 }

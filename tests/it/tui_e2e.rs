@@ -1,10 +1,7 @@
 //! End-to-end: the real binary in a pseudo-terminal (portable-pty), its screen read back with
 //! vt100. Needs no tmux or other tool, so it runs on a fresh machine under `cargo test`.
 
-#[path = "tui_pty.rs"]
-mod pty;
-
-use pty::{BIN, Term};
+use super::tui_pty::{BIN, Term};
 use std::path::Path;
 use std::time::Duration;
 

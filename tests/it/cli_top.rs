@@ -1,6 +1,6 @@
 //! The built-in trained model through the real binary: its summary and its top-5.
 
-mod common;
+use super::common;
 
 fn convscope(args: &[&str]) -> (i32, String, String) {
     let r = common::convscope(args);

@@ -1,13 +1,13 @@
-//! Which numbers belong to the network on screen. After an edit the last finished pass is of
-//! an older network until the new pass ends: outputs above the first changed layer are still
-//! right (same index), later ones are shown by name while their shape still fits, dimmed
-//! ([`App::is_stale`]). The same comparison tells a recompute where to start.
+//! Where a recompute starts after an edit: the one rule, used by the explorer to schedule a pass
+//! and to tell which numbers on screen still belong to the edited network.
+//!
+//! Two networks compute the same output at layer i when everything up to it is the same: the
+//! input, and every layer's name, kind, inputs, strictness and weights (the same shared
+//! numbers, not equal ones: that check is cheap, and a pass over the same weights gives the same
+//! output).
 
-use super::app::App;
-use super::stats::VolStats;
-use crate::nn::{Layer, Network, Shape3, Src, Volume, Weights};
+use crate::nn::{Layer, Network, Weights};
 use ndarray::{ArcArray, Dimension};
-use std::sync::Arc;
 
 /// Whether two arrays are the same shared numbers (not just equal ones): cheap, and a pass
 /// over the same weights gives the same output.
@@ -65,71 +65,11 @@ pub fn first_difference(a: &Network, b: &Network) -> usize {
     (0..n).find(|&i| !same_layer(&a.layers[i], &b.layers[i])).unwrap_or(n)
 }
 
-impl App {
-    /// Where `s`'s numbers are in `results` (see `src_map`).
-    fn result_src(&self, s: Src) -> Option<Src> {
-        match s {
-            Src::Input => Some(Src::Input),
-            Src::Layer(i) => self.src_map.get(i).copied().flatten().map(Src::Layer),
-        }
-    }
-
-    /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
-    /// its shape still fits (see [`App::is_stale`]).
-    pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
-        let r = self.results.as_ref()?;
-        match self.result_src(s)? {
-            Src::Input => Some(&r.acts.input),
-            Src::Layer(i) => r.acts.outputs.get(i),
-        }
-    }
-
-    pub fn stats(&self, s: Src) -> Option<&VolStats> {
-        self.results.as_ref()?.stats.get(App::row_of(self.result_src(s)?))
-    }
-
-    /// Recompute which outputs of `results` belong to the current network: the same index
-    /// above the first changed layer, the same name (and shape) after it.
-    pub fn resync(&mut self) {
-        let n = self.net.layers.len();
-        let Some(r) = &self.results else {
-            self.src_map = vec![None; n];
-            self.fresh_upto = 0;
-            return;
-        };
-        let from = first_difference(&r.net, &self.net);
-        self.fresh_upto = from;
-        self.src_map = (0..n)
-            .map(|i| {
-                if i < from {
-                    return Some(i);
-                }
-                let name = &self.net.layers[i].name;
-                let j = r.net.layers.iter().position(|l| &l.name == name)?;
-                let v = r.acts.outputs.get(j)?;
-                (Shape3::of(&v.view()) == self.analysis.layers[i].output).then_some(j)
-            })
-            .collect();
-    }
-
-    /// Whether the panels of `s` show numbers of an older network (until the pass ends).
-    pub fn is_stale(&self, s: Src) -> bool {
-        match s {
-            Src::Input => false,
-            Src::Layer(i) => self.results.is_some() && i >= self.fresh_upto,
-        }
-    }
-
-    /// Whether the last finished pass is the current network's.
-    pub fn pass_is_current(&self) -> bool {
-        self.results.is_some() && self.fresh_upto >= self.net.layers.len()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::{WeightMode, edit, load};
+    use crate::nn::analysis::analyze;
 
     #[test]
     fn the_first_difference_is_where_an_edit_starts() {
@@ -137,7 +77,8 @@ mod tests {
         assert_eq!(first_difference(&net, &net.clone()), 5, "clones share their weights");
         let e = edit::edit_params(&net, 2, "size = 4\nstride = 4\n").unwrap();
         assert_eq!(first_difference(&net, &e.net), 2);
-        assert_eq!(e.recompute_from, 2);
+        assert_eq!(e.target, 2);
+        assert_eq!(analyze(&e.net).unwrap(), e.analysis);
         // Equal numbers in other arrays count as different: only shared weights are the same.
         let fresh = load("cifar", WeightMode::Full).unwrap();
         assert_eq!(first_difference(&net, &fresh), 0);

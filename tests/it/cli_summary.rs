@@ -1,6 +1,6 @@
 //! `convscope summary` and `presets` on the real binary.
 
-mod common;
+use super::common;
 
 fn convscope(args: &[&str]) -> (i32, String, String) {
     let r = common::convscope(args);

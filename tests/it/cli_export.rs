@@ -4,7 +4,7 @@ use ndarray::{Array3, Array4};
 use ndarray_npy::{read_npy, write_npy};
 use std::path::{Path, PathBuf};
 
-mod common;
+use super::common;
 
 fn convscope(args: &[&str]) -> (i32, String) {
     let r = common::convscope(args);

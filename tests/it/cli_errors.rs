@@ -1,6 +1,6 @@
 //! Bad input gets one clear line on stderr and exit code 2, naming the layer and the value.
 
-mod common;
+use super::common;
 use common::convscope;
 
 fn run_spec(body: &str) -> (i32, String) {

@@ -2,10 +2,7 @@
 //! stride and watch the preview, then the shape panel and the later layers follow; an invalid
 //! value is refused; undo; save, and `convscope summary` on the saved spec is the edited network.
 
-#[path = "tui_pty.rs"]
-mod pty;
-
-use pty::{BIN, Term};
+use super::tui_pty::{BIN, Term};
 use std::time::Duration;
 
 const DOWN: &str = "\x1b[B";

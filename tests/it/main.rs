@@ -1,0 +1,17 @@
+//! The integration tests, in one binary: each module drives the real `convscope` binary (the
+//! CLI, or the explorer in a pseudo-terminal) or the library's public API on real files. One
+//! binary links the crate once, which keeps a first `cargo test` close to a release build.
+
+#![allow(dead_code)]
+
+mod cli_errors;
+mod cli_export;
+mod cli_summary;
+mod cli_top;
+mod common;
+mod onnx_conformance;
+mod onnx_models;
+mod seed_literal;
+mod tui_e2e;
+mod tui_edit_e2e;
+mod tui_pty;
