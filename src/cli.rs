@@ -37,6 +37,10 @@ pub struct Cli {
     /// Start with this colormap (viridis, rdbu, …).
     #[arg(long)]
     pub colormap: Option<String>,
+    /// The memory budget for weights and kept volumes, like 8G or 512M (default: 75% of the
+    /// machine's memory, at most 60% of an address-space limit).
+    #[arg(long, global = true, value_parser = crate::nn::budget::parse_size)]
+    pub max_memory: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,11 +81,44 @@ pub struct InputArgs {
     pub input: Option<PathBuf>,
 }
 
+/// Run, turning an allocation the machine refuses (a panic of [`crate::nn::kernels::buffers`],
+/// after the budget let a pass through) into an error line rather than a crash. Other panics
+/// are bugs and go on unwinding.
+///
+/// # Errors
+/// As [`run`], and `out of memory: …`.
+pub fn run_guarded(cli: Cli) -> Result<()> {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_oom(crate::engine::runner::panic_message(info.payload()).as_str()) {
+            prev(info);
+        }
+    }));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = crate::engine::runner::panic_message(p.as_ref());
+            if is_oom(&msg) {
+                Err(color_eyre::eyre::eyre!("{msg} (try a smaller input, or --max-memory)"))
+            } else {
+                std::panic::resume_unwind(p)
+            }
+        }
+    }
+}
+
+fn is_oom(msg: &str) -> bool {
+    msg.starts_with("out of memory")
+}
+
 /// Parse the arguments and run.
 ///
 /// # Errors
 /// Anything the user can get wrong; `main` prints it on one line and exits with code 2.
 pub fn run(cli: Cli) -> Result<()> {
+    if let Some(bytes) = cli.max_memory {
+        crate::nn::budget::set(bytes);
+    }
     match cli.command {
         Some(Command::Presets) => summary::presets(),
         Some(Command::Summary { model, json }) => summary::run(&model.model, json),

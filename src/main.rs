@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = convscope::cli::Cli::parse();
-    let result = convscope::cli::run(cli);
+    let result = convscope::cli::run_guarded(cli);
     if let Some(sig) = convscope::signals::signalled() {
         return ExitCode::from((128 + sig).clamp(0, 255) as u8);
     }

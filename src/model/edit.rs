@@ -423,6 +423,28 @@ mod tests {
         assert!(e.contains("size 300") && e.contains("padded input 227"), "{e}");
     }
 
+    /// The live editor's typos that used to abort the explorer: each is refused by the check
+    /// before a weight is generated.
+    #[test]
+    fn edits_too_large_to_hold_are_refused_before_anything_is_allocated() {
+        use crate::nn::ErrorKind;
+        use crate::nn::geometry::GeomError;
+        let net = alexnet();
+        let too_big = |e: &ModelError| {
+            matches!(
+                e.kind,
+                Kind::Layer(ErrorKind::Geometry(GeomError::TooManyValues { .. })) | Kind::Budget(_)
+            )
+        };
+        // pad = 1000 on conv1 grows every volume after it, and fc6 to billions of weights.
+        let e =
+            edit_params(&net, 0, "filters = 96\nsize = 11\nstride = 4\npad = 1000\n").unwrap_err();
+        assert!(too_big(&e), "{e}");
+        let e = edit_params(&net, 0, "filters = 960000\nsize = 11\nstride = 4\n").unwrap_err();
+        assert!(too_big(&e), "{e}");
+        assert!(e.to_string().contains("conv1"), "{e}");
+    }
+
     #[test]
     fn insert_and_delete_rewire_the_chain() {
         let net = alexnet();

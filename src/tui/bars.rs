@@ -72,23 +72,35 @@ fn grow_left(frac: f32, width: usize) -> String {
 pub struct ColumnStats {
     pub min: f32,
     pub max: f32,
+    /// The mean of the finite values.
     pub mean: f32,
     /// Channels sorted by value, largest first (at most 5).
     pub top: Vec<(usize, f32)>,
+    /// The values that are NaN or ±∞ (min, max and mean are of the others).
+    pub bad: crate::engine::stats::NonFinite,
 }
 
 impl ColumnStats {
     pub fn of(values: &[f32]) -> ColumnStats {
         let (min, max) = super::colormap::min_max(values);
-        let mean = if values.is_empty() {
+        let finite: Vec<f64> = values.iter().filter(|v| v.is_finite()).map(|&v| v as f64).collect();
+        let mean = if finite.is_empty() {
             0.0
         } else {
-            (values.iter().map(|&v| v as f64).sum::<f64>() / values.len() as f64) as f32
+            (finite.iter().sum::<f64>() / finite.len() as f64) as f32
         };
+        let mut bad = crate::engine::stats::NonFinite::default();
+        for v in values.iter().filter(|v| !v.is_finite()) {
+            match () {
+                _ if v.is_nan() => bad.nan += 1,
+                _ if *v > 0.0 => bad.pos_inf += 1,
+                _ => bad.neg_inf += 1,
+            }
+        }
         let mut idx: Vec<(usize, f32)> = values.iter().copied().enumerate().collect();
         idx.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         idx.truncate(5);
-        ColumnStats { min, max, mean, top: idx }
+        ColumnStats { min, max, mean, top: idx, bad }
     }
 }
 

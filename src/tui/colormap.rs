@@ -7,6 +7,9 @@
 use super::color::Rgb;
 use colorous::Gradient;
 
+/// The marker colour of NaN and ±∞ values (bright magenta: in none of the colormaps).
+pub const NON_FINITE: Rgb = Rgb(255, 0, 255);
+
 /// Sequential maps run low→high; diverging maps have their neutral colour at 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Colormap {
@@ -140,8 +143,9 @@ impl Scale {
         if b > a { ((v - a) / (b - a)).clamp(0.0, 1.0) } else { 0.5 }
     }
 
+    /// The colour of `v`; NaN and ±∞ get [`NON_FINITE`], a colour no colormap has.
     pub fn rgb(&self, v: f32) -> Rgb {
-        self.map.at(self.t(v))
+        if v.is_finite() { self.map.at(self.t(v)) } else { NON_FINITE }
     }
 }
 

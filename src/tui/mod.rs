@@ -32,6 +32,8 @@ pub mod popup;
 pub mod raster;
 mod selection;
 pub mod state;
+#[cfg(test)]
+mod storm_tests;
 pub mod terminal;
 #[cfg(test)]
 pub(crate) mod testing;

@@ -274,6 +274,11 @@ fn pair_cells(px: &Array2<Color>) -> Vec<RCell> {
 
 /// A ramp character for a value; with 16 colours a diverging map is coloured by sign.
 fn ramp_cell(scale: &Scale, tier: Tier, v: f32) -> RCell {
+    if !v.is_finite() {
+        // NaN and ±∞ are data: marked, never drawn as some end of the scale.
+        let fg = if tier == Tier::C16 { Color::Magenta } else { Color::Reset };
+        return RCell { sym: '?', fg, bg: Color::Reset };
+    }
     let t = scale.t(v);
     if tier == Tier::C16 && scale.map.is_diverging() {
         let fg = if v < 0.0 { Color::Red } else { Color::Blue };
@@ -398,6 +403,24 @@ mod tests {
         let (x, y) = r.geom.cell_of(1, 0).unwrap();
         assert_eq!(buf[(x, y)].symbol(), "┼");
         assert_eq!(buf[(x, y)].bg, value_color(&s, Tier::Truecolor, 2.0));
+    }
+
+    /// A NaN or an infinity is drawn in the marker colour (pixels) or as `?` (ASCII), and a
+    /// downsampled cell that holds one is marked too.
+    #[test]
+    fn non_finite_values_are_marked() {
+        let data = array![[0.0, f32::NAN], [f32::INFINITY, 1.0]];
+        let scale = Scale::new(0.0, 1.0, Colormap::Viridis);
+        let r = Raster::new(data.view(), scale, Tier::Truecolor, 2, 1);
+        let marker = Tier::Truecolor.color(crate::tui::colormap::NON_FINITE);
+        // One cell per column: top pixel in fg, bottom in bg.
+        assert_eq!((r.cells[0].fg, r.cells[0].bg), (Tier::Truecolor.color(scale.rgb(0.0)), marker));
+        assert_eq!(r.cells[1].fg, marker);
+        let ascii = Raster::new(data.view(), scale, Tier::Mono, 4, 2);
+        let syms: String = ascii.cells.iter().map(|c| c.sym).collect();
+        assert_eq!(syms.matches('?').count(), 4, "two values, two characters each: {syms}");
+        let mean = area_mean(array![[1.0, f32::NAN], [2.0, 3.0]].view(), 1, 1);
+        assert!(mean[[0, 0]].is_nan());
     }
 
     #[test]

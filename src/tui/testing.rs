@@ -74,6 +74,12 @@ pub fn with_results(mut h: Harness, input: Volume, label: &str) -> Harness {
     h
 }
 
+/// Any network, computed on a seeded random input.
+pub fn computed(net: Network) -> Harness {
+    let input = image_input::random_volume(net.input.shape, 7);
+    with_results(harness(net, Tier::Truecolor), input, "random")
+}
+
 /// The seed's numpy example (11×11×4 → conv 5×5 s2 → 4×4×2), computed.
 pub fn numpy_app() -> Harness {
     let net = model::load("cs231n-numpy", WeightMode::Full).expect("the preset loads");

@@ -302,8 +302,8 @@ def custom():
     c["cs_conv_fp16_weights_cast"] = graph_case(
         [n("Cast", ["w16"], ["w"], to=TensorProto.FLOAT), n("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])],
         (1, 3, 6, 6), {"w16": rand(5, 3, 3, 3).astype(np.float16)})
-    c["cs_clip_attribute_form_opset6"] = graph_case(
-        [n("Clip", ["x"], ["y"], min=-0.25, max=0.5)], (1, 3, 4, 4), {}, opset=6)
+    c["cs_clip_attribute_form_opset10"] = graph_case(
+        [n("Clip", ["x"], ["y"], min=-0.25, max=0.5)], (1, 3, 4, 4), {}, opset=10)
     c["cs_relu6_clip_inputs"] = graph_case(
         [n("Mul", ["x", "k"], ["xs"]), n("Clip", ["xs", "lo", "hi"], ["y"])],
         (1, 3, 4, 4), {"k": np.float32(10.0), "lo": np.float32(0.0), "hi": np.float32(6.0)})

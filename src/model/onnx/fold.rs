@@ -58,6 +58,7 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
         "Constant" => constant(n)?,
         "ConstantOfShape" => {
             let dims = to_dims(n, x(0)?)?;
+            // to_dims checked the count against the bounds and the budget.
             let len = dims.iter().product();
             match n.tensor("value")? {
                 Some(v) if v.len() == 1 => match v.data {
@@ -112,6 +113,7 @@ pub fn fold(n: &Node, ins: &[Option<&Const>]) -> Result<Vec<Const>> {
         "Flatten" => {
             let t = x(0)?;
             let a = flatten_axis(n, t.dims.len())?;
+            // A constant's dims multiply to its length, which fits in memory.
             t.reshaped(vec![t.dims[..a].iter().product(), t.dims[a..].iter().product()])
         }
         "Gather" => gather(n, x(0)?, x(1)?)?,

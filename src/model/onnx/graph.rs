@@ -242,7 +242,11 @@ impl Builder {
             "Concat" => merge::concat(self, n),
             "Dropout" => {
                 if n.opset >= 12
-                    && self.const_input(n, 2).ok().flatten().is_some_and(|t| t.to_f32()[0] != 0.0)
+                    && self
+                        .const_input(n, 2)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|t| t.to_f32().iter().any(|&v| v != 0.0))
                 {
                     bail!(n.err("training_mode is on; convscope runs inference only"));
                 }

@@ -6,10 +6,24 @@ use super::tensor::{Const, Data};
 use color_eyre::eyre::{Result, bail};
 
 pub(super) fn to_dims(n: &Node, t: &Const) -> Result<Vec<usize>> {
-    t.to_i64()
+    let dims = t
+        .to_i64()
         .iter()
         .map(|&d| usize::try_from(d).map_err(|_| n.err(format!("dimension {d} is negative"))))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    checked_len(n, &dims)?;
+    Ok(dims)
+}
+
+/// The number of values of a tensor of `dims`, bounded (2^31) and within the memory budget, so
+/// folding never allocates what it cannot hold.
+///
+/// # Errors
+/// Too many values, or over the budget.
+pub(super) fn checked_len(n: &Node, dims: &[usize]) -> Result<usize> {
+    let len = crate::nn::geometry::count("tensor", dims).map_err(|e| n.err(e))?;
+    crate::nn::budget::check(|| n.label.clone(), 8 * len as u64).map_err(|e| n.err(e))?;
+    Ok(len)
 }
 
 /// Normalise a possibly negative axis for a tensor of rank `rank`.
@@ -66,7 +80,7 @@ pub fn reshape_dims(
             _ => bail!(n.err(format!("shape {shape:?} is not valid"))),
         }
     }
-    let known: usize = dims.iter().product();
+    let known = checked_len(n, &dims)?;
     if let Some(i) = infer {
         if known == 0 || !total.is_multiple_of(known) {
             bail!(n.err(format!("cannot reshape {input:?} to {shape:?}")));
@@ -89,6 +103,7 @@ pub(super) fn strides(dims: &[usize]) -> Vec<usize> {
 
 /// Build a tensor of `dims` whose element at each multi-index is `t`'s element at `src(index)`.
 pub(super) fn remap(t: &Const, dims: Vec<usize>, src: impl Fn(&[usize]) -> usize) -> Const {
+    // Every caller's dims come from checked shapes (see `checked_len`).
     let len: usize = dims.iter().product();
     let mut idx = vec![0usize; dims.len()];
     let mut order = Vec::with_capacity(len);
@@ -130,6 +145,7 @@ pub(super) fn gather(n: &Node, t: &Const, idx: &Const) -> Result<Const> {
     let mut dims = t.dims[..a].to_vec();
     dims.extend(&idx.dims);
     dims.extend(&t.dims[a + 1..]);
+    checked_len(n, &dims)?;
     let (st, k) = (strides(&t.dims), idx.dims.len());
     let idx_strides = strides(&idx.dims);
     Ok(remap(t, dims, |o| {
@@ -141,7 +157,7 @@ pub(super) fn gather(n: &Node, t: &Const, idx: &Const) -> Result<Const> {
 }
 
 pub(super) fn slice(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
-    let t = ins[0].ok_or_else(|| n.err("input 0 is missing"))?;
+    let t = ins.first().copied().flatten().ok_or_else(|| n.err("input 0 is missing"))?;
     let get = |i: usize, attr: &str| -> Result<Option<Vec<i64>>> {
         match ins.get(i).copied().flatten() {
             Some(c) => Ok(Some(c.to_i64())),
@@ -153,13 +169,26 @@ pub(super) fn slice(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
     let ends = get(2, "ends")?.ok_or_else(|| n.err("needs ends"))?;
     let axes = get(3, "axes")?.unwrap_or_else(|| (0..starts.len() as i64).collect());
     let steps = get(4, "")?.unwrap_or_else(|| vec![1; starts.len()]);
+    if ends.len() != starts.len() || axes.len() != starts.len() || steps.len() != starts.len() {
+        bail!(n.err(format!(
+            "starts, ends, axes and steps have {}, {}, {} and {} entries; they must agree",
+            starts.len(),
+            ends.len(),
+            axes.len(),
+            steps.len()
+        )));
+    }
     let r = t.dims.len();
+    let mut seen = vec![false; r];
     let (mut begin, mut step) = (vec![0i64; r], vec![1i64; r]);
     let mut dims = t.dims.clone();
     for (k, &a) in axes.iter().enumerate() {
         let a = axis(n, a, r)?;
+        if std::mem::replace(&mut seen[a], true) {
+            bail!(n.err(format!("axis {a} is sliced twice")));
+        }
         let d = t.dims[a] as i64;
-        let s = *steps.get(k).unwrap_or(&1);
+        let s = steps[k];
         if s == 0 {
             bail!(n.err("step 0 is not allowed"));
         }
@@ -198,8 +227,9 @@ pub(super) fn concat(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
                 first.dims, t.dims
             )));
         }
-        dims[a] += t.dims[a];
+        dims[a] = dims[a].saturating_add(t.dims[a]);
     }
+    checked_len(n, &dims)?;
     let outer: usize = dims[..a].iter().product();
     let ints = ts.iter().all(|t| t.is_int());
     let (mut f, mut i) = (Vec::new(), Vec::new());
@@ -224,13 +254,15 @@ pub(super) fn concat(n: &Node, ins: &[Option<&Const>]) -> Result<Const> {
 pub fn broadcast(n: &Node, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
     let r = a.len().max(b.len());
     let at = |d: &[usize], i: usize| if i + d.len() >= r { d[i + d.len() - r] } else { 1 };
-    (0..r)
+    let dims = (0..r)
         .map(|i| match (at(a, i), at(b, i)) {
             (x, y) if x == y || y == 1 => Ok(x),
             (1, y) => Ok(y),
             _ => Err(n.err(format!("dims {a:?} and {b:?} do not broadcast"))),
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    checked_len(n, &dims)?;
+    Ok(dims)
 }
 
 /// The flat index into a tensor of `dims` for an output multi-index, under broadcasting.
@@ -276,6 +308,11 @@ pub(super) fn transpose(n: &Node, t: &Const) -> Result<Const> {
         Some(p) => p.iter().map(|&a| axis(n, a, t.dims.len())).collect::<Result<Vec<_>>>()?,
         None => (0..t.dims.len()).rev().collect(),
     };
+    let mut sorted = perm.clone();
+    sorted.sort_unstable();
+    if sorted != (0..t.dims.len()).collect::<Vec<_>>() {
+        bail!(n.err(format!("perm {perm:?} is not a permutation of the {} axes", t.dims.len())));
+    }
     let dims: Vec<usize> = perm.iter().map(|&p| t.dims[p]).collect();
     let strides = strides(&t.dims);
     Ok(remap(t, dims, |idx| idx.iter().zip(&perm).map(|(&i, &p)| i * strides[p]).sum()))

@@ -45,6 +45,11 @@ use tensor::Const;
 /// gives one.
 pub const DEFAULT_SIZE: usize = 224;
 
+/// The ONNX opsets (of the default domain) the importer reads. Opset 7 brought numpy
+/// broadcasting; the versions after 22 (up to 25, ONNX 1.19–1.23) add element types to the ops
+/// convscope reads, not new float semantics, and the conformance suite runs cases at 25.
+pub const OPSETS: std::ops::RangeInclusive<i64> = 7..=25;
+
 /// A graph output: which layer computes it and how its values are laid out.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GraphOutput {
@@ -139,6 +144,13 @@ fn import_inner(
         .filter_map(|o| o.version)
         .max()
         .ok_or_else(|| eyre!("declares no ONNX opset version"))?;
+    if !OPSETS.contains(&opset) {
+        bail!(
+            "opset {opset} is not supported (convscope reads opsets {} to {})",
+            OPSETS.start(),
+            OPSETS.end()
+        );
+    }
     let nodes: Vec<Node> = graph.node.iter().map(|n| Node::new(n, opset)).collect();
     if let Some(msg) = ops::unsupported(&nodes) {
         bail!(msg);
@@ -226,19 +238,17 @@ fn input_shape(input: &proto::ValueInfoProto, side: Option<&Sidecar>) -> Result<
     if t.elem_type.is_some_and(|e| e != proto::tensor_proto::DataType::Float as i32) {
         bail!("input '{iname}' is not float32; convscope feeds float32 volumes");
     }
-    let dims: Vec<Option<i64>> = t
-        .shape
-        .as_ref()
-        .map(|s| {
-            s.dim
-                .iter()
-                .map(|d| match d.value {
-                    Some(Dim::DimValue(v)) => Some(v),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    // A dim of −1 or 0 is left open, as a symbolic one is; other negative dims are errors.
+    let mut dims: Vec<Option<i64>> = Vec::new();
+    for d in t.shape.as_ref().map(|s| s.dim.as_slice()).unwrap_or_default() {
+        dims.push(match d.value {
+            Some(Dim::DimValue(v)) if v > 0 => Some(v),
+            Some(Dim::DimValue(v)) if v < -1 => {
+                bail!("input '{iname}' has a dimension {v}; a size must be positive (or -1, or a name, for an open one)")
+            }
+            _ => None,
+        });
+    }
     let show: Vec<String> = dims.iter().map(|d| d.map_or("?".into(), |v| v.to_string())).collect();
     let show = format!("[{}]", show.join(", "));
     if let Some(Some(batch)) = dims.first()

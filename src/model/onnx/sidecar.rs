@@ -128,15 +128,14 @@ impl Sidecar {
     /// # Errors
     /// Unreadable files, or [`Sidecar::parse`] errors.
     pub fn load(path: &Path) -> Result<Sidecar> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| eyre!("{}: cannot read the sidecar: {e}", path.display()))?;
+        let bytes = crate::model::error::read_file(path, "sidecar").map_err(|e| eyre!("{e}"))?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let base = path.parent().unwrap_or(Path::new(""));
         let mut s = Sidecar::parse(&text, &path.display().to_string(), base)?;
         if let Some(f) = &s.labels_file {
-            let t = std::fs::read_to_string(f).map_err(|e| {
-                eyre!("{}: cannot read the labels named by {}: {e}", f.display(), path.display())
-            })?;
-            s.labels = Some(parse_labels(&t));
+            let t = crate::model::error::read_file(f, "labels")
+                .map_err(|e| eyre!("{e} (named by {})", path.display()))?;
+            s.labels = Some(parse_labels(&String::from_utf8_lossy(&t)));
         }
         Ok(s)
     }

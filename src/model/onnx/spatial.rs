@@ -54,11 +54,9 @@ pub fn conv(b: &mut Builder, n: &Node) -> Result<()> {
         bail!(n.err(format!("group {groups} is not allowed (≥ 1)")));
     }
     let d_in = b.shape(x.src)?.d;
-    if cg * groups as usize != d_in {
-        bail!(n.err(format!(
-            "weights expect {cg}·{groups} = {} input channels, the input has {d_in}",
-            cg * groups as usize
-        )));
+    let groups_u = usize::try_from(groups).unwrap_or(usize::MAX);
+    if cg.checked_mul(groups_u) != Some(d_in) {
+        bail!(n.err(format!("weights expect {cg}·{groups} input channels, the input has {d_in}")));
     }
     let (stride_h, stride_w) = pair(n, "strides", 1)?;
     let (dilation_h, dilation_w) = pair(n, "dilations", 1)?;
@@ -123,7 +121,7 @@ pub fn pool(b: &mut Builder, n: &Node) -> Result<()> {
 /// single value. `None` when the constant varies along rows or cols.
 pub fn per_channel(c: &Const, layout: Layout, channels: usize) -> Option<Vec<f32>> {
     let v = c.to_f32();
-    if v.len() == 1 || (!v.is_empty() && v.iter().all(|&a| a == v[0])) {
+    if v.len() == 1 {
         return Some(vec![v[0]; channels]);
     }
     let mut dims: &[usize] = &c.dims;
@@ -136,6 +134,7 @@ pub fn per_channel(c: &Const, layout: Layout, channels: usize) -> Option<Vec<f32
         Layout::Flat { from: None } => dims == [channels],
         Layout::Flat { from: Some(_) } => false,
     };
+    // A constant whose values are all equal still has to broadcast: [5] cannot meet 3 channels.
     fits.then_some(v)
 }
 
@@ -203,5 +202,8 @@ mod tests {
         assert_eq!(per_channel(&w, Layout::Flat { from: None }, 3), Some(vec![1., 2., 3.]));
         let s = Const::f32(vec![], vec![0.5]);
         assert_eq!(per_channel(&s, Layout::Nchw, 2), Some(vec![0.5, 0.5]));
+        // Five equal values are still five channels: they do not fit three.
+        let five = Const::f32(vec![5, 1, 1], vec![0.25; 5]);
+        assert_eq!(per_channel(&five, Layout::Nchw, 3), None);
     }
 }

@@ -89,8 +89,10 @@ impl Const {
             }
             dims.push(d as usize);
         }
-        let n = dims.iter().try_fold(1usize, |a, &d| a.checked_mul(d));
-        let Some(n) = n else { bail!("{what} has dims {dims:?} too large to hold") };
+        let n = match crate::nn::geometry::count("values", &dims) {
+            Ok(n) => n,
+            Err(e) => bail!("{what}: {e}"),
+        };
         let dt = t.data_type.unwrap_or(0);
         let raw = t.raw_data.as_deref();
         let data = match DataType::try_from(dt) {
@@ -182,11 +184,11 @@ fn le_chunks<'a, const N: usize>(
     what: &str,
     n: usize,
 ) -> Result<impl Iterator<Item = [u8; N]> + 'a> {
-    if raw.len() != n * N {
+    if Some(raw.len()) != n.checked_mul(N) {
         bail!(
             "{what} has {} bytes of data but its dims need {} ({n} values of {N} bytes; is the file truncated?)",
             raw.len(),
-            n * N
+            n.saturating_mul(N)
         );
     }
     // chunks_exact yields slices of exactly N bytes.

@@ -31,9 +31,19 @@ fn bytes_of(v: &Vec<f32>) -> usize {
 /// A buffer of `n` values whose contents are unspecified: the caller must write every value.
 /// It is the smallest pooled buffer that holds `n` values without wasting more than half of
 /// itself, or a fresh one. Debug builds fill it with NaN so a value left unwritten shows up.
+///
+/// # Panics
+/// When the allocator cannot give `n` values: a panic (which a job turns into an error) rather
+/// than an abort. The memory budget is checked before a pass, so this is a last resort.
 pub fn take(n: usize) -> Vec<f32> {
     let mut v = if n >= MIN_POOLED { take_pooled(n) } else { None }.unwrap_or_default();
     v.truncate(n);
+    if let Err(e) = v.try_reserve_exact(n - v.len()) {
+        panic!(
+            "out of memory: cannot allocate {} for a volume ({e})",
+            crate::fmt::bytes(4 * n as u64)
+        );
+    }
     if cfg!(debug_assertions) {
         v.fill(f32::NAN);
         v.resize(n, f32::NAN);

@@ -25,9 +25,14 @@ pub(crate) enum Route {
 }
 
 /// Depthwise convs (`groups == D_in`, any multiple of filters) go direct, and so does a
-/// single-channel input with few filters; 1×1 unit-stride convs skip im2col.
+/// single-channel input with few filters, as long as the direct kernel's zero-padded phase
+/// planes stay about the size of the input and output (a hostile stride or pad would make them
+/// enormous); 1×1 unit-stride convs skip im2col.
 pub(crate) fn route(g: &ConvGeom) -> Route {
-    if g.is_depthwise() && (g.groups > 1 || g.k <= DIRECT_MAX_FILTERS) {
+    if g.is_depthwise()
+        && (g.groups > 1 || g.k <= DIRECT_MAX_FILTERS)
+        && super::depthwise::scratch_len(g) <= 4 * (g.h * g.w + g.npix()) + (1 << 16)
+    {
         Route::Depthwise
     } else if g.is_pointwise() {
         Route::Pointwise

@@ -94,6 +94,13 @@ impl Phases {
     }
 }
 
+/// The values of one channel's phase planes (the direct kernel's scratch).
+pub(crate) fn scratch_len(g: &ConvGeom) -> usize {
+    let rows = g.oh.saturating_add((g.fh - 1).saturating_mul(g.dh) / g.sh);
+    let pitch = g.ow.saturating_add((g.fw - 1).saturating_mul(g.dw) / g.sw);
+    [g.sh, g.sw, rows, pitch].iter().fold(1usize, |a, &b| a.saturating_mul(b))
+}
+
 /// One output channel's inputs.
 struct Job<'a> {
     src: &'a [f32],

@@ -37,6 +37,9 @@ impl Banding {
         Banding { values: 1 << 16, min_pixels: 256, parallel_min_flops: 1 << 20 };
 }
 
+/// The most values one band's `cols` may hold (64 MiB).
+const MAX_COLS: usize = 1 << 24;
+
 thread_local! {
     /// One band's `cols`, kept between calls: allocating and faulting in a fresh megabyte-sized
     /// buffer on every call measurably slowed some convs.
@@ -98,7 +101,11 @@ pub(crate) fn conv_gemm_banded(
         return;
     }
     let per_pixel = if pointwise { g.cg } else { kdim } + g.kg;
-    let want_pixels = (banding.values / per_pixel.max(1)).max(banding.min_pixels).max(1);
+    // At least `min_pixels` wide, unless the rows are so long that `cols` would pass
+    // `MAX_COLS` values (a hostile kernel size): then as few pixels as fit, at least one.
+    let widest = (MAX_COLS / per_pixel.max(1)).max(1);
+    let want_pixels =
+        (banding.values / per_pixel.max(1)).max(banding.min_pixels).min(widest).max(1);
     // gemm's widest kernel covers 64 pixels: a band that is a multiple of 64 leaves no ragged
     // edge inside the output (bands may end mid-row; `fill_row` handles that).
     let band_px = if want_pixels >= 64 { want_pixels.next_multiple_of(64) } else { want_pixels };
@@ -111,8 +118,9 @@ pub(crate) fn conv_gemm_banded(
     let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
     let valid = ValidTaps::of(g);
     // A strided conv reads every `S_w`-th input column: split the columns into phases once, so
-    // each row of `cols` is a contiguous copy.
-    let phased = (!pointwise && g.sw > 1).then(|| ColumnPhases::of(x, g));
+    // each row of `cols` is a contiguous copy. (A stride wider than the input gains nothing
+    // from it, and would make the phases mostly padding.)
+    let phased = (!pointwise && g.sw > 1 && g.sw <= g.w).then(|| ColumnPhases::of(x, g));
     let src = phased.as_ref().map_or(Source { data: x, pitch: g.w, phases: 1 }, |p| p.source(g));
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
         let planes = Planes { ptr: out_g.as_mut_ptr(), kg: g.kg, npix };
@@ -126,7 +134,11 @@ pub(crate) fn conv_gemm_banded(
                 let input = &x[grp * g.cg * npix + px0..];
                 Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
             } else {
-                cols.resize(kdim * width, 0.0);
+                let need = kdim * width;
+                if let Err(e) = cols.try_reserve(need.saturating_sub(cols.len())) {
+                    panic!("out of memory: cannot allocate the conv's columns ({e})");
+                }
+                cols.resize(need, 0.0);
                 unfold(&src, g, &valid, grp, px0, &mut cols[..kdim * width]);
                 Mat::row_major(&cols[..kdim * width], kdim, width, width)
             };
@@ -201,7 +213,7 @@ fn unfold(x: &Source, g: &ConvGeom, valid: &ValidTaps, grp: usize, px0: usize, c
         let c = grp * g.cg + ci;
         let (fy, fx) = (tap / g.fw, tap % g.fw);
         let plane = &x.data[c * plane_len..(c + 1) * plane_len];
-        fill_row(row, plane, x.pitch, g, (fy, fx), valid.rows[fy], valid.cols[fx], px0);
+        fill_row(row, plane, (x.pitch, x.phases), g, (fy, fx), valid.rows[fy], valid.cols[fx], px0);
     }
 }
 
@@ -212,7 +224,7 @@ fn unfold(x: &Source, g: &ConvGeom, valid: &ValidTaps, grp: usize, px0: usize, c
 fn fill_row(
     row: &mut [f32],
     plane: &[f32],
-    pitch: usize,
+    (pitch, phases): (usize, usize),
     g: &ConvGeom,
     (fy, fx): (usize, usize),
     (ylo, yhi): (usize, usize),
@@ -234,11 +246,19 @@ fn fill_row(
         // In range by `rows_for` / `cols_for`: no underflow, no read past the input.
         let iy = oy * g.sh + fy * g.dh - g.pads.top;
         let ix0 = lo * g.sw + fx * g.dw - g.pads.left;
-        // Columns ix0, ix0 + S_w, … are consecutive entries of phase `ix0 mod S_w`.
-        let at = ((ix0 % g.sw) * g.h + iy) * pitch + ix0 / g.sw;
         seg[..lo - ox0].fill(0.0);
         seg[hi - ox0..].fill(0.0);
         let dst = &mut seg[lo - ox0..hi - ox0];
-        dst.copy_from_slice(&plane[at..at + dst.len()]);
+        if phases > 1 {
+            // Columns ix0, ix0 + S_w, … are consecutive entries of phase `ix0 mod S_w`.
+            let at = ((ix0 % phases) * g.h + iy) * pitch + ix0 / phases;
+            dst.copy_from_slice(&plane[at..at + dst.len()]);
+        } else if g.sw == 1 {
+            let at = iy * pitch + ix0;
+            dst.copy_from_slice(&plane[at..at + dst.len()]);
+        } else {
+            let row = &plane[iy * pitch..(iy + 1) * pitch];
+            dst.iter_mut().zip(row[ix0..].iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
+        }
     }
 }

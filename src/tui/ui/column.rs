@@ -72,7 +72,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled("  max ", t.label()),
             Span::raw(fmt_val(st.max)),
         ]),
-        Line::from(vec![Span::styled("mean ", t.label()), Span::raw(fmt_val(st.mean))]),
+        Line::from({
+            let mut l = vec![Span::styled("mean ", t.label()), Span::raw(fmt_val(st.mean))];
+            if let Some(bad) = st.bad.describe() {
+                l.push(Span::styled(format!("  {bad}"), t.error()));
+            }
+            l
+        }),
         Line::from(vec![
             Span::styled("top-5", t.label()),
             Span::raw(top_lines[0][5..].to_string()),

@@ -32,7 +32,11 @@ pub fn conv_formula(rows: AxisWindow, cols: AxisWindow, ch: &str, d: usize, bias
     format!("np.sum(X[{}, {}, {ch}] * {w}){b}", rows.x_slice(), cols.x_slice())
 }
 
+/// Equal within 1e-4 relative; a NaN equals a NaN, and an infinity the same infinity.
 fn close(a: f32, b: f32) -> bool {
+    if !a.is_finite() || !b.is_finite() {
+        return (a.is_nan() && b.is_nan()) || a == b;
+    }
     (a - b).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0)
 }
 
@@ -377,6 +381,68 @@ mod tests {
         let text = testing::text(&testing::render(&app, 76, 12, render));
         assert!(text.contains("V[1, 0, 0] = np.sum(X[2:7, 0:5, :] * W[0]) + b[0]"), "{text}");
         assert!(text.contains("all 4, by size"), "{text}");
+    }
+
+    /// A spec of one conv (pads up to twice its size, so some windows lie wholly in padding)
+    /// and one maxpool (pads below its window, the rule).
+    fn conv_pool_spec(
+        (h, w, d): (usize, usize, usize),
+        (k, f, s, p): (usize, usize, usize, [usize; 4]),
+        (pf, ps, pp): (usize, usize, usize),
+    ) -> String {
+        format!(
+            "[input]\nshape = [{h}, {w}, {d}]\n[[layer]]\ntype = \"conv\"\nfilters = {k}\nsize = {f}\nstride = {s}\npad = {p:?}\ninit = \"random\"\n[[layer]]\ntype = \"maxpool\"\nsize = {pf}\nstride = {ps}\npad = {pp}\n"
+        )
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Every neuron's explanation renders, and a conv neuron's rebuilt value equals the
+        /// kernel's, wherever its window is (inside, over the edge, or wholly in padding).
+        #[test]
+        fn explain_renders_every_window_and_agrees_with_the_kernel(
+            shape in (1usize..7, 1usize..7, 1usize..4),
+            (k, f, s) in (1usize..4, 1usize..4, 1usize..3),
+            p in proptest::array::uniform4(0usize..7),
+            (pf, ps) in (1usize..4, 1usize..3),
+            at in (0usize..40, 0usize..40, 0usize..8),
+        ) {
+            let pp = pf / 2;
+            let text = conv_pool_spec(shape, (k, f, s, p), (pf, ps, pp));
+            let spec = crate::model::spec::parse(&text, "t").unwrap();
+            let Ok(net) = crate::model::from_spec::build(
+                &spec, "t", None, crate::model::WeightMode::Full)
+            else {
+                return Ok(()); // a window that does not fit: the spec is refused, as it should be
+            };
+            let mut app = testing::computed(net);
+            for layer in [0, 1] {
+                app.update(Action::Select(Src::Layer(layer)));
+                app.update(Action::SetCursor(at.0, at.1));
+                app.update(Action::SetDepth(at.2));
+                let text = testing::text(&testing::render(&app, 90, 14, render));
+                if layer == 0 {
+                    proptest::prop_assert!(text.contains("✓ equal"), "{}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_window_wholly_in_padding_is_explained_as_the_bias() {
+        // 4×4 input, 2×2 filter, stride 2, pad 4: neuron (0, 0) reads rows −4..−3 only.
+        let text = conv_pool_spec((4, 4, 1), (1, 2, 2, [4, 4, 4, 4]), (1, 1, 0));
+        let spec = crate::model::spec::parse(&text, "t").unwrap();
+        let net = crate::model::from_spec::build(&spec, "t", None, crate::model::WeightMode::Full)
+            .unwrap();
+        let mut app = testing::computed(net);
+        app.update(Action::Select(Src::Layer(0)));
+        let text = testing::text(&testing::render(&app, 100, 10, render));
+        assert!(
+            text.contains("np.sum(0 · W[0]) + b[0]  (the window lies wholly in the zero padding)"),
+            "{text}"
+        );
+        assert!(text.contains("✓ equal"), "{text}");
     }
 
     #[test]

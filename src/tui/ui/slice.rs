@@ -122,7 +122,20 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
     if show_extra {
         spans.push(Span::styled(extra, t.dim()));
     }
+    if let Some(bad) = non_finite(app) {
+        spans.push(Span::styled(format!("  {bad} ▪"), t.error()));
+    }
     Line::from(spans).centered().render(area, buf);
+}
+
+/// `3 NaN · 1 +∞` of the slice shown (or of the layer, with the per-layer scale).
+pub fn non_finite(app: &App) -> Option<String> {
+    let st = app.stats(app.sel())?;
+    let bad = match app.scale_mode() {
+        ScaleMode::Slice => *st.ch_bad.get(app.d())?,
+        ScaleMode::Layer => st.bad,
+    };
+    bad.describe()
 }
 
 #[cfg(test)]
