@@ -9,7 +9,6 @@ use convscope::nn::analysis::analyze;
 use convscope::nn::forward::forward_from;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// (bench name, model path relative to the crate root).
@@ -32,7 +31,6 @@ fn bench_nets(c: &mut Criterion) {
         let net = model::load(&path, WeightMode::Full).expect("bench model loads");
         let analysis = analyze(&net).expect("bench model is valid");
         let (x, _) = image_input::load_input(&net, None, None).expect("default input");
-        let x = Arc::new(x);
         group.bench_function(name, |b| {
             b.iter(|| {
                 let acts = forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| true);

@@ -11,7 +11,6 @@ use crate::nn::forward::forward_from;
 use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 use serde::Serialize;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Each timing sample runs passes until it has lasted at least this long.
@@ -80,7 +79,6 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let pass_bytes = analysis.pass_bytes();
     crate::nn::budget::check(|| format!("one pass of {}", net.name), pass_bytes)?;
     let (x, _) = image_input::load_input(&net, a.input.image.as_deref(), a.input.input.as_deref())?;
-    let x = Arc::new(x);
     let n = net.layers.len();
     let runs = usize::from(a.runs).max(1);
     // One pass, the i-th layer's time added to `per_layer[i]`; returns the whole pass's time.

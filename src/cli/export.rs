@@ -4,9 +4,11 @@
 use super::InputArgs;
 use super::guard;
 use crate::model::{self, WeightMode, image_input, npy};
+use crate::nn::analysis::{Status, analyze};
 use crate::nn::forward::forward;
-use crate::nn::tensor::to_hwd;
-use crate::nn::{Src, Weights};
+use crate::nn::tensor::dims_text;
+use crate::nn::view::ExportOrder;
+use crate::nn::{Src, Tensor, ViewMap, Weights};
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
@@ -76,18 +78,38 @@ pub fn run(a: &ExportArgs) -> Result<()> {
     if source.photo.is_none() {
         eprintln!("input: {}", source.label);
     }
-    let acts = forward(&net, x)?;
-    let v = acts.get(src);
+    let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let name = net.src_name(src).to_string();
+    let view = match src {
+        Src::Input => ViewMap::of(&net.input.dims, net.input.hint),
+        Src::Layer(i) => {
+            if let Status::NotComputable(why) = &analysis.layers[i].status {
+                bail!("{name}: is not computed: {why}");
+            }
+            analysis.layers[i].view.clone()
+        }
+    };
+    let acts = forward(&net, x).map_err(model::ModelError::from)?;
+    let t = acts.get(src);
     let is_png = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     match (is_png, a.slice) {
-        (true, Some(d)) => write_slice_png(out, &v.view(), d, &name)?,
+        (true, Some(d)) => write_slice_png(out, &view.apply(t).view(), d, &name)?,
         (true, None) => bail!("{}: a .png holds one depth slice: add --slice d", out.display()),
         (false, Some(_)) => bail!("{}: --slice needs a .png output", out.display()),
-        (false, None) => npy::write(out, &to_hwd(&v.view()))?,
+        (false, None) => match view.export(t) {
+            Tensor::F32(a) => npy::write(out, &a)?,
+            Tensor::Int(a, _) => npy::write_i64(out, &a)?,
+        },
     }
-    let (d, h, w) = v.dim();
-    eprintln!("wrote {name} ({h}×{w}×{d}) to {}", out.display());
+    let dims = view.export_dims();
+    let shape = match view.export_order() {
+        ExportOrder::Hwd => {
+            let d: Vec<String> = dims.iter().map(ToString::to_string).collect();
+            format!("{} (H, W, D)", d.join("×"))
+        }
+        ExportOrder::Onnx => format!("{} (ONNX order, without the batch)", dims_text(&dims)),
+    };
+    eprintln!("wrote {name} {shape} to {}", out.display());
     Ok(())
 }
 

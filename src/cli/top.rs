@@ -29,12 +29,16 @@ pub fn run(a: &TopArgs) -> Result<()> {
     let (x, source) = image_input::load_input(&net, photo, a.input.input.as_deref())?;
     let acts = forward(&net, x)?;
     let Some(last) = acts.outputs.last() else { bail!("{}: has no layers", net.name) };
-    let (d, h, w) = last.dim();
-    if h * w != 1 {
-        bail!("{}: the last layer is {h}×{w}×{d}, not a class vector (1×1×N)", net.name);
+    let values: Vec<f32> = last.floats();
+    let classes = last.dims().iter().filter(|&&d| d > 1).count() == 1;
+    if !classes {
+        bail!(
+            "{}: the last layer is {}, not a class vector (one axis above 1)",
+            net.name,
+            crate::nn::tensor::dims_text(last.dims())
+        );
     }
     eprintln!("{} on {}", net.name, source.label);
-    let values: Vec<f32> = last.iter().copied().collect();
     let mut out = super::out::Report::default();
     for (i, label, p) in top_k(&net, &values, a.k as usize) {
         out.line(format!("{label:<32} {p:.4}   (class {i})"));

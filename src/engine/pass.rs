@@ -8,7 +8,7 @@ use super::stats::VolStats;
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::{Analysis, analyze};
 use crate::nn::forward::forward_from;
-use crate::nn::{Network, Volume, budget};
+use crate::nn::{Network, Tensor, View3, budget};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,13 +21,14 @@ pub enum Task {
     /// (an ONNX model, a spec of files) it is used as it is, else `model` is loaded again with
     /// its generated weights.
     Load { model: String, net: Option<Arc<Network>>, image: Option<Image> },
-    /// Recompute layers `from..` of `net` on `input`, reusing `prev[..from]` and their
-    /// statistics `prev_stats` (input first) (live editing).
+    /// Recompute layers `from..` of `net` on `input`, reusing `prev[..from]`, their views and
+    /// their statistics (both input first) (live editing).
     Recompute {
         net: Arc<Network>,
         analysis: Arc<Analysis>,
-        input: Arc<Volume>,
-        prev: Vec<Arc<Volume>>,
+        input: Tensor,
+        prev: Vec<Tensor>,
+        prev_views: Vec<View3>,
         prev_stats: Vec<VolStats>,
         from: usize,
     },
@@ -48,7 +49,7 @@ pub enum Reply {
         job: u64,
         net: Arc<Network>,
         analysis: Arc<Analysis>,
-        input: Arc<Volume>,
+        input: Tensor,
         input_label: String,
         photo: Option<Arc<image::RgbImage>>,
     },
@@ -117,7 +118,7 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
         // A test hook: the PTY tests check that a panicking job leaves the explorer running.
         panic!("injected by CONVSCOPE_TEST_PANIC=pass");
     }
-    let (net, analysis, input, prev, mut stats, from) = match task {
+    let (net, analysis, input, prev, mut views, mut stats, from) = match task {
         Task::Load { model, net, image } => {
             let net = match net {
                 Some(n) if has_weights(&n) => n,
@@ -135,7 +136,6 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
                     (v, src.label, src.photo)
                 }
             };
-            let input = Arc::new(input);
             send(Reply::Loaded {
                 job: id,
                 net: net.clone(),
@@ -144,10 +144,10 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
                 input_label: label,
                 photo: photo.map(Arc::new),
             });
-            (net, analysis, input, Vec::new(), Vec::new(), 0)
+            (net, analysis, input, Vec::new(), Vec::new(), Vec::new(), 0)
         }
-        Task::Recompute { net, analysis, input, prev, prev_stats, from } => {
-            (net, analysis, input, prev, prev_stats, from)
+        Task::Recompute { net, analysis, input, prev, prev_views, prev_stats, from } => {
+            (net, analysis, input, prev, prev_views, prev_stats, from)
         }
     };
     let pass = || format!("one pass of {} (weights and every volume)", net.name);
@@ -166,12 +166,16 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
         forward_from(&net, &analysis, input, &prev, from, &mut step).map_err(|e| e.to_string())?;
     let Some(acts) = acts else { return Ok(()) }; // superseded: say nothing
     let elapsed = t0.elapsed();
-    // Volumes above the edit kept their numbers, so their statistics are kept too.
+    // Volumes above the edit kept their numbers, so their views and statistics are kept too.
+    views.truncate(from + 1);
     stats.truncate(from + 1);
-    let done = stats.len();
-    let all = std::iter::once(&acts.input).chain(acts.outputs.iter());
-    stats.extend(all.skip(done).map(|v| VolStats::of(v)));
-    send(Reply::Done { job: id, results: Arc::new(Results { net, acts, stats, elapsed }) });
+    let done = views.len().min(stats.len());
+    views.truncate(done);
+    stats.truncate(done);
+    views.extend(super::results::views_of(&acts, &analysis, &net, done));
+    stats.extend(views[done..].iter().map(|v| VolStats::of(&v.view())));
+    let results = Results { net, acts, views, stats, elapsed };
+    send(Reply::Done { job: id, results: Arc::new(results) });
     Ok(())
 }
 
@@ -199,7 +203,7 @@ mod tests {
             }
         };
         assert_eq!(results.net.name, "cs231n-numpy");
-        assert_eq!(results.acts.outputs[0].dim(), (2, 4, 4));
+        assert_eq!(results.acts.outputs[0].dims(), [2, 4, 4]);
         assert_eq!(results.stats.len(), results.net.layers.len() + 1);
     }
 }

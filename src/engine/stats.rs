@@ -2,7 +2,7 @@
 //! (per slice or per layer), the dead channels, and the NaN and ±∞ values, which are data and
 //! are counted, never hidden.
 
-use crate::nn::Volume;
+use ndarray::ArrayView3;
 
 /// How many values of a slice (or a volume) are not finite.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -74,8 +74,8 @@ fn scan<'a>(values: impl IntoIterator<Item = &'a f32>) -> (f32, f32, NonFinite) 
 }
 
 impl VolStats {
-    /// Scan a stored `(D, H, W)` volume.
-    pub fn of(v: &Volume) -> VolStats {
+    /// Scan a `(D, H, W)` volume.
+    pub fn of(v: &ArrayView3<f32>) -> VolStats {
         let mut ch_min = Vec::with_capacity(v.dim().0);
         let mut ch_max = Vec::with_capacity(v.dim().0);
         let mut ch_bad = Vec::with_capacity(v.dim().0);
@@ -130,14 +130,15 @@ mod tests {
             1 => 0.0,
             _ => 7.0,
         });
-        let s = VolStats::of(&v);
+        let s = VolStats::of(&v.view());
         assert_eq!((s.min, s.max), (0.0, 7.0));
         assert_eq!(s.dead().collect::<Vec<_>>(), vec![1, 2]);
         assert_eq!(s.dead_zero(), 1);
         assert!(!s.is_dead(0) && !s.is_dead(9));
         assert!(s.bad.is_empty() && s.bad.describe().is_none());
         // 1×1 slices: only zeros count.
-        let fc = VolStats::of(&Array3::from_shape_vec((3, 1, 1), vec![0.0, 2.0, -1.0]).unwrap());
+        let fc =
+            VolStats::of(&Array3::from_shape_vec((3, 1, 1), vec![0.0, 2.0, -1.0]).unwrap().view());
         assert_eq!(fc.dead().collect::<Vec<_>>(), vec![0]);
     }
 
@@ -162,7 +163,7 @@ mod tests {
             ],
         )
         .unwrap();
-        let s = VolStats::of(&v);
+        let s = VolStats::of(&v.view());
         assert_eq!(s.ch_bad[0], NonFinite { nan: 1, pos_inf: 1, neg_inf: 0 });
         assert_eq!(s.ch_bad[1].nan, 4);
         assert_eq!(s.bad, NonFinite { nan: 5, pos_inf: 1, neg_inf: 1 });

@@ -86,7 +86,7 @@ pub enum Kind {
     #[error("cannot read the image: {0}")]
     Image(String),
     /// The input volume does not fit the network.
-    #[error("input is {got} (H, W, D), the network expects {want}")]
+    #[error("input is {got}, the network expects {want}")]
     InputShape { got: String, want: String },
     #[error(transparent)]
     Budget(BudgetError),

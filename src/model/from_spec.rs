@@ -157,7 +157,7 @@ fn input_spec(spec: &Spec, base: Option<&Path>) -> Result<InputSpec> {
         finite("mean and std", *v)?;
     }
     let default_image = spec.input.image.as_ref().map(|f| rel(base, f));
-    Ok(InputSpec { shape: Shape3::new(h, w, d), normalize: norm, default_image })
+    Ok(InputSpec::volume(Shape3::new(h, w, d), norm, default_image))
 }
 
 fn per_channel(key: &str, v: &[f32]) -> Result<[f32; 3]> {

@@ -4,7 +4,7 @@
 use super::error::{Kind, ModelError, Result, read_file};
 use super::init;
 use super::npy;
-use crate::nn::tensor::{Shape3, Volume, from_hwd};
+use crate::nn::tensor::{Shape3, Tensor, Volume, dims_text, from_hwd};
 use crate::nn::{InputSpec, Network};
 use image::{DynamicImage, imageops::FilterType};
 use std::path::Path;
@@ -51,8 +51,12 @@ pub struct InputSource {
     pub photo: Option<image::RgbImage>,
 }
 
-/// Build the input volume: `npy` wins, else the photo `image`, else the network's default image,
-/// else the built-in cat; a depth other than 1 or 3 gets a seeded random volume.
+/// Build the input tensor: `npy` wins, else the photo `image`, else the network's default image,
+/// else the built-in cat; an input a photo cannot fill (a depth other than 1 or 3, or a tensor
+/// that is no volume) gets a seeded random one.
+///
+/// An `.npy` is `(H, W, D)` for an input that is a volume (as exports are), or has the input's
+/// own dims in ONNX order.
 ///
 /// # Errors
 /// Unreadable files, or an `.npy` of the wrong shape, naming the file.
@@ -60,17 +64,35 @@ pub fn load_input(
     net: &Network,
     image: Option<&Path>,
     npy_path: Option<&Path>,
-) -> Result<(Volume, InputSource)> {
+) -> Result<(Tensor, InputSource)> {
     let want = net.input.shape;
     if let Some(p) = npy_path {
-        let a = npy::read_f32::<ndarray::Ix3>(p, "input", "--input")?;
-        let got = Shape3::new(a.dim().0, a.dim().1, a.dim().2);
-        if got != want {
-            let kind = Kind::InputShape { got: got.to_string(), want: want.to_string() };
-            return Err(ModelError::new(kind).in_file(p.display()));
+        let a = npy::read_f32::<ndarray::IxDyn>(p, "input", "--input")?;
+        let label = format!("{} ({})", p.display(), dims_text(a.shape()));
+        let as_volume = a.ndim() == 3
+            && Shape3::new(a.shape()[0], a.shape()[1], a.shape()[2]) == want
+            && net.input.takes_photo_shape();
+        if as_volume {
+            let v = a.into_dimensionality::<ndarray::Ix3>().expect("rank 3");
+            return Ok((
+                net.input.from_volume(from_hwd(&v.view())),
+                InputSource { label, photo: None },
+            ));
         }
-        let label = format!("{} ({want})", p.display());
-        return Ok((from_hwd(&a.view()), InputSource { label, photo: None }));
+        if a.shape() == net.input.dims.as_slice() {
+            return Ok((Tensor::F32(a.into_shared()), InputSource { label, photo: None }));
+        }
+        let want_text = if net.input.takes_photo_shape() {
+            format!("{want} (H, W, D) or {}", dims_text(&net.input.dims))
+        } else {
+            dims_text(&net.input.dims)
+        };
+        let got = match a.shape() {
+            [h, w, d] => format!("{h}×{w}×{d} (H, W, D)"),
+            dims => dims_text(dims),
+        };
+        let kind = Kind::InputShape { got, want: want_text };
+        return Err(ModelError::new(kind).in_file(p.display()));
     }
     match image.or(net.input.default_image.as_deref()) {
         Some(p) => Ok(input_from_photo(net, &open_image(p)?, p)),
@@ -82,22 +104,26 @@ pub fn load_input(
     }
 }
 
-/// The input volume from a decoded photo (`path` names it): crop, resize and normalise. A depth
-/// other than 1 or 3 gets a seeded random volume instead.
-pub fn input_from_photo(net: &Network, img: &DynamicImage, path: &Path) -> (Volume, InputSource) {
+/// The input tensor from a decoded photo (`path` names it): crop, resize and normalise. An input
+/// a photo cannot fill gets a seeded random tensor instead.
+pub fn input_from_photo(net: &Network, img: &DynamicImage, path: &Path) -> (Tensor, InputSource) {
     let want = net.input.shape;
-    if want.d != 1 && want.d != 3 {
-        let v = random_volume(want, 0x5EED);
-        let label =
-            format!("seeded random {want} volume (depth {} cannot come from a photo)", want.d);
-        return (v, InputSource { label, photo: None });
+    if !net.input.takes_photo() {
+        let t = random_tensor(&net.input.dims, 0x5EED);
+        let why = if net.input.takes_photo_shape() {
+            format!("depth {} cannot come from a photo", want.d)
+        } else {
+            format!("a {} tensor is not a photo", dims_text(&net.input.dims))
+        };
+        let label = format!("seeded random {} input ({why})", net.input.describe());
+        return (t, InputSource { label, photo: None });
     }
     let name =
         path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
     let rgb = crop_resize(img, want.h, want.w);
     let v = normalize(&rgb, &net.input);
     let label = format!("{name} → {want}");
-    (v, InputSource { label, photo: Some(rgb) })
+    (net.input.from_volume(v), InputSource { label, photo: Some(rgb) })
 }
 
 /// Center-crop to the aspect of `h × w`, then resize (bicubic) to exactly `h × w`.
@@ -130,6 +156,12 @@ pub fn random_volume(s: Shape3, seed: u64) -> Volume {
     let v = init::normal(s.len(), seed);
     // `normal` returns exactly s.len() values.
     Volume::from_shape_vec((s.d, s.h, s.w), v).expect("length matches the shape")
+}
+
+/// A seeded standard-normal tensor of `dims`.
+pub fn random_tensor(dims: &[usize], seed: u64) -> Tensor {
+    let n = dims.iter().product();
+    Tensor::f32(dims, init::normal(n, seed))
 }
 
 #[cfg(test)]

@@ -61,6 +61,19 @@ pub fn write<S: Data<Elem = f32>, D: Dimension>(path: &Path, a: &ArrayBase<S, D>
     crate::output::write_atomic(path, |w| write_to(w, a))
 }
 
+/// Write an integer array as an int64 `.npy`, whole or not at all.
+///
+/// # Errors
+/// As [`write`].
+pub fn write_i64<S: Data<Elem = i64>, D: Dimension>(
+    path: &Path,
+    a: &ArrayBase<S, D>,
+) -> Result<()> {
+    crate::output::write_atomic(path, |w| {
+        a.write_npy(w).map_err(|e| std::io::Error::other(one_line(&e)))
+    })
+}
+
 /// An array's `.npy` bytes into `w`.
 ///
 /// # Errors

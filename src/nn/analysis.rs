@@ -1,86 +1,81 @@
-//! Per-layer shape analysis of a whole network: shapes, the geometry of every windowed layer,
-//! params, MACs, weight and activation memory, receptive fields. Needs no computation on data,
-//! so the UI shows it at once. Every size is checked here, before any kernel or allocation sees
-//! it (see [`super::geometry`]).
+//! Per-layer analysis of a whole network: every output's dims and element type and the volume
+//! it is shown as, the geometry of every windowed layer, params, MACs, weight and activation
+//! memory, receptive fields, and which layers can be computed at all. Needs no computation on
+//! data, so the UI shows it at once. Every size is checked here, before any kernel or
+//! allocation sees it (see [`super::geometry`]).
 
 use super::error::{ErrorKind, LayerError};
-use super::geometry::{self, Axis, ConvGeometry, GeomError, Pads, PoolGeometry, Window2d};
-use super::geometry::{MAX_ELEMS, WindowSpec};
-use super::layer::{Layer, LayerKind, Src, Weights};
+use super::geometry::{self, GeomError};
+use super::layer::{Layer, LayerKind, Src};
 use super::network::Network;
+use super::ops::{self, Arg, Args, Info, OpError, Operand};
 use super::receptive::ReceptiveField;
-use super::tensor::Shape3;
+use super::tensor::{Elem, Shape3};
+use super::view::{Hint, ViewMap};
 
-/// A conv layer's filter bank: K filters of `FH × FW × D_in/groups`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct FilterShape {
-    pub k: usize,
-    pub fh: usize,
-    pub fw: usize,
-    /// Depth of one filter: the input depth divided by the groups.
-    pub depth: usize,
-    pub groups: usize,
+pub use super::analysis_volume::{FilterShape, Geometry};
+
+/// Whether a layer is computed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum Status {
+    Computed,
+    /// An op convscope does not compute, or a layer that depends on one.
+    NotComputable(String),
 }
 
-/// The geometry of a windowed layer, built once here and read by everyone else.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum Geometry {
-    Conv(ConvGeometry),
-    Pool(PoolGeometry),
-}
-
-impl Geometry {
-    pub fn window(&self) -> &Window2d {
-        match self {
-            Geometry::Conv(g) => &g.window,
-            Geometry::Pool(g) => &g.window,
-        }
-    }
-}
-
-/// What shape analysis knows about one layer.
+/// What analysis knows about one layer.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LayerInfo {
+    /// The inputs as the volumes they are shown as.
     pub inputs: Vec<Shape3>,
+    pub input_dims: Vec<Vec<usize>>,
+    /// The output as the volume it is shown as.
     pub output: Shape3,
+    /// The output tensor: dims (ONNX axis order for a model, `(D, H, W)` for a spec) and type.
+    pub dims: Vec<usize>,
+    pub elem: Elem,
+    pub hint: Hint,
+    /// How the output is shown as a volume.
+    pub view: ViewMap,
+    pub status: Status,
     /// Conv and pool layers: how the window fits.
     pub geometry: Option<Geometry>,
     pub params: u64,
     pub macs: u64,
-    /// Bytes of this layer's output volume (f32).
+    /// Bytes of this layer's output (f32, or i64 for integers).
     pub act_bytes: u64,
-    /// Bytes of the weights this layer needs (f32), whether or not they are loaded yet.
+    /// Bytes of the weights this layer needs, whether or not they are loaded yet.
     pub weight_bytes: u64,
     pub rf: ReceptiveField,
     pub warnings: Vec<String>,
 }
 
 impl LayerInfo {
-    pub fn window(&self) -> Option<&Window2d> {
+    pub fn window(&self) -> Option<&super::geometry::Window2d> {
         self.geometry.as_ref().map(Geometry::window)
     }
 
-    pub fn rows(&self) -> Option<Axis> {
+    pub fn rows(&self) -> Option<super::geometry::Axis> {
         self.window().map(|w| w.rows)
     }
 
-    pub fn cols(&self) -> Option<Axis> {
+    pub fn cols(&self) -> Option<super::geometry::Axis> {
         self.window().map(|w| w.cols)
     }
 
     /// Resolved padding (zero for layers without a window).
-    pub fn pads(&self) -> Pads {
-        self.window().map(Window2d::pads).unwrap_or_default()
+    pub fn pads(&self) -> super::geometry::Pads {
+        self.window().map(super::geometry::Window2d::pads).unwrap_or_default()
     }
 
-    pub fn conv(&self) -> Option<&ConvGeometry> {
+    pub fn conv(&self) -> Option<&super::geometry::ConvGeometry> {
         match &self.geometry {
             Some(Geometry::Conv(g)) => Some(g),
             _ => None,
         }
     }
 
-    pub fn pool(&self) -> Option<&PoolGeometry> {
+    pub fn pool(&self) -> Option<&super::geometry::PoolGeometry> {
         match &self.geometry {
             Some(Geometry::Pool(g)) => Some(g),
             _ => None,
@@ -97,7 +92,15 @@ impl LayerInfo {
 
     /// The output-size formula, once when rows and cols agree, else for each axis.
     pub fn formula(&self) -> Option<String> {
-        self.window().map(Window2d::formula)
+        self.window().map(super::geometry::Window2d::formula)
+    }
+
+    pub fn computed(&self) -> bool {
+        self.status == Status::Computed
+    }
+
+    pub fn info(&self) -> Info {
+        Info::new(self.dims.clone(), self.elem)
     }
 }
 
@@ -105,6 +108,7 @@ impl LayerInfo {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Analysis {
     pub input: Shape3,
+    pub input_dims: Vec<usize>,
     pub layers: Vec<LayerInfo>,
     pub total_params: u64,
     pub total_macs: u64,
@@ -129,10 +133,34 @@ impl Analysis {
 
     /// Bytes a pass that keeps every volume needs: the weights, the input and every output.
     pub fn pass_bytes(&self) -> u64 {
-        bytes(self.input)
+        bytes_of(&self.input_dims, Elem::F32)
             .saturating_add(self.total_weight_bytes)
             .saturating_add(self.total_act_bytes)
     }
+
+    /// The layers that are not computed, with why.
+    pub fn not_computable(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.layers.iter().enumerate().filter_map(|(i, l)| match &l.status {
+            Status::NotComputable(r) => Some((i, r.as_str())),
+            Status::Computed => None,
+        })
+    }
+}
+
+/// Bytes of a tensor of `dims` (f32 as 4 bytes, integers stored as i64).
+pub fn bytes_of(dims: &[usize], elem: Elem) -> u64 {
+    let n: u64 = dims.iter().fold(1u64, |a, &d| a.saturating_mul(d as u64));
+    n.saturating_mul(if elem.is_float() { 4 } else { 8 })
+}
+
+/// A tensor's info, with the hint of how to show it.
+#[derive(Clone, Debug)]
+pub(crate) struct Known {
+    pub info: Info,
+    pub hint: Hint,
+    pub rf: ReceptiveField,
+    pub status: Status,
+    pub name: String,
 }
 
 /// Analyse every layer in order.
@@ -140,40 +168,50 @@ impl Analysis {
 /// # Errors
 /// The first invalid layer: a bad parameter, an input that is not an earlier layer, a duplicate
 /// name, weights of the wrong shape, a size past the bounds, or (with `strict`) a fit that is not
-/// whole.
+/// whole. An op convscope does not compute is no error: its layer (and every layer after it
+/// that needs it) is marked not computable.
 pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
-    let input = net.input.shape;
-    geometry::count("input", &[input.h, input.w, input.d])
-        .and_then(|_| {
-            [input.h, input.w, input.d].iter().try_for_each(|&v| {
-                geometry::bounded("input size", v)?;
-                if v == 0 {
-                    return Err(GeomError::Zero { key: "input size", sym: "H, W, D" });
-                }
-                Ok(())
-            })
-        })
-        .map_err(|e| LayerError::new("input", e))?;
+    let input = &net.input;
+    let check_input = || -> Result<(), GeomError> {
+        geometry::count("input", &input.dims)?;
+        for &v in &input.dims {
+            geometry::bounded("input size", v)?;
+            if v == 0 {
+                return Err(GeomError::Zero { key: "input size", sym: "dims" });
+            }
+        }
+        Ok(())
+    };
+    check_input().map_err(|e| LayerError::new("input", e))?;
+    let image = input.shape;
     let mut layers: Vec<LayerInfo> = Vec::with_capacity(net.layers.len());
     let mut names = std::collections::HashMap::with_capacity(net.layers.len());
-    let input_rf = ReceptiveField::input();
+    let input_known = Known {
+        info: Info::f32(input.dims.clone()),
+        hint: input.hint,
+        rf: ReceptiveField::input(),
+        status: Status::Computed,
+        name: "input".into(),
+    };
     for (i, layer) in net.layers.iter().enumerate() {
         if let Some(&first) = names.get(layer.name.as_str()) {
             let kind = ErrorKind::DuplicateName { name: layer.name.clone(), first, second: i };
             return Err(LayerError::new(&layer.name, kind));
         }
         names.insert(layer.name.as_str(), i);
-        let mut shapes = Vec::with_capacity(layer.inputs.len());
-        let mut rfs = Vec::with_capacity(layer.inputs.len());
+        let mut known = Vec::with_capacity(layer.inputs.len());
         for &s in &layer.inputs {
             match s {
-                Src::Input => {
-                    shapes.push(net.input.shape);
-                    rfs.push(input_rf);
-                }
+                Src::Input => known.push(input_known.clone()),
                 Src::Layer(j) if j < i => {
-                    shapes.push(layers[j].output);
-                    rfs.push(layers[j].rf);
+                    let l = &layers[j];
+                    known.push(Known {
+                        info: l.info(),
+                        hint: l.hint,
+                        rf: l.rf,
+                        status: l.status.clone(),
+                        name: net.layers[j].name.clone(),
+                    });
                 }
                 Src::Layer(j) => {
                     let name = net.layers.get(j).map_or("?", |l| l.name.as_str()).to_string();
@@ -181,7 +219,7 @@ pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
                 }
             }
         }
-        let info = analyze_layer(layer, shapes, &rfs, net.input.shape)
+        let info = analyze_layer(layer, &known, image)
             .map_err(|kind| LayerError::new(&layer.name, kind))?;
         layers.push(info);
     }
@@ -192,7 +230,8 @@ pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
     let total_weight_bytes = sum(|l| l.weight_bytes);
     let peak_act_bytes = peak_live_bytes(net, &layers);
     Ok(Analysis {
-        input: net.input.shape,
+        input: image,
+        input_dims: input.dims.clone(),
         layers,
         total_params,
         total_macs,
@@ -203,16 +242,10 @@ pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
     })
 }
 
-fn bytes(s: Shape3) -> u64 {
-    // Every shape here has at most MAX_ELEMS values: no overflow.
-    4 * s.len() as u64
-}
-
 /// The largest sum of live volumes while running layers in order: one sweep, adding each output
 /// when it is made and removing it after its last reader.
 fn peak_live_bytes(net: &Network, infos: &[LayerInfo]) -> u64 {
     let n = net.layers.len();
-    // last_use[j]: the last layer that reads layer j (or j itself); the final layer lives to the end.
     let mut last_use: Vec<usize> = (0..n).collect();
     let mut input_last = 0;
     for (i, l) in net.layers.iter().enumerate() {
@@ -230,7 +263,8 @@ fn peak_live_bytes(net: &Network, infos: &[LayerInfo]) -> u64 {
     for (j, &u) in last_use.iter().enumerate() {
         dies[u].push(j);
     }
-    let mut live = bytes(net.input.shape);
+    let input_bytes = bytes_of(&net.input.dims, Elem::F32);
+    let mut live = input_bytes;
     let mut peak = live;
     for i in 0..n {
         live = live.saturating_add(infos[i].act_bytes);
@@ -239,199 +273,165 @@ fn peak_live_bytes(net: &Network, infos: &[LayerInfo]) -> u64 {
             live = live.saturating_sub(infos[j].act_bytes);
         }
         if input_last == i {
-            live = live.saturating_sub(bytes(net.input.shape));
+            live = live.saturating_sub(input_bytes);
         }
     }
     peak
 }
 
-/// `what` of shape `got` against `want`.
-fn tensor_shape(
-    what: &'static str,
-    got: &[usize],
-    want: &[usize],
-    note: &'static str,
-) -> ErrorKind {
-    ErrorKind::TensorShape { what, got: format!("{got:?}"), want: format!("{want:?}"), note }
-}
-
-fn analyze_layer(
-    layer: &Layer,
-    inputs: Vec<Shape3>,
-    rfs: &[ReceptiveField],
-    image: Shape3,
-) -> Result<LayerInfo, ErrorKind> {
-    let arity = layer.inputs.len();
-    let variadic = matches!(layer.kind, LayerKind::Add | LayerKind::Mul | LayerKind::Concat);
-    if arity == 0 || (!variadic && arity != 1) {
-        let want = if variadic { "at least 1 input" } else { "exactly 1 input" };
-        return Err(ErrorKind::Arity { kind: layer.kind.type_name(), want, got: arity });
-    }
-    let x = inputs[0];
-    let mut info = LayerInfo {
-        inputs: inputs.clone(),
-        output: x,
+/// A layer's info from its inputs'.
+fn analyze_layer(layer: &Layer, ins: &[Known], image: Shape3) -> Result<LayerInfo, ErrorKind> {
+    let blocked = ins.iter().find(|k| k.status != Status::Computed);
+    let not_computable = |reason: String, ins: &[Known]| LayerInfo {
+        inputs: ins.iter().map(|k| ViewMap::of(&k.info.dims, k.hint).shape).collect(),
+        input_dims: ins.iter().map(|k| k.info.dims.clone()).collect(),
+        output: Shape3::new(1, 1, 1),
+        dims: vec![],
+        elem: Elem::F32,
+        hint: Hint::default(),
+        view: ViewMap::of(&[], Hint::default()),
+        status: Status::NotComputable(reason),
         geometry: None,
         params: 0,
         macs: 0,
         act_bytes: 0,
         weight_bytes: 0,
-        rf: ReceptiveField::union(rfs),
+        rf: ReceptiveField::whole(image),
         warnings: Vec::new(),
     };
-    match &layer.kind {
-        LayerKind::Conv(p) => {
-            let spec = WindowSpec {
-                kernel: (p.kh, p.kw),
-                dilation: (p.dilation_h, p.dilation_w),
-                stride: (p.stride_h, p.stride_w),
-                pad: &p.pad,
-                ceil_mode: false,
-            };
-            let g = ConvGeometry::new(x, p.filters, p.groups, spec)?;
-            if !g.groups_fit() {
-                return Err(ErrorKind::Groups { groups: p.groups, depth: x.d, filters: p.filters });
-            }
-            let want = g.filter_dims();
-            if let Weights::Conv { w, b } = &layer.weights {
-                if w.shape() != want {
-                    let note = " (K, F, F, D_in/groups)";
-                    return Err(tensor_shape("weights have shape", w.shape(), &want, note));
-                }
-                if let Some(b) = b
-                    && b.len() != p.filters
-                {
-                    return Err(tensor_shape("bias has shape", b.shape(), &[p.filters], " (K)"));
-                }
-            }
-            info.output = g.out();
-            let per_filter = (want[1] * want[2] * want[3]) as u64;
-            info.params = per_filter * p.filters as u64 + if p.bias { p.filters as u64 } else { 0 };
-            info.macs = per_filter.saturating_mul(info.output.len() as u64);
-            info.weight_bytes = 4 * info.params;
-            info.geometry = Some(Geometry::Conv(g));
-            set_window(&mut info, layer, g.window)?;
-        }
-        LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
-            let spec = WindowSpec {
-                kernel: (p.kh, p.kw),
-                dilation: (1, 1),
-                stride: (p.stride_h, p.stride_w),
-                pad: &p.pad,
-                ceil_mode: p.ceil_mode,
-            };
-            let g = PoolGeometry::new(x, spec, p.count_include_pad)?;
-            info.output = g.out();
-            info.geometry = Some(Geometry::Pool(g));
-            set_window(&mut info, layer, g.window)?;
-        }
-        LayerKind::GlobalAvgPool => {
-            info.output = Shape3::new(1, 1, x.d);
-            info.rf = ReceptiveField::whole(image);
-        }
-        LayerKind::Fc { outputs } => {
-            if *outputs == 0 {
-                return Err(GeomError::Zero { key: "outputs", sym: "outputs" }.into());
-            }
-            geometry::bounded("outputs", *outputs)?;
-            geometry::count("weights", &[*outputs, x.len()])?;
-            if let Weights::Fc { w, b } = &layer.weights {
-                if w.dim() != (*outputs, x.len()) {
-                    let note = " (outputs, inputs)";
-                    return Err(tensor_shape(
-                        "weights have shape",
-                        w.shape(),
-                        &[*outputs, x.len()],
-                        note,
-                    ));
-                }
-                if let Some(b) = b
-                    && b.len() != *outputs
-                {
-                    return Err(tensor_shape("bias has shape", b.shape(), &[*outputs], ""));
-                }
-            }
-            info.output = Shape3::new(1, 1, *outputs);
-            info.params = (x.len() as u64 + 1) * *outputs as u64;
-            info.macs = x.len() as u64 * *outputs as u64;
-            info.weight_bytes = 4 * info.params;
-            info.rf = ReceptiveField::whole(image);
-        }
-        LayerKind::Flatten => info.output = Shape3::new(1, 1, x.len()),
-        LayerKind::Prelu => {
-            if let Weights::Prelu { slope } = &layer.weights
-                && slope.len() != x.d
-                && slope.len() != 1
-            {
-                return Err(tensor_shape("slope has shape", slope.shape(), &[x.d], " (1 or D)"));
-            }
-            info.params = x.d as u64;
-            info.weight_bytes = 4 * info.params;
-        }
-        LayerKind::BatchNorm { .. } => {
-            if let Weights::BatchNorm { gamma, beta, mean, var } = &layer.weights {
-                for (what, a) in [
-                    ("gamma has shape", gamma),
-                    ("beta has shape", beta),
-                    ("mean has shape", mean),
-                    ("var has shape", var),
-                ] {
-                    if a.len() != x.d {
-                        return Err(tensor_shape(what, a.shape(), &[x.d], " (D)"));
-                    }
-                }
-            }
-            info.params = 2 * x.d as u64;
-            info.weight_bytes = 4 * 4 * x.d as u64;
-        }
-        LayerKind::Lrn { size, .. } => {
-            if *size == 0 {
-                return Err(GeomError::Zero { key: "size", sym: "n" }.into());
-            }
-            geometry::bounded("size", *size)?;
-        }
-        LayerKind::Add | LayerKind::Mul => {
-            let out = *inputs.iter().max_by_key(|s| s.len()).unwrap_or(&x);
-            for s in &inputs {
-                let fits = *s == out || (s.h == 1 && s.w == 1 && (s.d == out.d || s.d == 1));
-                if !fits {
-                    return Err(ErrorKind::Broadcast { a: *s, b: out });
-                }
-            }
-            info.output = out;
-        }
-        LayerKind::Concat => {
-            if let Some(s) = inputs.iter().find(|s| (s.h, s.w) != (x.h, x.w)) {
-                return Err(ErrorKind::Concat { a: x, b: *s });
-            }
-            let d = inputs.iter().try_fold(0usize, |a, s| a.checked_add(s.d)).unwrap_or(usize::MAX);
-            geometry::bounded("depth", d)?;
-            info.output = Shape3::new(x.h, x.w, d);
-        }
-        LayerKind::Relu
-        | LayerKind::Clip { .. }
-        | LayerKind::LeakyRelu { .. }
-        | LayerKind::Sigmoid
-        | LayerKind::Softmax
-        | LayerKind::Dropout => {}
+    if let Some(b) = blocked {
+        return Ok(not_computable(format!("needs {}, which is not computed", b.name), ins));
     }
-    let o = info.output;
-    geometry::count("output", &[o.h, o.w, o.d])?;
-    info.act_bytes = bytes(o);
-    debug_assert!(o.len() <= MAX_ELEMS);
+    let mut info = match &layer.kind {
+        LayerKind::Op(op) => {
+            let args = op_args(op, ins)?;
+            match op.infer(&args) {
+                Ok(out) => op_info(op, &args, out, ins, image),
+                Err(OpError::Unsupported(reason)) => return Ok(not_computable(reason, ins)),
+                Err(OpError::NotConstant { what }) => {
+                    return Ok(not_computable(format!("{what} is computed from the data"), ins));
+                }
+                Err(e) => return Err(ErrorKind::Op(e)),
+            }
+        }
+        _ => super::analysis_volume::analyze(layer, ins, image)?,
+    };
+    geometry::count("output", &info.dims)?;
+    info.act_bytes = bytes_of(&info.dims, info.elem);
+    info.input_dims = ins.iter().map(|k| k.info.dims.clone()).collect();
+    info.inputs = ins.iter().map(|k| ViewMap::of(&k.info.dims, k.hint).shape).collect();
     Ok(info)
 }
 
-/// Record a window: warnings, strictness, and the receptive field it grows.
-fn set_window(info: &mut LayerInfo, layer: &Layer, w: Window2d) -> Result<(), ErrorKind> {
-    for (axis, d) in [("rows", w.rows), ("cols", w.cols)] {
-        if let Some(msg) = d.warning(axis) {
-            if layer.strict {
-                return Err(ErrorKind::Strict { axis, formula: d.exact_formula() });
-            }
-            info.warnings.push(msg);
-        }
+/// An op's operands as analysis sees them: runtime inputs' infos and constants.
+pub(crate) fn op_args<'a>(
+    op: &'a ops::OpLayer,
+    ins: &'a [Known],
+) -> Result<Args<'a, Info>, ErrorKind> {
+    let items =
+        op.operands
+            .iter()
+            .map(|o| match o {
+                Operand::Input(k) => ins
+                    .get(*k)
+                    .map(|kn| Arg::Run(&kn.info))
+                    .ok_or(ErrorKind::Arity { kind: "op", want: "its operands", got: ins.len() }),
+                Operand::Const(t) => Ok(Arg::Const(t)),
+                Operand::Absent => Ok(Arg::Absent),
+            })
+            .collect::<Result<_, _>>()?;
+    Ok(Args { items })
+}
+
+/// The hint of an op's output: kept through ops that keep positions, set by a transpose.
+fn op_hint(op: &ops::Op, ins: &[Known], out: &Info) -> Hint {
+    let first = ins.first().map(|k| (k.hint, k.info.rank()));
+    match (op, first) {
+        (ops::Op::Transpose { perm: Some(p) }, Some((h, 4))) => match (h, p.as_slice()) {
+            (Hint::ChannelsFirst, [0, 2, 3, 1]) => Hint::ChannelsLast,
+            (Hint::ChannelsLast, [0, 3, 1, 2]) => Hint::ChannelsFirst,
+            _ => Hint::ChannelsFirst,
+        },
+        (_, Some((h, r))) if r == out.rank() && op_keeps_positions(op) => h,
+        _ => Hint::ChannelsFirst,
     }
-    info.rf = info.rf.through(&w);
-    Ok(())
+}
+
+/// Ops whose output cell (r, c) comes from the same (r, c) of their inputs.
+fn op_keeps_positions(op: &ops::Op) -> bool {
+    use ops::Op::*;
+    matches!(
+        op,
+        Unary(_)
+            | Binary(_)
+            | Variadic(_)
+            | Where
+            | Cast(_)
+            | Identity
+            | BatchNorm { .. }
+            | InstanceNorm { .. }
+            | GroupNorm { .. }
+    ) || matches!(
+        op,
+        Softmax { axis: 1, legacy: false, .. } | Concat { axis: 1 } | Split { axis: 1, .. }
+    )
+}
+
+fn op_info(
+    op: &ops::OpLayer,
+    args: &Args<Info>,
+    out: Info,
+    ins: &[Known],
+    image: Shape3,
+) -> LayerInfo {
+    let hint = op_hint(&op.op, ins, &out);
+    let view = ViewMap::of(&out.dims, hint);
+    let keeps =
+        op_keeps_positions(&op.op) && ins.first().is_some_and(|k| k.info.rank() == out.rank());
+    let rf = if keeps {
+        ReceptiveField::union(&ins.iter().map(|k| k.rf).collect::<Vec<_>>())
+    } else {
+        ReceptiveField::whole(image)
+    };
+    let consts: u64 = op
+        .operands
+        .iter()
+        .filter_map(|o| match o {
+            Operand::Const(t) => Some(t.len() as u64),
+            _ => None,
+        })
+        .sum();
+    let (params, macs) = match &op.op {
+        ops::Op::MatMul | ops::Op::Gemm { .. } => {
+            let k = args.info(0).map_or(0, |a| match &op.op {
+                ops::Op::Gemm { trans_a: true, .. } => a.dims.first().copied().unwrap_or(0),
+                _ => a.dims.last().copied().unwrap_or(0),
+            });
+            let n_out: u64 = out.dims.iter().map(|&d| d as u64).product();
+            (consts, n_out.saturating_mul(k as u64))
+        }
+        ops::Op::BatchNorm { .. }
+        | ops::Op::InstanceNorm { .. }
+        | ops::Op::LayerNorm { .. }
+        | ops::Op::GroupNorm { .. } => (consts, 0),
+        ops::Op::Binary(ops::Binary::Prelu) => (consts, 0),
+        _ => (0, 0),
+    };
+    LayerInfo {
+        inputs: Vec::new(),
+        input_dims: Vec::new(),
+        output: view.shape,
+        dims: out.dims.clone(),
+        elem: out.elem,
+        hint,
+        view,
+        status: Status::Computed,
+        geometry: None,
+        params,
+        macs,
+        act_bytes: 0,
+        weight_bytes: 4 * params,
+        rf,
+        warnings: Vec::new(),
+    }
 }

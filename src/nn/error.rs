@@ -46,12 +46,15 @@ pub enum ErrorKind {
     Concat { a: Shape3, b: Shape3 },
     #[error("{axis}: {formula} does not fit (strict)")]
     Strict { axis: &'static str, formula: String },
-    #[error("input volume is {got}, the network expects {want}")]
-    InputShape { got: Shape3, want: Shape3 },
+    #[error("input is {got}, the network expects {want}")]
+    InputShape { got: String, want: String },
     #[error("cannot resume at layer {from}: only {kept} outputs are kept")]
     Resume { from: usize, kept: usize },
     #[error("has no weights (give `weights = \"w.npy\"` or `init = \"random\"`)")]
     NoWeights,
+    /// A general op whose inputs or attributes do not fit.
+    #[error(transparent)]
+    Op(#[from] super::ops::OpError),
     /// Over the memory budget: refused before anything is allocated.
     #[error(transparent)]
     Budget(#[from] super::budget::BudgetError),

@@ -1,37 +1,42 @@
 //! The forward pass. It keeps every layer's output (the explorer shows all of them) and can
 //! resume from any layer, reusing the outputs above it (live editing recomputes only what follows
-//! an edit).
+//! an edit). Layers that cannot be computed (an op convscope does not have, and what depends on
+//! it) get an empty placeholder; every other layer runs.
 
 use super::analysis::{Analysis, LayerInfo, analyze};
 use super::error::{ErrorKind, LayerError};
 use super::kernels as k;
 use super::layer::{Layer, LayerKind, Src, Weights};
 use super::network::Network;
-use super::tensor::{Shape3, Volume};
-use std::sync::Arc;
+use super::ops::{Arg, Args, Operand};
+use super::tensor::{Tensor, Volume, dims_text};
+use ndarray::IxDyn;
 
-/// Every volume of one forward pass.
+/// Every tensor of one forward pass.
 #[derive(Clone, Debug)]
 pub struct Activations {
-    pub input: Arc<Volume>,
-    /// `outputs[i]` is layer i's output.
-    pub outputs: Vec<Arc<Volume>>,
+    pub input: Tensor,
+    /// `outputs[i]` is layer i's output (empty for a layer that is not computed).
+    pub outputs: Vec<Tensor>,
 }
 
-/// The volumes nobody else holds go back to the kernels' buffer pool, so the next pass reuses
+/// The outputs nobody else holds go back to the kernels' buffer pool, so the next pass reuses
 /// their memory instead of faulting in fresh pages.
 impl Drop for Activations {
     fn drop(&mut self) {
-        for v in self.outputs.drain(..) {
-            if let Ok(v) = Arc::try_unwrap(v) {
-                k::buffers::give_volume(v);
+        for t in self.outputs.drain(..) {
+            if let Tensor::F32(a) = t
+                && let Ok(owned) = a.try_into_owned_nocopy()
+            {
+                let (data, _) = owned.into_raw_vec_and_offset();
+                k::buffers::give(data);
             }
         }
     }
 }
 
 impl Activations {
-    pub fn get(&self, s: Src) -> &Arc<Volume> {
+    pub fn get(&self, s: Src) -> &Tensor {
         match s {
             Src::Input => &self.input,
             Src::Layer(i) => &self.outputs[i],
@@ -39,15 +44,23 @@ impl Activations {
     }
 }
 
-/// Run the whole network on `input` (stored `(D, H, W)`).
+/// Run the whole network on `input` (the network's input tensor; a spec's is `(D, H, W)`).
 ///
 /// # Errors
 /// An invalid network (see [`analyze`]), an input of the wrong shape, or a layer without weights.
-pub fn forward(net: &Network, input: Volume) -> Result<Activations, LayerError> {
+pub fn forward(net: &Network, input: Tensor) -> Result<Activations, LayerError> {
     let analysis = analyze(net)?;
-    let done = forward_from(net, &analysis, Arc::new(input), &[], 0, &mut |_| true)?;
+    let done = forward_from(net, &analysis, input, &[], 0, &mut |_| true)?;
     // The callback never cancels, so the pass always completes.
     Ok(done.expect("a pass that is never cancelled completes"))
+}
+
+/// [`forward`] on a `(D, H, W)` volume of the input's view shape (a photo, a spec's input).
+///
+/// # Errors
+/// As [`forward`].
+pub fn forward_volume(net: &Network, input: Volume) -> Result<Activations, LayerError> {
+    forward(net, net.input.from_volume(input))
 }
 
 /// Run layers `from..` with `prev[..from]` reused as the outputs above them.
@@ -60,14 +73,16 @@ pub fn forward(net: &Network, input: Volume) -> Result<Activations, LayerError> 
 pub fn forward_from(
     net: &Network,
     analysis: &Analysis,
-    input: Arc<Volume>,
-    prev: &[Arc<Volume>],
+    input: Tensor,
+    prev: &[Tensor],
     from: usize,
     step: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Option<Activations>, LayerError> {
-    let got = Shape3::of(&input.view());
-    if got != net.input.shape {
-        let kind = ErrorKind::InputShape { got, want: net.input.shape };
+    if input.dims() != net.input.dims.as_slice() || !input.elem().is_float() {
+        let kind = ErrorKind::InputShape {
+            got: dims_text(input.dims()),
+            want: dims_text(&net.input.dims),
+        };
         return Err(LayerError::new("input", kind));
     }
     if prev.len() < from || analysis.layers.len() != net.layers.len() {
@@ -79,9 +94,14 @@ pub fn forward_from(
         if !step(i) {
             return Ok(None);
         }
-        let xs: Vec<&Volume> = layer.inputs.iter().map(|&s| acts.get(s).as_ref()).collect();
-        let out = run_layer(layer, &analysis.layers[i], &xs)?;
-        acts.outputs.push(Arc::new(out));
+        let info = &analysis.layers[i];
+        let out = if info.computed() {
+            let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
+            run_layer(layer, info, &xs)?
+        } else {
+            Tensor::empty()
+        };
+        acts.outputs.push(out);
     }
     Ok(Some(acts))
 }
@@ -95,26 +115,69 @@ fn no_weights(layer: &Layer) -> LayerError {
     LayerError::new(&layer.name, ErrorKind::NoWeights)
 }
 
-/// Compute one layer from its input volumes.
+/// The volume of a tensor analysis accepted as one.
+fn vol<'a>(layer: &Layer, t: &'a Tensor) -> Result<ndarray::ArrayView3<'a, f32>, LayerError> {
+    t.volume().ok_or_else(|| {
+        let msg = format!("needs a volume, got {} {}", t.elem(), dims_text(t.dims()));
+        LayerError::new(&layer.name, super::ops::OpError::Shape(msg))
+    })
+}
+
+/// Compute one layer from its inputs.
 ///
 /// # Errors
-/// A layer that needs weights and has none.
-pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Volume]) -> Result<Volume, LayerError> {
-    let x = xs[0].view();
+/// A layer that needs weights and has none, or an op whose data breaks a rule.
+pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Tensor, LayerError> {
+    if let LayerKind::Op(op) = &layer.kind {
+        let args = Args {
+            items: op
+                .operands
+                .iter()
+                .map(|o| match o {
+                    Operand::Input(k) => xs.get(*k).map_or(Arg::Absent, |t| Arg::Run(*t)),
+                    Operand::Const(t) => Arg::Const(t),
+                    Operand::Absent => Arg::Absent,
+                })
+                .collect(),
+        };
+        return op.eval(&args, &info.info()).map_err(|e| LayerError::new(&layer.name, e));
+    }
+    let elementwise = |f: &dyn Fn(f32) -> f32| -> Result<Tensor, LayerError> {
+        let x = xs[0].as_f32().ok_or_else(|| {
+            LayerError::new(&layer.name, super::ops::OpError::Operand("needs floats".into()))
+        })?;
+        Ok(Tensor::F32(x.mapv(f).into_shared()))
+    };
+    let v = match &layer.kind {
+        LayerKind::Relu => return elementwise(&|v| v.max(0.0)),
+        LayerKind::Clip { min, max } => return elementwise(&|v| v.max(*min).min(*max)),
+        LayerKind::LeakyRelu { alpha } => {
+            return elementwise(&|v| if v < 0.0 { alpha * v } else { v });
+        }
+        LayerKind::Sigmoid => return elementwise(&super::ops::sigmoid),
+        LayerKind::Dropout => return Ok(xs[0].clone()),
+        _ => volume_layer(layer, info, xs)?,
+    };
+    // The kernel's (D, H, W) in the layer's own dims ([1, D, H, W] for a model).
+    let a = v.into_dyn().into_shape_with_order(IxDyn(&info.dims)).map_err(|e| {
+        LayerError::new(&layer.name, super::ops::OpError::Shape(format!("output: {e}")))
+    })?;
+    Ok(Tensor::F32(a.into_shared()))
+}
+
+fn volume_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Volume, LayerError> {
+    let x = vol(layer, xs[0])?;
+    let views = || xs.iter().map(|t| vol(layer, t)).collect::<Result<Vec<_>, _>>();
     Ok(match &layer.kind {
         LayerKind::Conv(_) => {
             let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
             let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
             k::conv2d(&x, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g)
         }
-        LayerKind::Relu => k::relu(&x),
-        LayerKind::Clip { min, max } => k::clip(&x, *min, *max),
-        LayerKind::LeakyRelu { alpha } => k::leaky_relu(&x, *alpha),
         LayerKind::Prelu => {
             let Weights::Prelu { slope } = &layer.weights else { return Err(no_weights(layer)) };
             k::prelu(&x, &slope.view())
         }
-        LayerKind::Sigmoid => k::sigmoid(&x),
         LayerKind::MaxPool(_) => {
             k::max_pool(&x, info.pool().unwrap_or_else(|| geometry_bug(layer)))
         }
@@ -140,13 +203,14 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Volume]) -> Result<Volu
             flat.into_shape_with_order((n, 1, 1)).expect("n elements reshape to (n, 1, 1)")
         }
         LayerKind::Softmax => k::softmax_depth(&x),
-        LayerKind::Dropout => x.to_owned(),
-        LayerKind::Add => k::add(&views(xs)),
-        LayerKind::Mul => k::mul(&views(xs)),
-        LayerKind::Concat => k::concat_depth(&views(xs)),
+        LayerKind::Add => k::add(&views()?),
+        LayerKind::Mul => k::mul(&views()?),
+        LayerKind::Concat => k::concat_depth(&views()?),
+        LayerKind::Relu
+        | LayerKind::Clip { .. }
+        | LayerKind::LeakyRelu { .. }
+        | LayerKind::Sigmoid
+        | LayerKind::Dropout
+        | LayerKind::Op(_) => unreachable!("handled by run_layer"),
     })
-}
-
-fn views<'a>(xs: &'a [&'a Volume]) -> Vec<ndarray::ArrayView3<'a, f32>> {
-    xs.iter().map(|v| v.view()).collect()
 }

@@ -104,6 +104,8 @@ pub enum LayerKind {
     Mul,
     /// Concatenation along depth.
     Concat,
+    /// A general op with ONNX semantics, on tensors of any rank (see [`crate::nn::ops`]).
+    Op(Box<crate::nn::ops::OpLayer>),
 }
 
 impl LayerKind {
@@ -129,12 +131,17 @@ impl LayerKind {
             LayerKind::Add => "add",
             LayerKind::Mul => "mul",
             LayerKind::Concat => "concat",
+            LayerKind::Op(o) => o.op.name(),
         }
     }
 
     /// Layers with learned weights count towards the network depth.
     pub fn has_weights(&self) -> bool {
-        matches!(self, LayerKind::Conv(_) | LayerKind::Fc { .. })
+        match self {
+            LayerKind::Conv(_) | LayerKind::Fc { .. } => true,
+            LayerKind::Op(o) => o.has_weights(),
+            _ => false,
+        }
     }
 }
 

@@ -1,7 +1,9 @@
 //! A network: an input description and a list of layers in topological order (a DAG).
 
 use super::layer::{Layer, Src};
-use super::tensor::Shape3;
+use super::tensor::{Shape3, Tensor, Volume, dims_text};
+use super::view::{Hint, ViewMap};
+use ndarray::IxDyn;
 use std::path::PathBuf;
 
 /// How a photo becomes the input volume: center-crop to the input's aspect, resize to `H × W`,
@@ -64,13 +66,85 @@ impl Normalize {
     }
 }
 
-/// The network's input volume and how to fill it from a photo.
+/// The network's input and how to fill it from a photo.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InputSpec {
+    /// The input as a volume `H × W × D` (the view of `dims`).
     pub shape: Shape3,
+    /// The input tensor's dims: `[D, H, W]` for a spec, the ONNX dims (`[1, C, H, W]`,
+    /// `[1, H, W, C]`, …) for a model.
+    pub dims: Vec<usize>,
+    /// Whether the channels come first or last.
+    pub hint: Hint,
     pub normalize: Normalize,
     /// A photo to use when the user gives none.
     pub default_image: Option<PathBuf>,
+    /// Where the input size came from, for the header (`--size`, the sidecar, the photo…).
+    pub size_from: Option<String>,
+}
+
+impl InputSpec {
+    /// A spec's input volume, stored `(D, H, W)`.
+    pub fn volume(shape: Shape3, normalize: Normalize, default_image: Option<PathBuf>) -> Self {
+        InputSpec {
+            shape,
+            dims: shape.dhw(),
+            hint: Hint::ChannelsFirst,
+            normalize,
+            default_image,
+            size_from: None,
+        }
+    }
+
+    /// A model's input tensor of `dims`, shown as the volume [`ViewMap::of`] gives.
+    pub fn tensor(
+        dims: Vec<usize>,
+        hint: Hint,
+        normalize: Normalize,
+        default_image: Option<PathBuf>,
+    ) -> Self {
+        let shape = ViewMap::of(&dims, hint).shape;
+        InputSpec { shape, dims, hint, normalize, default_image, size_from: None }
+    }
+
+    /// The input tensor holding a `(D, H, W)` volume of this input's view shape (a photo): the
+    /// same values in the tensor's own layout.
+    ///
+    /// # Panics
+    /// If the volume is not of `self.shape`.
+    pub fn from_volume(&self, v: Volume) -> Tensor {
+        assert_eq!(Shape3::of(&v.view()), self.shape, "the volume has the input's shape");
+        let t = Tensor::from_volume(v);
+        if self.hint == Hint::ChannelsLast && self.dims.len() >= 3 {
+            // (D, H, W) → (H, W, D), then the tensor's dims.
+            let a = t
+                .to_f32()
+                .view()
+                .permuted_axes(IxDyn(&[1, 2, 0]))
+                .as_standard_layout()
+                .into_owned();
+            return Tensor::F32(
+                a.into_shape_with_order(IxDyn(&self.dims)).expect("same count").into_shared(),
+            );
+        }
+        t.reshaped(&self.dims)
+    }
+
+    /// Whether a photo can fill the input: depth 1 or 3 in a plain volume.
+    pub fn takes_photo(&self) -> bool {
+        self.takes_photo_shape() && matches!(self.shape.d, 1 | 3)
+    }
+
+    /// The input as a learner reads it: `11×11×4` for a volume, else its ONNX dims `[1, 80]`.
+    pub fn describe(&self) -> String {
+        if self.takes_photo_shape() { self.shape.to_string() } else { dims_text(&self.dims) }
+    }
+
+    /// Whether the input is a plain volume (`[D, H, W]`, `[1, C, H, W]` or `[1, H, W, C]`).
+    pub fn takes_photo_shape(&self) -> bool {
+        let v = ViewMap::of(&self.dims, self.hint);
+        v.is_volume() || (self.dims.len() == 3 && self.dims[0] == 1)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

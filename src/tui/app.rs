@@ -24,7 +24,7 @@ use crate::engine::pass::{Reply, Task};
 use crate::engine::{Results, VolStats};
 use crate::model::edit::History;
 use crate::nn::analysis::Analysis;
-use crate::nn::{Network, Shape3, Src, Volume};
+use crate::nn::{Network, Shape3, Src, Tensor, View3};
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -435,7 +435,7 @@ impl App {
     }
 
     /// The network's input volume, once the weights are loaded.
-    pub fn input(&self) -> Option<&Arc<Volume>> {
+    pub fn input(&self) -> Option<&Tensor> {
         self.pass.input.as_ref()
     }
 
@@ -480,7 +480,7 @@ impl App {
 
     /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
     /// its shape still fits (see [`App::is_stale`]).
-    pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
+    pub fn volume(&self, s: Src) -> Option<&View3> {
         self.pass.volume(s)
     }
 

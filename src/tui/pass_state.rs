@@ -10,7 +10,7 @@ use crate::engine::pass::{Reply, Task};
 use crate::engine::resume::first_difference;
 use crate::engine::{Results, VolStats};
 use crate::nn::analysis::Analysis;
-use crate::nn::{Network, Shape3, Src, Volume};
+use crate::nn::{Network, Shape3, Src, Tensor, View3};
 use std::sync::Arc;
 
 #[derive(Debug, Default)]
@@ -21,8 +21,8 @@ pub(super) struct PassState {
     pub src_map: Vec<Option<usize>>,
     /// Layers from this index on show numbers of an older network until the pass ends.
     pub fresh_upto: usize,
-    /// The network's input volume, once the model is loaded (edits recompute from it).
-    pub input: Option<Arc<Volume>>,
+    /// The network's input, once the model is loaded (edits recompute from it).
+    pub input: Option<Tensor>,
     /// What the input is, e.g. `chelsea.png → 227×227×3`.
     pub input_label: String,
     /// The photo as it entered the network (after crop and resize), when it was a photo.
@@ -94,12 +94,9 @@ impl PassState {
 
     /// The output volume of `s`: fresh, or after an edit (while the pass runs) the old one when
     /// its shape still fits (see [`PassState::is_stale`]).
-    pub fn volume(&self, s: Src) -> Option<&Arc<Volume>> {
+    pub fn volume(&self, s: Src) -> Option<&View3> {
         let r = self.results.as_ref()?;
-        match self.result_src(s)? {
-            Src::Input => Some(&r.acts.input),
-            Src::Layer(i) => r.acts.outputs.get(i),
-        }
+        r.view(self.result_src(s)?)
     }
 
     pub fn stats(&self, s: Src) -> Option<&VolStats> {
@@ -124,7 +121,7 @@ impl PassState {
                 }
                 let name = &net.layers[i].name;
                 let j = r.net.layers.iter().position(|l| &l.name == name)?;
-                let v = r.acts.outputs.get(j)?;
+                let v = r.view(Src::Layer(j))?;
                 (Shape3::of(&v.view()) == analysis.layers.get(i)?.output).then_some(j)
             })
             .collect();
@@ -147,18 +144,25 @@ impl PassState {
     /// finished pass; `None` before the input exists.
     pub fn recompute(&self, net: &Arc<Network>, analysis: &Arc<Analysis>) -> Option<Task> {
         let input = self.input.clone()?;
-        let (prev, prev_stats, from) = match &self.results {
+        let (prev, prev_views, prev_stats, from) = match &self.results {
             Some(r) => {
                 let from = first_difference(&r.net, net).min(r.acts.outputs.len());
-                (r.acts.outputs[..from].to_vec(), r.stats[..=from].to_vec(), from)
+                let keep = (from + 1).min(r.views.len()).min(r.stats.len());
+                (
+                    r.acts.outputs[..from].to_vec(),
+                    r.views[..keep].to_vec(),
+                    r.stats[..keep].to_vec(),
+                    from,
+                )
             }
-            None => (Vec::new(), Vec::new(), 0),
+            None => (Vec::new(), Vec::new(), Vec::new(), 0),
         };
         Some(Task::Recompute {
             net: net.clone(),
             analysis: analysis.clone(),
             input,
             prev,
+            prev_views,
             prev_stats,
             from,
         })

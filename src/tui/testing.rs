@@ -12,7 +12,7 @@ use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::analyze;
 use crate::nn::forward::forward;
 use crate::nn::{
-    InputSpec, Layer, LayerKind, Network, Normalize, Origin, Shape3, Src, Volume, Weights,
+    InputSpec, Layer, LayerKind, Network, Normalize, Origin, Shape3, Src, Tensor, Volume, Weights,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
@@ -56,18 +56,18 @@ pub fn alexnet_shapes() -> Harness {
 }
 
 /// Run the pass synchronously and hand the app its replies as the worker would.
-pub fn with_results(mut h: Harness, input: Volume, label: &str) -> Harness {
+pub fn with_results(mut h: Harness, input: Tensor, label: &str) -> Harness {
     let net = h.net().clone();
     let analysis = h.analysis().clone();
     let effects = h.app.start(net.name.clone(), None);
     let Some(Effect::Compute { id, .. }) = effects.first() else { panic!("a first pass") };
     let id = *id;
     let acts = forward(&net, input).expect("the test network runs");
-    let stats =
-        std::iter::once(&acts.input).chain(acts.outputs.iter()).map(|v| VolStats::of(v)).collect();
+    let views = crate::engine::results::views_of(&acts, &analysis, &net, 0);
+    let stats = views.iter().map(|v| VolStats::of(&v.view())).collect();
     let input = acts.input.clone();
-    let results =
-        Arc::new(Results { net: net.clone(), acts, stats, elapsed: Duration::from_millis(1) });
+    let elapsed = Duration::from_millis(1);
+    let results = Arc::new(Results { net: net.clone(), acts, views, stats, elapsed });
     let input_label = label.to_string();
     h.update(Msg::Pass(Reply::Loaded { job: id, net, analysis, input, input_label, photo: None }));
     h.update(Msg::Pass(Reply::Done { job: id, results }));
@@ -76,7 +76,7 @@ pub fn with_results(mut h: Harness, input: Volume, label: &str) -> Harness {
 
 /// Any network, computed on a seeded random input.
 pub fn computed(net: Network) -> Harness {
-    let input = image_input::random_volume(net.input.shape, 7);
+    let input = image_input::random_tensor(&net.input.dims, 7);
     with_results(harness(net, Tier::Truecolor), input, "random")
 }
 
@@ -101,7 +101,7 @@ pub fn ramp_app(tier: Tier) -> Harness {
     let shape = Shape3::new(4, 4, 3);
     let net = Network {
         name: "ramp".into(),
-        input: InputSpec { shape, normalize: Normalize::unit(), default_image: None },
+        input: InputSpec::volume(shape, Normalize::unit(), None),
         layers: vec![Layer {
             name: "relu1".into(),
             kind: LayerKind::Relu,
@@ -113,10 +113,10 @@ pub fn ramp_app(tier: Tier) -> Harness {
         labels: None,
         source: None,
     };
-    let input = Volume::from_shape_fn((3, 4, 4), |(d, r, c)| {
+    let input = Tensor::from_volume(Volume::from_shape_fn((3, 4, 4), |(d, r, c)| {
         let v = (4 * r + c) as f32;
         [v - 8.0, v, -1.0 - v][d]
-    });
+    }));
     with_results(harness(net, tier), input, "ramp 4×4×3")
 }
 
@@ -161,7 +161,7 @@ pub fn alexnet_edit_app() -> Harness {
     let effects = h.app.start("alexnet".into(), None);
     let Some(Effect::Compute { id, .. }) = effects.first() else { panic!("a first pass") };
     let (net, analysis) = (h.net().clone(), h.analysis().clone());
-    let input = Arc::new(Volume::zeros((3, 227, 227)));
+    let input = Tensor::from_volume(Volume::zeros((3, 227, 227)));
     let input_label = "zeros".to_string();
     h.update(Msg::Pass(Reply::Loaded { job: *id, net, analysis, input, input_label, photo: None }));
     h

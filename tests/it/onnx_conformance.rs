@@ -7,9 +7,9 @@
 use convscope::model::onnx::proto::TensorProto;
 use convscope::model::onnx::tensor::Const;
 use convscope::model::onnx::{Layout, import, volume_from_onnx, volume_to_onnx};
-use convscope::nn::Origin;
 use convscope::nn::analysis::analyze;
 use convscope::nn::forward::forward;
+use convscope::nn::{Origin, Tensor};
 use prost::Message;
 use std::path::{Path, PathBuf};
 
@@ -56,8 +56,9 @@ fn run_case(dir: &Path) -> Result<f32, String> {
         let x = read_tensor(&set.join("input_0.pb"))?;
         let y = read_tensor(&set.join("output_0.pb"))?;
         let input = volume_from_onnx(net.input.shape, x.to_f32()).map_err(|e| e.to_string())?;
-        let acts = forward(net, input).map_err(|e| e.to_string())?;
-        let ours = volume_to_onnx(acts.get(out.src), out.layout);
+        let acts = forward(net, Tensor::from_volume(input)).map_err(|e| e.to_string())?;
+        let v = acts.get(out.src).volume().ok_or("not a volume")?.to_owned();
+        let ours = volume_to_onnx(&v, out.layout);
         if y.dims != want_dims {
             return Err(format!("output dims: ours {want_dims:?}, expected {:?}", y.dims));
         }

@@ -9,7 +9,7 @@ use convscope::model::onnx::{
     Layout, load_onnx, load_onnx_bytes, volume_from_onnx, volume_to_onnx,
 };
 use convscope::nn::forward::forward;
-use convscope::nn::{Network, Shape3};
+use convscope::nn::{Network, Shape3, Tensor};
 use prost::Message;
 use std::path::{Path, PathBuf};
 
@@ -33,13 +33,13 @@ fn normalised_error(ours: &[f32], reference: &[f32]) -> f32 {
 /// Run `net` on a reference input and return the named layer's output in ONNX (NCHW) order.
 fn run(net: &Network, input: &str, layers: &[&str]) -> Vec<Vec<f32>> {
     let x = volume_from_onnx(net.input.shape, read_f32(input)).unwrap();
-    let acts = forward(net, x).unwrap();
+    let acts = forward(net, Tensor::from_volume(x)).unwrap();
     layers
         .iter()
         .map(|name| {
             let i = net.find(name).unwrap_or_else(|| panic!("no layer {name}"));
             // Both tapped tensors are 4-D or unflattened 2-D, so NCHW order is the stored order.
-            volume_to_onnx(&acts.outputs[i], Layout::Nchw)
+            volume_to_onnx(&acts.outputs[i].volume().unwrap().to_owned(), Layout::Nchw)
         })
         .collect()
 }
@@ -221,7 +221,7 @@ fn efficientnet_load_and_forward_time() {
         let net = load_onnx(&path).unwrap();
         let t1 = std::time::Instant::now();
         let x = volume_from_onnx(net.input.shape, input.clone()).unwrap();
-        forward(&net, x).unwrap();
+        forward(&net, Tensor::from_volume(x)).unwrap();
         let t2 = std::time::Instant::now();
         best = (best.0.min((t1 - t0).as_secs_f64()), best.1.min((t2 - t1).as_secs_f64()));
     }
@@ -240,7 +240,7 @@ fn top_k(image: &str, k: usize) -> Vec<(usize, String, f32)> {
     let net = load_onnx(&root().join("demo/models/efficientnet_lite0.onnx")).unwrap();
     let (x, _) = load_input(&net, Some(&root().join("demo/images").join(image)), None).unwrap();
     let acts = forward(&net, x).unwrap();
-    let logits: Vec<f32> = acts.outputs.last().unwrap().iter().copied().collect();
+    let logits: Vec<f32> = acts.outputs.last().unwrap().to_f32().into_iter().collect();
     let m = logits.iter().copied().fold(f32::MIN, f32::max);
     let z: f32 = logits.iter().map(|l| (l - m).exp()).sum();
     let mut p: Vec<(usize, f32)> = logits.iter().map(|l| (l - m).exp() / z).enumerate().collect();

@@ -13,7 +13,8 @@ fn v000_and_v100_are_the_seeds_sums() {
     let net = model::load("cs231n-numpy", WeightMode::Full).unwrap();
     let (x, _) = image_input::load_input(&net, None, None).unwrap();
     let acts = forward(&net, x.clone()).unwrap();
-    let v = acts.get(Src::Layer(0));
+    let x = x.volume().unwrap();
+    let v = acts.get(Src::Layer(0)).volume().unwrap();
     assert_eq!(v.dim(), (2, 4, 4), "stored (D, H, W): 4×4×2");
     let Weights::Conv { w, b } = &net.layers[0].weights else { panic!("conv weights") };
     let b0 = b.as_ref().map_or(0.0, |b| b[0]);

@@ -179,11 +179,11 @@ fn import_inner(
 
     let net = Network {
         name: name.to_string(),
-        input: InputSpec {
+        input: InputSpec::volume(
             shape,
-            normalize: side.and_then(|s| s.normalize.clone()).unwrap_or_else(Normalize::imagenet),
-            default_image: side.and_then(|s| s.image.clone()),
-        },
+            side.and_then(|s| s.normalize.clone()).unwrap_or_else(Normalize::imagenet),
+            side.and_then(|s| s.image.clone()),
+        ),
         layers: Vec::new(),
         labels: side.and_then(|s| s.labels.clone()),
         source: None,

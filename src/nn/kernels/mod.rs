@@ -26,7 +26,7 @@ mod naive;
 mod neuron;
 mod norm;
 mod pool;
-mod sgemm;
+pub(crate) mod sgemm;
 mod softmax;
 #[cfg(test)]
 mod testutil;

@@ -42,15 +42,18 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
         return Err(format!("waiting for the new pass · {}", waiting(app)));
     }
     let Some(after) = app.volume(app.sel()) else { unreachable!("checked just above") };
+    let b = &before.results;
     let old = match app.sel() {
-        Src::Input => &before.results.acts.input,
+        Src::Input => b.view(Src::Input),
         Src::Layer(_) => {
-            let b = &before.results;
             let Some(j) = b.net.layers.iter().position(|l| l.name == name) else {
                 return Err(format!("{name} did not exist before {}", before.phrase()));
             };
-            &b.acts.outputs[j]
+            b.view(Src::Layer(j))
         }
+    };
+    let Some(old) = old else {
+        return Err(format!("{name} has no numbers before {}", before.phrase()));
     };
     let (was, now) = (Shape3::of(&old.view()), Shape3::of(&after.view()));
     if was != now {
@@ -62,6 +65,7 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
     }
     let d = app.d().min(now.d.saturating_sub(1));
     let values = &after.index_axis(Axis(0), d) - &old.index_axis(Axis(0), d);
+    let values = values.to_owned();
     let max_abs = values.iter().fold(0f32, |m, v| m.max(v.abs()));
     let changed = values.iter().filter(|v| **v != 0.0).count();
     let total = values.len();

@@ -248,7 +248,7 @@ fn overhang_line(
 fn pool_lines(
     t: &Theme,
     l: &mut Vec<Line<'static>>,
-    x: &crate::nn::Volume,
+    x: &crate::nn::View3,
     g: &PoolGeometry,
     n: &Neuron,
     max: bool,
