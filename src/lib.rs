@@ -13,4 +13,5 @@ pub mod model;
 pub mod nn;
 pub mod output;
 pub mod signals;
+pub mod text;
 pub mod tui;

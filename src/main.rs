@@ -12,7 +12,19 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = convscope::cli::Cli::parse();
+    let cli = match convscope::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help and --version print and exit 0
+        Err(e) => {
+            // A usage error is one line too: clap's first line, and where to look.
+            // clap's first paragraph (a missing-arguments error lists them on the next lines).
+            let text = e.to_string();
+            let head = text.split("\n\n").next().unwrap_or("bad arguments");
+            let head = head.strip_prefix("error: ").unwrap_or(head);
+            eprintln!("error: {} (see --help)", convscope::text::one_line(head));
+            return ExitCode::from(2);
+        }
+    };
     let result = convscope::cli::run_guarded(cli);
     if let Some(sig) = convscope::signals::signalled() {
         return ExitCode::from((128 + sig).clamp(0, 255) as u8);
@@ -23,8 +35,7 @@ fn main() -> ExitCode {
             // A returned error is the user's (a bad file, a bad value): one line, whatever
             // RUST_BACKTRACE says. Bugs are panics, which keep their backtraces.
             let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
-            let line = chain.join(": ").replace('\n', " ");
-            eprintln!("error: {line}");
+            eprintln!("error: {}", convscope::text::one_line(&chain.join(": ")));
             ExitCode::from(2)
         }
     }

@@ -43,6 +43,10 @@ pub fn target(path: &Path) -> Result<PathBuf> {
     let real = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => match std::fs::canonicalize(path) {
             Ok(t) => t,
+            // A loop of links names no file at all: writing would replace one of the links.
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return refuse("a loop of symbolic links");
+            }
             // A dangling link: write the file it names.
             Err(_) => match std::fs::read_link(path) {
                 Ok(t) if t.is_absolute() => t,

@@ -60,6 +60,7 @@ pub fn run(a: &ExportArgs) -> Result<()> {
         })?;
         Src::Layer(i)
     };
+    let mut notes = Vec::new();
     if let Some(wpath) = &a.weights {
         let Src::Layer(i) = src else { bail!("input: has no weights") };
         let l = &net.layers[i];
@@ -70,13 +71,13 @@ pub fn run(a: &ExportArgs) -> Result<()> {
                 bail!("{}: a {} layer has no filter weights to export", l.name, l.kind.type_name())
             }
         }
-        eprintln!("wrote {} weights to {}", l.name, wpath.display());
+        notes.push(format!("wrote {} weights to {}", l.name, wpath.display()));
     }
-    let Some(out) = &a.out else { return Ok(()) };
+    let Some(out) = &a.out else { return print_notes(&notes) };
     let (x, source) =
         image_input::load_input(&net, a.input.image.as_deref(), a.input.input.as_deref())?;
     if source.photo.is_none() {
-        eprintln!("input: {}", source.label);
+        notes.push(format!("input: {}", source.label));
     }
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let name = net.src_name(src).to_string();
@@ -109,7 +110,15 @@ pub fn run(a: &ExportArgs) -> Result<()> {
         }
         ExportOrder::Onnx => format!("{} (ONNX order, without the batch)", dims_text(&dims)),
     };
-    eprintln!("wrote {name} {shape} to {}", out.display());
+    notes.push(format!("wrote {name} {shape} to {}", out.display()));
+    print_notes(&notes)
+}
+
+/// Status lines go to stderr only once the command has succeeded, so a failure is one line.
+fn print_notes(notes: &[String]) -> Result<()> {
+    for n in notes {
+        eprintln!("{n}");
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub fn inputs(net: &Network, model: &str, extra: &[Option<&Path>]) -> Vec<PathBu
         v.push(crate::model::onnx::Sidecar::path_for(m));
     }
     v.extend(net.source.iter().cloned());
+    v.extend(net.files.iter().cloned());
     v.extend(net.input.default_image.iter().cloned());
     for l in &net.layers {
         if let Origin::File(p) = &l.origin {

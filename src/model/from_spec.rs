@@ -9,6 +9,7 @@ use super::spec_weights::weights_for;
 use crate::nn::analysis::analyze;
 use crate::nn::{ConvParams, InputSpec, Layer, LayerKind, Network, Normalize, Origin, Padding};
 use crate::nn::{PoolParams, Shape3, Src, Weights};
+use crate::text::printable;
 use std::path::{Path, PathBuf};
 
 /// What to do about weights while loading.
@@ -71,7 +72,11 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
     let input = input_spec(spec, base)?;
     let mut layers: Vec<Layer> = Vec::with_capacity(spec.layers.len());
     for (i, ls) in spec.layers.iter().enumerate() {
-        let lname = ls.name.clone().unwrap_or_else(|| format!("{}{}", ls.kind, i + 1));
+        // Names reach terminals and error lines: escape anything a terminal would act on.
+        let lname = ls.name.as_deref().map_or_else(
+            || format!("{}{}", printable(&ls.kind), i + 1),
+            |n| printable(n).into_owned(),
+        );
         let kind = layer_kind(ls, &lname)?;
         let inputs = resolve_inputs(ls, &lname, i, &layers)?;
         let strict = ls.strict.unwrap_or(spec.strict);
@@ -84,11 +89,14 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
             strict,
         });
     }
-    let labels = match &spec.input.labels {
-        Some(f) => Some(read_labels(&rel(base, f))?),
+    let labels_file = spec.input.labels.as_ref().map(|f| rel(base, f));
+    let labels = match &labels_file {
+        Some(f) => Some(read_labels(f)?),
         None => None,
     };
-    let mut net = Network { name: name.to_string(), input, layers, labels, source: None };
+    let files = labels_file.into_iter().collect();
+    let mut net =
+        Network { name: printable(name).into_owned(), input, layers, labels, source: None, files };
     // Shapes first (weights are checked against them), then weights, then a full check.
     let shapes = analyze(&net)?;
     if mode == WeightMode::Full {
@@ -181,9 +189,10 @@ fn resolve_inputs(ls: &LayerSpec, lname: &str, i: usize, earlier: &[Layer]) -> R
             if n == "input" {
                 return Ok(Src::Input);
             }
+            let n = printable(n);
             match earlier.iter().position(|l| l.name == *n) {
                 Some(j) => Ok(Src::Layer(j)),
-                None => Err(ModelError::layer(lname, Kind::UnknownInput { name: n.clone() })),
+                None => Err(ModelError::layer(lname, Kind::UnknownInput { name: n.into_owned() })),
             }
         })
         .collect()

@@ -66,6 +66,8 @@ pub fn load_input(
     npy_path: Option<&Path>,
 ) -> Result<(Tensor, InputSource)> {
     let want = net.input.shape;
+    let bytes = crate::nn::analysis::bytes_of(&net.input.dims, crate::nn::Elem::F32);
+    crate::nn::budget::check(|| format!("the {} input", net.input.describe()), bytes)?;
     if let Some(p) = npy_path {
         let a = npy::read_f32::<ndarray::IxDyn>(p, "input", "--input")?;
         let label = format!("{} ({})", p.display(), dims_text(a.shape()));

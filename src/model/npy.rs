@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// An error's message on one line (some nest several lines).
 fn one_line(e: &dyn std::fmt::Display) -> String {
-    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::text::one_line(&e.to_string())
 }
 
 /// Read an f32 array of dimension `D` from `path`. The header is checked before anything is
@@ -26,11 +26,14 @@ pub fn read_f32<D: Dimension>(path: &Path, layer: &str, key: &str) -> Result<Arr
         let kind = Kind::Npy { key: key.to_string(), path: path.display().to_string(), reason };
         ModelError::layer(layer, kind)
     };
-    let bytes = read_file(path, "weights").map_err(|e| err(e.kind.to_string()))?;
+    let what = if key.starts_with("--") { "input" } else { "weights" };
+    let bytes = read_file(path, what).map_err(|e| err(e.kind.to_string()))?;
+    check_header_len(&bytes).map_err(err)?;
     let mut cur = std::io::Cursor::new(&bytes[..]);
     let header = Header::from_reader(&mut cur).map_err(|e| err(one_line(&e)))?;
     let desc = header.type_descriptor.to_string();
     if !matches!(desc.as_str(), "'<f4'" | "'=f4'") {
+        let desc = crate::text::printable(&desc);
         return Err(err(format!("holds {desc}, not little-endian float32 ('<f4')")));
     }
     let n = geometry::count(key, &header.shape).map_err(|e| err(e.to_string()))?;
@@ -50,6 +53,31 @@ pub fn read_f32<D: Dimension>(path: &Path, layer: &str, key: &str) -> Result<Arr
         let want = D::NDIM.map_or("some".to_string(), |n| n.to_string());
         err(format!("has shape {shape:?}, expected {want} dimensions"))
     })
+}
+
+/// The longest header convscope reads: numpy writes well under 1 KiB.
+const MAX_HEADER: u64 = 1 << 16;
+
+/// The header's declared length must fit the file and [`MAX_HEADER`] before the `.npy` reader
+/// allocates it (a v2 header may declare 4 GiB).
+fn check_header_len(bytes: &[u8]) -> std::result::Result<(), String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Ok(()); // the reader names what is wrong
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u64::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        _ if bytes.len() >= 12 => {
+            (u64::from(u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]])), 12)
+        }
+        _ => return Err("truncated header".into()),
+    };
+    if len > MAX_HEADER || start + len > bytes.len() as u64 {
+        return Err(format!(
+            "its header claims {len} bytes; the file holds {} (truncated or corrupt)",
+            bytes.len()
+        ));
+    }
+    Ok(())
 }
 
 /// Write an array as `.npy`, whole or not at all (see [`crate::output`]).

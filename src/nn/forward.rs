@@ -89,6 +89,10 @@ pub fn forward_from(
         let kind = ErrorKind::Resume { from, kept: prev.len() };
         return Err(LayerError::new("input", kind));
     }
+    // Refuse a pass the memory budget cannot hold before allocating any of it.
+    let need = analysis.layers[from..].iter().fold(0u64, |a, l| a.saturating_add(l.act_bytes));
+    super::budget::check(|| "this pass (every layer's output)".into(), need)
+        .map_err(|e| LayerError::new("input", ErrorKind::Budget(e)))?;
     let mut acts = Activations { input, outputs: prev[..from].to_vec() };
     for (i, layer) in net.layers.iter().enumerate().skip(from) {
         if !step(i) {

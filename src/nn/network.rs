@@ -157,6 +157,8 @@ pub struct Network {
     pub labels: Option<Vec<String>>,
     /// The file this network was loaded from (a spec or a model), if any.
     pub source: Option<PathBuf>,
+    /// Other files read to build it (a labels file), which commands must not write over.
+    pub files: Vec<PathBuf>,
 }
 
 impl Network {
@@ -182,6 +184,7 @@ impl Network {
             layers: Vec::new(),
             labels: self.labels.clone(),
             source: self.source.clone(),
+            files: self.files.clone(),
         }
     }
 

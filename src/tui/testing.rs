@@ -112,6 +112,7 @@ pub fn ramp_app(tier: Tier) -> Harness {
         }],
         labels: None,
         source: None,
+        files: Vec::new(),
     };
     let input = Tensor::from_volume(Volume::from_shape_fn((3, 4, 4), |(d, r, c)| {
         let v = (4 * r + c) as f32;

@@ -11,6 +11,7 @@ mod cli_top;
 mod common;
 mod fuzz;
 mod hostile;
+mod hostile_battery;
 mod onnx_build;
 mod onnx_conformance;
 mod onnx_models;

@@ -187,6 +187,7 @@ fn import_inner(
         layers: Vec::new(),
         labels: side.and_then(|s| s.labels.clone()),
         source: None,
+        files: side.and_then(|s| s.labels_file.clone()).into_iter().collect(),
     };
     let mut b = Builder::new(net, origin, opset);
     for (n, c) in consts {

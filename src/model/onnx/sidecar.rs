@@ -152,7 +152,8 @@ impl Sidecar {
 pub fn parse_labels(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| {
-            let l = l.trim();
+            let l = crate::text::printable(l.trim());
+            let l = l.as_ref();
             match l.split_once(' ') {
                 Some((id, rest))
                     if id.len() == 9
