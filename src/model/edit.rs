@@ -260,7 +260,20 @@ fn finish(
             }
         }
     }
-    let new_net = Network { layers, ..net.clone_without_layers() };
+    let mut new_net = Network { layers, ..net.clone_without_layers() };
+    // Other names follow their layer by its (unique) name; a deleted layer's go with it.
+    new_net.aliases = net
+        .aliases
+        .iter()
+        .filter_map(|(a, s)| match *s {
+            Src::Input => Some((a.clone(), Src::Input)),
+            Src::Layer(k) => {
+                let name = &net.layers.get(k)?.name;
+                let j = new_net.layers.iter().position(|l| &l.name == name)?;
+                Some((a.clone(), Src::Layer(j)))
+            }
+        })
+        .collect();
     let analysis = analyze(&new_net)?;
     let changed = analysis
         .layers

@@ -96,7 +96,7 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
     };
     let files = labels_file.into_iter().collect();
     let mut net =
-        Network { name: printable(name).into_owned(), input, layers, labels, source: None, files };
+        Network { name: printable(name).into_owned(), input, layers, labels, source: None, files, aliases: Vec::new(), folded_nodes: 0 };
     // Shapes first (weights are checked against them), then weights, then a full check.
     let shapes = analyze(&net)?;
     if mode == WeightMode::Full {

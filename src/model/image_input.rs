@@ -111,7 +111,7 @@ pub fn load_input(
 pub fn input_from_photo(net: &Network, img: &DynamicImage, path: &Path) -> (Tensor, InputSource) {
     let want = net.input.shape;
     if !net.input.takes_photo() {
-        let t = random_tensor(&net.input.dims, 0x5EED);
+        let t = random_tensor(&net.input.dims, net.input.elem, 0x5EED);
         let why = if net.input.takes_photo_shape() {
             format!("depth {} cannot come from a photo", want.d)
         } else {
@@ -161,9 +161,16 @@ pub fn random_volume(s: Shape3, seed: u64) -> Volume {
 }
 
 /// A seeded standard-normal tensor of `dims`.
-pub fn random_tensor(dims: &[usize], seed: u64) -> Tensor {
+pub fn random_tensor(dims: &[usize], elem: crate::nn::Elem, seed: u64) -> Tensor {
     let n = dims.iter().product();
-    Tensor::f32(dims, init::normal(n, seed))
+    let v = init::normal(n, seed);
+    if elem.is_float() {
+        return Tensor::f32(dims, v);
+    }
+    // Integers: small values around 0, inside the type's range (bools 0 or 1).
+    let (lo, hi) = elem.range();
+    let ints = v.iter().map(|&x| ((x * 4.0).round() as i64).clamp(lo, hi)).collect();
+    Tensor::int(dims, ints, elem)
 }
 
 #[cfg(test)]

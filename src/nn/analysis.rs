@@ -171,75 +171,143 @@ pub(crate) struct Known {
 /// whole. An op convscope does not compute is no error: its layer (and every layer after it
 /// that needs it) is marked not computable.
 pub fn analyze(net: &Network) -> Result<Analysis, LayerError> {
-    let input = &net.input;
-    let check_input = || -> Result<(), GeomError> {
-        geometry::count("input", &input.dims)?;
-        for &v in &input.dims {
-            geometry::bounded("input size", v)?;
-            if v == 0 {
-                return Err(GeomError::Zero { key: "input size", sym: "dims" });
+    let mut a = Analyzer::new(&net.input)?;
+    for layer in &net.layers {
+        a.push(layer)?;
+    }
+    Ok(a.finish(net))
+}
+
+/// Analysis one layer at a time, for builders that need the shapes of what they built so far
+/// (the ONNX importer folds `Shape` of a computed tensor from it).
+pub struct Analyzer {
+    image: Shape3,
+    input_known: Known,
+    layers: Vec<LayerInfo>,
+    names: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Analyzer {
+    /// # Errors
+    /// An input with a zero or too large size.
+    pub fn new(input: &super::network::InputSpec) -> Result<Self, LayerError> {
+        let check_input = || -> Result<(), GeomError> {
+            geometry::count("input", &input.dims)?;
+            for &v in &input.dims {
+                geometry::bounded("input size", v)?;
+                if v == 0 {
+                    return Err(GeomError::Zero { key: "input size", sym: "dims" });
+                }
             }
-        }
-        Ok(())
-    };
-    check_input().map_err(|e| LayerError::new("input", e))?;
-    let image = input.shape;
-    let mut layers: Vec<LayerInfo> = Vec::with_capacity(net.layers.len());
-    let mut names = std::collections::HashMap::with_capacity(net.layers.len());
-    let input_known = Known {
-        info: Info::f32(input.dims.clone()),
-        hint: input.hint,
-        rf: ReceptiveField::input(),
-        status: Status::Computed,
-        name: "input".into(),
-    };
-    for (i, layer) in net.layers.iter().enumerate() {
-        if let Some(&first) = names.get(layer.name.as_str()) {
+            Ok(())
+        };
+        check_input().map_err(|e| LayerError::new("input", e))?;
+        let input_known = Known {
+            info: Info::new(input.dims.clone(), input.elem),
+            hint: input.hint,
+            rf: ReceptiveField::input(),
+            status: Status::Computed,
+            name: "input".into(),
+        };
+        Ok(Analyzer {
+            image: input.shape,
+            input_known,
+            layers: Vec::new(),
+            names: Vec::new(),
+            index: std::collections::HashMap::new(),
+        })
+    }
+
+    /// Analyse the next layer (its inputs must be earlier layers or the input).
+    ///
+    /// # Errors
+    /// As [`analyze`].
+    pub fn push(&mut self, layer: &Layer) -> Result<&LayerInfo, LayerError> {
+        let i = self.layers.len();
+        if let Some(&first) = self.index.get(layer.name.as_str()) {
             let kind = ErrorKind::DuplicateName { name: layer.name.clone(), first, second: i };
             return Err(LayerError::new(&layer.name, kind));
         }
-        names.insert(layer.name.as_str(), i);
         let mut known = Vec::with_capacity(layer.inputs.len());
         for &s in &layer.inputs {
             match s {
-                Src::Input => known.push(input_known.clone()),
+                Src::Input => known.push(self.input_known.clone()),
                 Src::Layer(j) if j < i => {
-                    let l = &layers[j];
+                    let l = &self.layers[j];
                     known.push(Known {
                         info: l.info(),
                         hint: l.hint,
                         rf: l.rf,
                         status: l.status.clone(),
-                        name: net.layers[j].name.clone(),
+                        name: self.names[j].clone(),
                     });
                 }
                 Src::Layer(j) => {
-                    let name = net.layers.get(j).map_or("?", |l| l.name.as_str()).to_string();
+                    let name = self.names.get(j).map_or("a later layer", |n| n.as_str()).to_string();
                     return Err(LayerError::new(&layer.name, ErrorKind::UnknownInput { name }));
                 }
             }
         }
-        let info = analyze_layer(layer, &known, image)
+        let info = analyze_layer(layer, &known, self.image)
             .map_err(|kind| LayerError::new(&layer.name, kind))?;
-        layers.push(info);
+        self.index.insert(layer.name.clone(), i);
+        self.names.push(layer.name.clone());
+        self.layers.push(info);
+        Ok(&self.layers[i])
     }
-    let sum = |f: fn(&LayerInfo) -> u64| layers.iter().fold(0u64, |a, l| a.saturating_add(f(l)));
-    let total_params = sum(|l| l.params);
-    let total_macs = sum(|l| l.macs);
-    let total_act_bytes = sum(|l| l.act_bytes);
-    let total_weight_bytes = sum(|l| l.weight_bytes);
-    let peak_act_bytes = peak_live_bytes(net, &layers);
-    Ok(Analysis {
-        input: image,
-        input_dims: input.dims.clone(),
-        layers,
-        total_params,
-        total_macs,
-        total_act_bytes,
-        total_weight_bytes,
-        peak_act_bytes,
-        network_depth: net.depth(),
-    })
+
+    /// The layers analysed so far.
+    pub fn layers(&self) -> &[LayerInfo] {
+        &self.layers
+    }
+
+    /// The dims and type of a source analysed so far.
+    pub fn info(&self, s: Src) -> Option<Info> {
+        match s {
+            Src::Input => Some(self.input_known.info.clone()),
+            Src::Layer(i) => self.layers.get(i).map(LayerInfo::info),
+        }
+    }
+
+    /// Whether a source analysed so far is computed.
+    pub fn computed(&self, s: Src) -> bool {
+        match s {
+            Src::Input => true,
+            Src::Layer(i) => self.layers.get(i).is_some_and(LayerInfo::computed),
+        }
+    }
+
+    /// Forget the last layer (a builder that replaces it).
+    pub fn pop(&mut self) {
+        if let Some(name) = self.names.pop() {
+            self.index.remove(&name);
+            self.layers.pop();
+        }
+    }
+
+    /// The whole network's figures; `net` is the network whose layers were pushed.
+    pub fn finish(self, net: &Network) -> Analysis {
+        let layers = self.layers;
+        let sum =
+            |f: fn(&LayerInfo) -> u64| layers.iter().fold(0u64, |a, l| a.saturating_add(f(l)));
+        let total_params = sum(|l| l.params);
+        let total_macs = sum(|l| l.macs);
+        let total_act_bytes = sum(|l| l.act_bytes);
+        let total_weight_bytes = sum(|l| l.weight_bytes);
+        let peak_act_bytes = peak_live_bytes(net, &layers);
+        Analysis {
+            input: self.image,
+            input_dims: net.input.dims.clone(),
+            layers,
+            total_params,
+            total_macs,
+            total_act_bytes,
+            total_weight_bytes,
+            peak_act_bytes,
+            network_depth: net.depth(),
+        }
+    }
 }
 
 /// The largest sum of live volumes while running layers in order: one sweep, adding each output

@@ -78,7 +78,7 @@ pub fn forward_from(
     from: usize,
     step: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Option<Activations>, LayerError> {
-    if input.dims() != net.input.dims.as_slice() || !input.elem().is_float() {
+    if input.dims() != net.input.dims.as_slice() || input.elem() != net.input.elem {
         let kind = ErrorKind::InputShape {
             got: dims_text(input.dims()),
             want: dims_text(&net.input.dims),

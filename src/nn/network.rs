@@ -76,6 +76,10 @@ pub struct InputSpec {
     pub dims: Vec<usize>,
     /// Whether the channels come first or last.
     pub hint: Hint,
+    /// The element type the input takes (float for every photo; a test graph may take ints).
+    pub elem: super::tensor::Elem,
+    /// Whether H and W may be set by the user (a model that leaves them open).
+    pub open_size: bool,
     pub normalize: Normalize,
     /// A photo to use when the user gives none.
     pub default_image: Option<PathBuf>,
@@ -90,6 +94,8 @@ impl InputSpec {
             shape,
             dims: shape.dhw(),
             hint: Hint::ChannelsFirst,
+            elem: super::tensor::Elem::F32,
+            open_size: false,
             normalize,
             default_image,
             size_from: None,
@@ -104,7 +110,16 @@ impl InputSpec {
         default_image: Option<PathBuf>,
     ) -> Self {
         let shape = ViewMap::of(&dims, hint).shape;
-        InputSpec { shape, dims, hint, normalize, default_image, size_from: None }
+        InputSpec {
+            shape,
+            dims,
+            hint,
+            elem: super::tensor::Elem::F32,
+            open_size: false,
+            normalize,
+            default_image,
+            size_from: None,
+        }
     }
 
     /// The input tensor holding a `(D, H, W)` volume of this input's view shape (a photo): the
@@ -132,7 +147,7 @@ impl InputSpec {
 
     /// Whether a photo can fill the input: depth 1 or 3 in a plain volume.
     pub fn takes_photo(&self) -> bool {
-        self.takes_photo_shape() && matches!(self.shape.d, 1 | 3)
+        self.takes_photo_shape() && matches!(self.shape.d, 1 | 3) && self.elem.is_float()
     }
 
     /// The input as a learner reads it: `11×11×4` for a volume, else its ONNX dims `[1, 80]`.
@@ -159,15 +174,42 @@ pub struct Network {
     pub source: Option<PathBuf>,
     /// Other files read to build it (a labels file), which commands must not write over.
     pub files: Vec<PathBuf>,
+    /// Other names a source goes by: an ONNX node's output tensor names (`face_prob`), and the
+    /// graph input's name.
+    pub aliases: Vec<(String, Src)>,
+    /// What the importer did beyond one layer per node: ONNX nodes folded into constants at
+    /// load time (they are computed, but have no layer).
+    pub folded_nodes: usize,
 }
 
 impl Network {
-    /// Find a layer by name, or by its 0-based index written as a number.
+    /// Find a layer by name, by another name it goes by (an ONNX output tensor), or by its
+    /// 0-based index written as a number.
     pub fn find(&self, name_or_index: &str) -> Option<usize> {
-        if let Some(i) = self.layers.iter().position(|l| l.name == name_or_index) {
-            return Some(i);
+        match self.find_src(name_or_index)? {
+            Src::Layer(i) => Some(i),
+            Src::Input => None,
         }
-        name_or_index.parse::<usize>().ok().filter(|&i| i < self.layers.len())
+    }
+
+    /// Find a source: `input` (or the input tensor's name), a layer by name or alias, or an
+    /// index.
+    pub fn find_src(&self, name: &str) -> Option<Src> {
+        if name == "input" && !self.layers.iter().any(|l| l.name == "input") {
+            return Some(Src::Input);
+        }
+        if let Some(i) = self.layers.iter().position(|l| l.name == name) {
+            return Some(Src::Layer(i));
+        }
+        if let Some((_, s)) = self.aliases.iter().find(|(a, _)| a == name) {
+            return Some(*s);
+        }
+        name.parse::<usize>().ok().filter(|&i| i < self.layers.len()).map(Src::Layer)
+    }
+
+    /// The other names of a source (for the layer list and `summary`).
+    pub fn aliases_of(&self, s: Src) -> impl Iterator<Item = &str> {
+        self.aliases.iter().filter(move |(_, a)| *a == s).map(|(n, _)| n.as_str())
     }
 
     /// Network depth: the number of layers with learned weights (conv and fc). This is not the
@@ -185,6 +227,8 @@ impl Network {
             labels: self.labels.clone(),
             source: self.source.clone(),
             files: self.files.clone(),
+            aliases: self.aliases.clone(),
+            folded_nodes: self.folded_nodes,
         }
     }
 

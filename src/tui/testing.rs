@@ -76,7 +76,7 @@ pub fn with_results(mut h: Harness, input: Tensor, label: &str) -> Harness {
 
 /// Any network, computed on a seeded random input.
 pub fn computed(net: Network) -> Harness {
-    let input = image_input::random_tensor(&net.input.dims, 7);
+    let input = image_input::random_tensor(&net.input.dims, net.input.elem, 7);
     with_results(harness(net, Tier::Truecolor), input, "random")
 }
 
@@ -113,6 +113,8 @@ pub fn ramp_app(tier: Tier) -> Harness {
         labels: None,
         source: None,
         files: Vec::new(),
+        aliases: Vec::new(),
+        folded_nodes: 0,
     };
     let input = Tensor::from_volume(Volume::from_shape_fn((3, 4, 4), |(d, r, c)| {
         let v = (4 * r + c) as f32;

@@ -12,6 +12,7 @@ mod common;
 mod fuzz;
 mod hostile;
 mod hostile_battery;
+mod kernels;
 mod onnx_build;
 mod onnx_conformance;
 mod onnx_models;

@@ -188,6 +188,8 @@ fn import_inner(
         labels: side.and_then(|s| s.labels.clone()),
         source: None,
         files: side.and_then(|s| s.labels_file.clone()).into_iter().collect(),
+        aliases: Vec::new(),
+        folded_nodes: 0,
     };
     let mut b = Builder::new(net, origin, opset);
     for (n, c) in consts {

@@ -8,9 +8,15 @@
 //! same `eval` folds constants at load time.
 
 mod binary;
+pub mod convt;
+pub mod bounds;
+pub mod depth_space;
 mod matmul;
 mod norm;
+pub mod pad;
+pub mod quant;
 mod reduce;
+pub mod resize;
 mod shape;
 mod softmax;
 mod unary;
