@@ -27,7 +27,6 @@ fn pool(
         "pool input (D, H, W) disagrees with the geometry {g:?}"
     );
     let (ra, ca) = (g.window.rows, g.window.cols);
-    assert!(ra.dilation == 1 && ca.dilation == 1, "pool dilation is not supported: {g:?}");
     let (out_h, out_w) = g.window.out();
     let rows: Vec<AxisWindow> = (0..out_h).map(|o| ra.window(o)).collect();
     let cols: Vec<AxisWindow> = (0..out_w).map(|o| ca.window(o)).collect();
@@ -67,15 +66,25 @@ pub fn max_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
         // The max down the window's rows, for every input column (a vectorised pass per row)…
         tmp.clear();
         tmp.resize(w, f32::NEG_INFINITY);
-        let r = ry.input_range();
-        for row in src.chunks_exact(w).take(r.end).skip(r.start) {
+        for iy in taps(&ry) {
+            let row = &src[iy * w..(iy + 1) * w];
             tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, v));
         }
         // …then across each window's columns.
         for (o, rx) in out_row.iter_mut().zip(cols) {
-            *o = tmp[rx.input_range()].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v));
+            *o = if rx.dil == 1 {
+                tmp[rx.input_range()].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v))
+            } else {
+                taps(rx).fold(f32::NEG_INFINITY, |m, ix| max(m, tmp[ix]))
+            };
         }
     })
+}
+
+/// The input indices a window reads (every `dil`-th cell from its first real tap).
+fn taps(a: &AxisWindow) -> impl Iterator<Item = usize> + '_ {
+    // Taps lo..hi lie inside the input, so their indices are in 0..n.
+    (a.lo..a.hi).map(|t| a.index(t) as usize)
 }
 
 /// The mean of each window (ONNX `AveragePool`): the sum of the real cells divided by the real
@@ -87,11 +96,16 @@ pub fn avg_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
     pool(x, g, |src, ry, cols, out_row, _| {
         for (o, &rx) in out_row.iter_mut().zip(cols) {
             let mut sum = 0.0f32;
-            let (rr, rc) = (ry.input_range(), rx.input_range());
-            for iy in rr.clone() {
-                sum += src[iy * w + rc.start..iy * w + rc.end].iter().sum::<f32>();
+            let rc = rx.input_range();
+            for iy in taps(&ry) {
+                if rx.dil == 1 {
+                    sum += src[iy * w + rc.start..iy * w + rc.end].iter().sum::<f32>();
+                } else {
+                    sum += taps(&rx).map(|ix| src[iy * w + ix]).sum::<f32>();
+                }
             }
-            let count = if include_pad { ry.padded * rx.padded } else { rr.len() * rc.len() };
+            let real = (ry.hi - ry.lo) * (rx.hi - rx.lo);
+            let count = if include_pad { ry.padded * rx.padded } else { real };
             *o = if count == 0 { 0.0 } else { sum / count as f32 };
         }
     })

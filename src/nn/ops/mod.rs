@@ -15,6 +15,7 @@ mod matmul;
 mod norm;
 pub mod pad;
 pub mod quant;
+pub mod recurrent;
 mod reduce;
 pub mod resize;
 mod shape;

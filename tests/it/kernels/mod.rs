@@ -4,3 +4,4 @@
 mod resize;
 mod quant;
 mod convt;
+mod recurrent;
