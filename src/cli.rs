@@ -41,6 +41,24 @@ pub struct Cli {
     /// machine's memory, at most 60% of an address-space limit).
     #[arg(long, global = true, value_parser = crate::nn::budget::parse_size)]
     pub max_memory: Option<u64>,
+    /// The input size HxW (rows × cols) of a model that leaves H and W open, like 640x480.
+    #[arg(long, global = true, value_parser = parse_hw)]
+    pub size: Option<(usize, usize)>,
+}
+
+/// `640x480` → (640, 480): rows, then cols, each 1..=16384.
+fn parse_hw(s: &str) -> std::result::Result<(usize, usize), String> {
+    let (h, w) =
+        s.split_once(['x', 'X', '×']).ok_or_else(|| format!("'{s}' is not HxW (like 640x480)"))?;
+    let side = |v: &str| -> std::result::Result<usize, String> {
+        let n: usize = v.trim().parse().map_err(|_| format!("'{v}' is not a size"))?;
+        if (1..=16384).contains(&n) {
+            Ok(n)
+        } else {
+            Err(format!("{n} is out of range (1 to 16384)"))
+        }
+    };
+    Ok((side(h)?, side(w)?))
 }
 
 #[derive(Subcommand, Debug)]
@@ -70,13 +88,33 @@ pub struct ModelArg {
     pub model: String,
 }
 
+/// How to load `model` for a command whose input comes from `input` (and maybe `photo`).
+///
+/// # Errors
+/// As [`crate::model::load_with`].
+pub fn load(
+    model: &str,
+    mode: crate::model::WeightMode,
+    size: Option<(usize, usize)>,
+    photo: Option<&std::path::Path>,
+    npy: Option<&std::path::Path>,
+) -> crate::model::Result<crate::nn::Network> {
+    let opts = crate::model::LoadOptions {
+        size,
+        photo: photo.map(std::path::Path::to_path_buf),
+        npy: npy.map(std::path::Path::to_path_buf),
+    };
+    crate::model::load_with(model, mode, &opts)
+}
+
 /// Where the input volume comes from.
 #[derive(Args, Debug, Clone, Default)]
 pub struct InputArgs {
     /// A photo (PNG or JPEG), cropped and resized to the input shape.
     #[arg(long, conflicts_with = "input")]
     pub image: Option<PathBuf>,
-    /// An `(H, W, D)` float32 `.npy` used as the input volume as it is.
+    /// A float32 `.npy` used as the input as it is: `(H, W, D)` for a volume, else the input's
+    /// ONNX dims (a model with open H and W takes any size).
     #[arg(long)]
     pub input: Option<PathBuf>,
 }
@@ -121,15 +159,16 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     match cli.command {
         Some(Command::Presets) => summary::presets(),
-        Some(Command::Summary { model, json }) => summary::run(&model.model, json),
-        Some(Command::Export(a)) => export::run(&a),
-        Some(Command::Bench(a)) => bench::run(&a),
-        Some(Command::Top(a)) => top::run(&a),
+        Some(Command::Summary { model, json }) => summary::run(&model.model, json, cli.size),
+        Some(Command::Export(a)) => export::run(&a, cli.size),
+        Some(Command::Bench(a)) => bench::run(&a, cli.size),
+        Some(Command::Top(a)) => top::run(&a, cli.size),
         None => crate::tui::run(crate::tui::Options {
             model: cli.model.unwrap_or_else(|| DEFAULT_MODEL.to_string()),
             image: cli.image,
             color: cli.color,
             colormap: cli.colormap,
+            size: cli.size,
         }),
     }
 }

@@ -70,11 +70,17 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-pub fn run(a: &BenchArgs) -> Result<()> {
+pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
     let threads = a.threads.map_or_else(rayon::current_num_threads, usize::from).max(1);
     let pool =
         rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| eyre!("{e}"))?;
-    let net = model::load(&a.model, WeightMode::Full)?;
+    let net = super::load(
+        &a.model,
+        WeightMode::Full,
+        size,
+        a.input.image.as_deref(),
+        a.input.input.as_deref(),
+    )?;
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let pass_bytes = analysis.pass_bytes();
     crate::nn::budget::check(|| format!("one pass of {}", net.name), pass_bytes)?;

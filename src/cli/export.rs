@@ -34,8 +34,14 @@ pub struct ExportArgs {
     pub weights: Option<PathBuf>,
 }
 
-pub fn run(a: &ExportArgs) -> Result<()> {
-    let net = model::load(&a.model, WeightMode::Full)?;
+pub fn run(a: &ExportArgs, size: Option<(usize, usize)>) -> Result<()> {
+    let net = super::load(
+        &a.model,
+        WeightMode::Full,
+        size,
+        a.input.image.as_deref(),
+        a.input.input.as_deref(),
+    )?;
     let inputs =
         guard::inputs(&net, &a.model, &[a.input.image.as_deref(), a.input.input.as_deref()]);
     for out in a.out.iter().chain(&a.weights) {

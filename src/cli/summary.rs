@@ -20,10 +20,10 @@ pub fn presets() -> Result<()> {
     out.print()
 }
 
-pub fn run(model: &str, json: bool) -> Result<()> {
-    let net = model::load(model, WeightMode::ShapesOnly)?;
+pub fn run(model: &str, json: bool, size: Option<(usize, usize)>) -> Result<()> {
+    let net = super::load(model, WeightMode::ShapesOnly, size, None, None)?;
     let a = analyze(&net).map_err(model::ModelError::from)?;
-    let bad = non_finite(model, &net, &a)?;
+    let bad = non_finite(model, &net, &a, size)?;
     if json {
         let mut j = SummaryJson::new(&net, &a);
         j.non_finite = bad.iter().map(|b| b.json()).collect();
@@ -72,7 +72,12 @@ impl Bad {
 /// NaN and ±∞ in a network read from files: in its weights, and the first layer whose output
 /// holds them in a pass on the default input (when the pass fits the memory budget). Seeded
 /// weights are always finite, so a network without file weights is not run.
-fn non_finite(model: &str, net: &Network, a: &Analysis) -> Result<Vec<Bad>> {
+fn non_finite(
+    model: &str,
+    net: &Network,
+    a: &Analysis,
+    size: Option<(usize, usize)>,
+) -> Result<Vec<Bad>> {
     use crate::engine::stats::NonFinite;
     use crate::nn::{Origin, Weights};
     if !net.layers.iter().any(|l| matches!(l.origin, Origin::File(_))) {
@@ -109,7 +114,12 @@ fn non_finite(model: &str, net: &Network, a: &Analysis) -> Result<Vec<Bad>> {
     if crate::nn::budget::check(String::new, a.pass_bytes()).is_err() {
         return Ok(out);
     }
-    let full = model::load(model, WeightMode::Full)?;
+    // A model file carries its weights already; a spec generates them now.
+    let full = if crate::engine::pass::has_weights(net) {
+        net.clone()
+    } else {
+        super::load(model, WeightMode::Full, size, None, None)?
+    };
     let (x, _) = crate::model::image_input::load_input(&full, None, None)?;
     let acts = crate::nn::forward::forward(&full, x).map_err(model::ModelError::from)?;
     if let Some((i, v)) =

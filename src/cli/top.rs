@@ -2,7 +2,7 @@
 
 use super::InputArgs;
 use crate::model::classes::top_k;
-use crate::model::{self, WeightMode, image_input};
+use crate::model::{WeightMode, image_input};
 use crate::nn::forward::forward;
 use clap::Args;
 use color_eyre::eyre::{Result, bail};
@@ -23,9 +23,9 @@ pub struct TopArgs {
     pub k: u16,
 }
 
-pub fn run(a: &TopArgs) -> Result<()> {
-    let net = model::load(&a.model, WeightMode::Full)?;
+pub fn run(a: &TopArgs, size: Option<(usize, usize)>) -> Result<()> {
     let photo = a.photo.as_deref().or(a.input.image.as_deref());
+    let net = super::load(&a.model, WeightMode::Full, size, photo, a.input.input.as_deref())?;
     let (x, source) = image_input::load_input(&net, photo, a.input.input.as_deref())?;
     let acts = forward(&net, x)?;
     let Some(last) = acts.outputs.last() else { bail!("{}: has no layers", net.name) };

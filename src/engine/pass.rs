@@ -96,7 +96,7 @@ pub fn spawn(send: impl Fn(Reply) + Send + 'static) -> Runner<Task> {
 }
 
 /// Whether every layer that needs weights has them.
-fn has_weights(net: &Network) -> bool {
+pub fn has_weights(net: &Network) -> bool {
     use crate::nn::{LayerKind, Weights};
     net.layers.iter().all(|l| match l.kind {
         LayerKind::Conv(_)

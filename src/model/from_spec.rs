@@ -95,8 +95,16 @@ pub fn build(spec: &Spec, name: &str, base: Option<&Path>, mode: WeightMode) -> 
         None => None,
     };
     let files = labels_file.into_iter().collect();
-    let mut net =
-        Network { name: printable(name).into_owned(), input, layers, labels, source: None, files, aliases: Vec::new(), folded_nodes: 0 };
+    let mut net = Network {
+        name: printable(name).into_owned(),
+        input,
+        layers,
+        labels,
+        source: None,
+        files,
+        aliases: Vec::new(),
+        folded_nodes: 0,
+    };
     // Shapes first (weights are checked against them), then weights, then a full check.
     let shapes = analyze(&net)?;
     if mode == WeightMode::Full {
@@ -247,6 +255,8 @@ pub fn layer_kind(ls: &LayerSpec, lname: &str) -> Result<LayerKind> {
                 kw,
                 stride_h: sh,
                 stride_w: sw,
+                dilation_h: 1,
+                dilation_w: 1,
                 pad: p.padding()?,
                 ceil_mode: ls.ceil_mode.unwrap_or(false),
                 count_include_pad: ls.count_include_pad.unwrap_or(false),

@@ -18,7 +18,7 @@ pub mod to_spec;
 use crate::nn::Network;
 pub use error::{Kind, ModelError, Result};
 pub use from_spec::WeightMode;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Load a network from a preset name, a `.toml` spec or an `.onnx` file.
 ///
@@ -26,18 +26,72 @@ use std::path::Path;
 /// An unknown preset, an unreadable file, or an invalid network; the message names the file,
 /// the layer and the value.
 pub fn load(model: &str, mode: WeightMode) -> Result<Network> {
+    load_with(model, mode, &LoadOptions::default())
+}
+
+/// What decides the input size of a model that leaves it open.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// `--size HxW`.
+    pub size: Option<(usize, usize)>,
+    /// The photo the input will be made from (its own size is used).
+    pub photo: Option<PathBuf>,
+    /// The `.npy` the input will be read from (its dims are used).
+    pub npy: Option<PathBuf>,
+}
+
+impl LoadOptions {
+    /// The ONNX size request: `--size`, the photo's dimensions, the `.npy`'s dims.
+    ///
+    /// # Errors
+    /// A photo or `.npy` that cannot be read.
+    pub fn request(&self) -> Result<onnx::SizeRequest> {
+        let photo = match &self.photo {
+            Some(p) => {
+                error::regular_file(p, "image")?;
+                let (w, h) = image::image_dimensions(p).map_err(|e| {
+                    ModelError::new(Kind::Read { what: "image", reason: e.to_string() })
+                        .in_file(p.display())
+                })?;
+                Some((h as usize, w as usize))
+            }
+            None => None,
+        };
+        let tensor = match &self.npy {
+            Some(p) => Some(npy::header_dims(p, "--input")?),
+            None => None,
+        };
+        Ok(onnx::SizeRequest { given: self.size, photo, tensor, multiple: 0 })
+    }
+}
+
+/// Load a network as [`load`] does, with the size of an open ONNX input from `opts`.
+///
+/// # Errors
+/// As [`load`]; `--size` for a network whose size is fixed.
+pub fn load_with(model: &str, mode: WeightMode, opts: &LoadOptions) -> Result<Network> {
+    let fixed = |net: Network| -> Result<Network> {
+        match opts.size {
+            Some((h, w)) => Err(ModelError::new(Kind::Onnx(format!(
+                "--size {h}x{w}: this network's input size is fixed at {}",
+                net.input.describe()
+            )))
+            .in_file(model)),
+            None => Ok(net),
+        }
+    };
     if let Some(net) = builtin::load(model) {
-        return net;
+        return fixed(net?);
     }
     if let Some(text) = presets::get(model) {
         let spec = spec::parse(text, &format!("preset {model}"))?;
-        return from_spec::build(&spec, model, None, mode);
+        return fixed(from_spec::build(&spec, model, None, mode)?);
     }
     let path = Path::new(model);
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match ext {
-        "toml" => load_spec_file(path, mode),
-        "onnx" => onnx::load_onnx(path),
+        "toml" => fixed(load_spec_file(path, mode)?),
+        "onnx" => onnx::load_onnx_with(path, &opts.request()?),
         _ if path.exists() => Err(ModelError::new(Kind::UnknownFormat).in_file(model)),
         _ => Err(ModelError::new(Kind::UnknownModel { known: known_models() }).in_file(model)),
     }

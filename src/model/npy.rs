@@ -55,6 +55,23 @@ pub fn read_f32<D: Dimension>(path: &Path, layer: &str, key: &str) -> Result<Arr
     })
 }
 
+/// The dims an `.npy`'s header declares (the file is checked as [`read_f32`] checks it).
+///
+/// # Errors
+/// As [`read_f32`].
+pub fn header_dims(path: &Path, key: &str) -> Result<Vec<usize>> {
+    let err = |reason: String| {
+        let kind = Kind::Npy { key: key.to_string(), path: path.display().to_string(), reason };
+        ModelError::layer("input", kind)
+    };
+    let bytes = read_file(path, "input").map_err(|e| err(e.kind.to_string()))?;
+    check_header_len(&bytes).map_err(err)?;
+    let mut cur = std::io::Cursor::new(&bytes[..]);
+    let header = Header::from_reader(&mut cur).map_err(|e| err(one_line(&e)))?;
+    geometry::count(key, &header.shape).map_err(|e| err(e.to_string()))?;
+    Ok(header.shape)
+}
+
 /// The longest header convscope reads: numpy writes well under 1 KiB.
 const MAX_HEADER: u64 = 1 << 16;
 

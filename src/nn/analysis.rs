@@ -244,7 +244,8 @@ impl Analyzer {
                     });
                 }
                 Src::Layer(j) => {
-                    let name = self.names.get(j).map_or("a later layer", |n| n.as_str()).to_string();
+                    let name =
+                        self.names.get(j).map_or("a later layer", |n| n.as_str()).to_string();
                     return Err(LayerError::new(&layer.name, ErrorKind::UnknownInput { name }));
                 }
             }

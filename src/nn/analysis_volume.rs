@@ -135,7 +135,7 @@ pub(super) fn analyze(layer: &Layer, ins: &[Known], image: Shape3) -> Result<Lay
         LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
             let spec = WindowSpec {
                 kernel: (p.kh, p.kw),
-                dilation: (1, 1),
+                dilation: (p.dilation_h, p.dilation_w),
                 stride: (p.stride_h, p.stride_w),
                 pad: &p.pad,
                 ceil_mode: p.ceil_mode,

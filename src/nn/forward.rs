@@ -158,7 +158,14 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Tens
         LayerKind::LeakyRelu { alpha } => {
             return elementwise(&|v| if v < 0.0 { alpha * v } else { v });
         }
-        LayerKind::Sigmoid => return elementwise(&super::ops::sigmoid),
+        LayerKind::Sigmoid => {
+            let x = xs[0].as_f32().ok_or_else(|| {
+                LayerError::new(&layer.name, super::ops::OpError::Operand("needs floats".into()))
+            })?;
+            let mut y = x.as_standard_layout().into_owned();
+            super::kernels::logistic_slice(y.as_slice_mut().expect("standard layout"));
+            return Ok(Tensor::F32(y.into_shared()));
+        }
         LayerKind::Dropout => return Ok(xs[0].clone()),
         _ => volume_layer(layer, info, xs)?,
     };

@@ -52,6 +52,9 @@ pub struct PoolParams {
     pub kw: usize,
     pub stride_h: usize,
     pub stride_w: usize,
+    /// Spacing between window taps (ONNX `dilations`; 1 in every classic network).
+    pub dilation_h: usize,
+    pub dilation_w: usize,
     pub pad: Padding,
     pub ceil_mode: bool,
     /// avgpool only: whether padded zeros count in the mean's denominator.

@@ -57,4 +57,6 @@ pub struct Options {
     pub color: ColorMode,
     /// A colormap name (`viridis`, `RdBu`, …); `None` is `auto`.
     pub colormap: Option<String>,
+    /// `--size HxW` for a model with open H and W.
+    pub size: Option<(usize, usize)>,
 }

@@ -67,7 +67,8 @@ pub fn run(opts: Options) -> Result<()> {
     };
     // Shapes need no weights: this is fast even for VGG16, so the first frame shows them at
     // once. An ONNX model is parsed whole here, once; the worker reuses it.
-    let net = model::load(&opts.model, WeightMode::ShapesOnly)?;
+    let load_opts = model::LoadOptions { size: opts.size, photo: opts.image.clone(), npy: None };
+    let net = model::load_with(&opts.model, WeightMode::ShapesOnly, &load_opts)?;
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let mut app = App::new(net, analysis, tier, colormap);
 

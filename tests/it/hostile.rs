@@ -134,7 +134,7 @@ fn hostile_onnx_input_dims_are_errors_or_open() {
     for (name, d, needle) in [
         ("m5", vec![1, 3, -5, 8], "dimension -5"),
         ("huge", vec![1, 3, 100000, 100000], "values"),
-        ("p31", vec![1, 3, 1 << 31, 8], "values"),
+        ("p31", vec![1, 3, 1 << 31, 8], "too large"),
     ] {
         let p = write(dir.path(), &format!("{name}.onnx"), &relu(&d));
         one_line_error(&limited(&["summary", "-m", &p], 30), &[needle]);
@@ -158,7 +158,7 @@ fn malformed_onnx_nodes_are_errors_not_panics() {
                 vec![int64s("s", &[1], &[1 << 40])],
                 13,
             ),
-            "values",
+            "too large",
         ),
         (
             "transpose",
@@ -171,7 +171,7 @@ fn malformed_onnx_nodes_are_errors_not_panics() {
                 vec![floats("w", &[1, 3, 1, 1], &[1.0, 2.0, 3.0])],
                 13,
             ),
-            "not a permutation",
+            "a permutation of the 4 axes",
         ),
         (
             "slice_lengths",
@@ -199,7 +199,7 @@ fn malformed_onnx_nodes_are_errors_not_panics() {
                 vec![],
                 13,
             ),
-            "Slice",
+            "input 0) is missing",
         ),
         (
             "dropout_empty_mode",
@@ -219,7 +219,7 @@ fn malformed_onnx_nodes_are_errors_not_panics() {
                 vec![floats("s", &[5, 1, 1], &[0.25; 5])],
                 13,
             ),
-            "slope",
+            "do not broadcast",
         ),
         (
             "add5",
@@ -252,17 +252,18 @@ fn malformed_onnx_nodes_are_errors_not_panics() {
                 vec![],
                 13,
             ),
-            "values",
+            "too large",
         ),
     ];
     for (name, bytes, needle) in cases {
         let p = write(dir.path(), &format!("{name}.onnx"), &bytes);
         let r = limited(&["summary", "-m", &p], 30);
-        if name == "dropout_empty_mode" {
+        if matches!(name, "dropout_empty_mode") {
             // An empty training_mode means the default: inference. It loads.
             assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
             continue;
         }
+        assert_eq!(r.code, Some(2), "{name}: {}{}", r.stdout, r.stderr);
         one_line_error(&r, &[needle]);
         let r = limited(&["export", "-m", &p, "--layer", "0", "--out", "/tmp/never.npy"], 30);
         assert_eq!(r.code, Some(2), "{name}: {}", r.stderr);
@@ -286,7 +287,7 @@ impl TensorProtoBool {
 #[test]
 fn opsets_outside_the_supported_range_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    for opset in [1, 6, 99, -1] {
+    for opset in [0, 29, 99, -1] {
         let bytes = model(&[1, 3, 4, 4], vec![node("Relu", &["x"], "y", vec![])], vec![], opset);
         let p = write(dir.path(), &format!("o{opset}.onnx"), &bytes);
         one_line_error(&limited(&["summary", "-m", &p], 30), &[&format!("opset {opset}")]);

@@ -2,7 +2,7 @@
 
 use super::proto::attribute_proto::AttributeType;
 use super::proto::{AttributeProto, NodeProto};
-use super::tensor::Const;
+use crate::nn::Tensor;
 use color_eyre::eyre::{Result, bail, eyre};
 
 /// A node as the importer sees it: its op, a name for messages, and typed attribute getters.
@@ -18,11 +18,12 @@ pub struct Node<'a> {
 impl<'a> Node<'a> {
     pub fn new(proto: &'a NodeProto, opset: i64) -> Self {
         let op = proto.op_type.as_deref().unwrap_or("");
+        let p = |s: &str| crate::text::printable(s).into_owned();
         let label = match proto.name.as_deref() {
-            Some(n) if !n.is_empty() => format!("{op} '{n}'"),
+            Some(n) if !n.is_empty() => format!("{} '{}'", p(op), p(n)),
             _ => match proto.output.first() {
-                Some(o) => format!("{op} (output '{o}')"),
-                None => format!("{op} (unnamed)"),
+                Some(o) => format!("{} (output '{}')", p(op), p(o)),
+                None => format!("{} (unnamed)", p(op)),
             },
         };
         Node { proto, op, label, opset }
@@ -30,10 +31,14 @@ impl<'a> Node<'a> {
 
     /// The layer name: the node name, else its first output's name.
     pub fn layer_name(&self) -> String {
-        match self.proto.name.as_deref() {
+        let name = match self.proto.name.as_deref() {
             Some(n) if !n.is_empty() => n.to_string(),
-            _ => self.proto.output.first().cloned().unwrap_or_else(|| self.op.to_lowercase()),
-        }
+            _ => match self.proto.output.first().filter(|o| !o.is_empty()) {
+                Some(o) => o.clone(),
+                None => self.op.to_lowercase(),
+            },
+        };
+        crate::text::printable(&name).into_owned()
     }
 
     /// Input `i`'s tensor name; `None` when absent or written as `""` (an omitted optional input).
@@ -94,13 +99,20 @@ impl<'a> Node<'a> {
         })
     }
 
-    pub fn tensor(&self, name: &str) -> Result<Option<Const>> {
+    pub fn tensor(&self, name: &str) -> Result<Option<Tensor>> {
         match self.typed(name, AttributeType::Tensor)?.and_then(|a| a.t.as_ref()) {
-            Some(t) => {
-                Ok(Some(Const::from_proto(t, &format!("{}: attribute '{name}'", self.label))?))
-            }
+            Some(t) => Ok(Some(super::tensor::from_proto(
+                t,
+                &format!("{}: attribute '{name}'", self.label),
+            )?)),
             None => Ok(None),
         }
+    }
+
+    pub fn strings(&self, name: &str) -> Result<Option<Vec<String>>> {
+        Ok(self
+            .typed(name, AttributeType::Strings)?
+            .map(|a| a.strings.iter().map(|s| String::from_utf8_lossy(s).into_owned()).collect()))
     }
 
     /// A list of non-negative sizes (kernel_shape, strides, …) of exactly `n` entries.

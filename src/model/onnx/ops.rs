@@ -1,74 +1,149 @@
-//! Which ONNX ops the importer knows, and the one error that lists every op it does not.
+//! The ONNX ops convscope computes (default domain, opsets 7–25), for the README, `summary`
+//! and messages. Any other op opens as a not-computable layer.
 
-use super::attrs::Node;
-use super::fold::FOLD_ONLY;
-use std::collections::BTreeMap;
-
-/// Ops that map onto layers (or pass through).
-pub const MAPPED: &[&str] = &[
-    "Add",
-    "AveragePool",
-    "BatchNormalization",
-    "Clip",
-    "Concat",
-    "Conv",
-    "Div",
-    "Dropout",
-    "Flatten",
-    "Gemm",
-    "GlobalAveragePool",
-    "Identity",
-    "LRN",
-    "LeakyRelu",
-    "MatMul",
-    "MaxPool",
-    "Mul",
-    "PRelu",
-    "Relu",
-    "Reshape",
-    "Sigmoid",
-    "Softmax",
-    "Sub",
-    "Sum",
+/// Every op the importer maps, grouped as the README lists them.
+pub const SUPPORTED: &[(&str, &[&str])] = &[
+    (
+        "elementwise",
+        &[
+            "Relu",
+            "LeakyRelu",
+            "PRelu",
+            "Sigmoid",
+            "HardSigmoid",
+            "HardSwish",
+            "Tanh",
+            "Exp",
+            "Log",
+            "Sqrt",
+            "Reciprocal",
+            "Neg",
+            "Abs",
+            "Erf",
+            "Gelu",
+            "Softplus",
+            "Softsign",
+            "Elu",
+            "Selu",
+            "Celu",
+            "ThresholdedRelu",
+            "Mish",
+            "Floor",
+            "Ceil",
+            "Round",
+            "Sign",
+            "Sin",
+            "Cos",
+            "Not",
+            "IsNaN",
+            "IsInf",
+            "Clip",
+            "Add",
+            "Sub",
+            "Mul",
+            "Div",
+            "Pow",
+            "Mod",
+            "Max",
+            "Min",
+            "Mean",
+            "Sum",
+            "Where",
+            "Equal",
+            "Less",
+            "LessOrEqual",
+            "Greater",
+            "GreaterOrEqual",
+            "And",
+            "Or",
+            "Xor",
+            "Cast",
+            "Identity",
+            "Dropout",
+        ],
+    ),
+    (
+        "reductions",
+        &[
+            "ReduceMean",
+            "ReduceSum",
+            "ReduceMax",
+            "ReduceMin",
+            "ReduceL1",
+            "ReduceL2",
+            "ReduceProd",
+            "ReduceSumSquare",
+            "ReduceLogSumExp",
+            "ArgMax",
+            "ArgMin",
+            "TopK",
+            "GlobalAveragePool",
+            "GlobalMaxPool",
+        ],
+    ),
+    (
+        "normalisation",
+        &[
+            "BatchNormalization",
+            "InstanceNormalization",
+            "LayerNormalization",
+            "GroupNormalization",
+            "LpNormalization",
+            "LRN",
+        ],
+    ),
+    (
+        "spatial (2-D)",
+        &[
+            "Conv",
+            "ConvTranspose",
+            "MaxPool",
+            "AveragePool",
+            "Pad",
+            "Resize",
+            "Upsample",
+            "DepthToSpace",
+            "SpaceToDepth",
+        ],
+    ),
+    (
+        "shape",
+        &[
+            "Reshape",
+            "Transpose",
+            "Flatten",
+            "Squeeze",
+            "Unsqueeze",
+            "Concat",
+            "Split",
+            "Slice",
+            "Gather",
+            "Expand",
+            "Tile",
+            "Shape",
+            "Size",
+            "ConstantOfShape",
+            "Range",
+            "Constant",
+        ],
+    ),
+    ("dense", &["MatMul", "Gemm", "Softmax", "LogSoftmax"]),
+    ("recurrent", &["LSTM", "GRU"]),
+    (
+        "quantised",
+        &[
+            "QuantizeLinear",
+            "DequantizeLinear",
+            "DynamicQuantizeLinear",
+            "ConvInteger",
+            "MatMulInteger",
+            "QLinearConv",
+            "QLinearMatMul",
+        ],
+    ),
 ];
 
-/// `Conv, Relu, …; on constants only: Cast, …` for messages.
-pub fn supported_list() -> String {
-    format!("{}; on constants only: {}", MAPPED.join(", "), FOLD_ONLY.join(", "))
-}
-
-fn is_default_domain(d: Option<&str>) -> bool {
-    matches!(d, None | Some("" | "ai.onnx"))
-}
-
-/// `None` when every node's op is known; else one line naming each unknown op type with a node.
-pub fn unsupported(nodes: &[Node]) -> Option<String> {
-    let mut bad: BTreeMap<String, (String, usize)> = BTreeMap::new();
-    for n in nodes {
-        let known = is_default_domain(n.proto.domain.as_deref())
-            && (MAPPED.contains(&n.op) || FOLD_ONLY.contains(&n.op));
-        if !known {
-            let op = match n.proto.domain.as_deref() {
-                Some(d) if !is_default_domain(Some(d)) => format!("{d}.{}", n.op),
-                _ => n.op.to_string(),
-            };
-            let e = bad.entry(op).or_insert_with(|| (n.layer_name(), 0));
-            e.1 += 1;
-        }
-    }
-    if bad.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = bad
-        .iter()
-        .map(|(op, (node, count))| match count {
-            1 => format!("{op} (node '{node}')"),
-            c => format!("{op} (node '{node}' and {} more)", c - 1),
-        })
-        .collect();
-    Some(format!(
-        "unsupported ONNX ops: {}; convscope supports {}",
-        list.join(", "),
-        supported_list()
-    ))
+/// Whether convscope maps this op of the default domain.
+pub fn is_supported(op: &str) -> bool {
+    SUPPORTED.iter().any(|(_, ops)| ops.contains(&op))
 }

@@ -32,8 +32,8 @@ mod softmax;
 mod testutil;
 
 pub use activation::{
-    clip, clip_inplace, leaky_relu, leaky_relu_inplace, prelu, relu, relu_inplace, sigmoid,
-    sigmoid_inplace,
+    clip, clip_inplace, leaky_relu, leaky_relu_inplace, logistic, logistic_slice, prelu, relu,
+    relu_inplace, sigmoid, sigmoid_inplace,
 };
 pub use concat::concat_depth;
 pub use conv::{conv2d, conv2d_fused};

@@ -110,7 +110,12 @@ impl Binary {
             Binary::Mul => a * b,
             Binary::Div => a / b,
             Binary::Pow => a.powf(b),
-            Binary::Mod { .. } => a % b,
+            Binary::Mod { fmod: true } => a % b,
+            // Without fmod the result takes the divisor's sign (Python's %), as for integers.
+            Binary::Mod { fmod: false } => {
+                let r = a % b;
+                if r != 0.0 && (r < 0.0) != (b < 0.0) { r + b } else { r }
+            }
             Binary::Max => {
                 if a.is_nan() || b.is_nan() {
                     f32::NAN

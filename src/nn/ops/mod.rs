@@ -8,22 +8,27 @@
 //! same `eval` folds constants at load time.
 
 mod binary;
-pub mod convt;
 pub mod bounds;
+pub mod convt;
 pub mod depth_space;
 mod matmul;
 mod norm;
 pub mod pad;
 pub mod quant;
+mod quantized;
 pub mod recurrent;
 mod reduce;
 pub mod resize;
+mod rnn;
 mod shape;
 mod softmax;
+mod spatial;
 mod unary;
 
 pub use binary::{Binary, Variadic, broadcast_dims};
+pub use quantized::{QuantOp, int_type};
 pub use reduce::ReduceOp;
+pub use spatial::{conv_transpose_geometry, depth_mode};
 pub use unary::{Unary, sigmoid};
 
 use super::geometry::{self, GeomError};
@@ -120,6 +125,8 @@ pub enum Op {
     Where,
     Cast(Elem),
     Identity,
+    /// Dropout at inference: output 0 is the input, output 1 (the mask) all true.
+    Dropout,
     /// Shape from operand 1; `0` copies the input's dim unless `allowzero`.
     Reshape {
         allowzero: bool,
@@ -213,6 +220,36 @@ pub enum Op {
     GlobalPool {
         max: bool,
     },
+    /// ConvTranspose of `[1, C, H, W]` by constant weights `(C, K/group, FH, FW)` (operands X,
+    /// W, B).
+    ConvTranspose(Box<convt::geometry::ConvTransposeAttrs>),
+    /// Resize and Upsample; operands X, roi, scales, sizes (absent where the opset has none).
+    Resize(Box<resize::ResizeParams>),
+    /// Pad; pads from the attribute (before opset 11) or operand 1, the value from the
+    /// attribute or operand 2, the axes from operand 3.
+    Pad {
+        mode: pad::PadMode,
+        pads: Option<Vec<i64>>,
+        value: f32,
+    },
+    DepthToSpace {
+        block: i64,
+        mode: depth_space::DepthMode,
+    },
+    SpaceToDepth {
+        block: i64,
+    },
+    /// The quantised ops (exact integers).
+    Quant(Box<quantized::QuantOp>),
+    /// LSTM and GRU; `OpLayer::output` picks Y, Y_h or Y_c.
+    Rnn(Box<recurrent::RnnParams>),
+    /// TopK: values (output 0) and indices (output 1) of the k largest (or smallest) along
+    /// `axis`; k from operand 1.
+    TopK {
+        axis: i64,
+        largest: bool,
+        sorted: bool,
+    },
     /// An ONNX op convscope does not compute: the layer, and every layer that depends on it,
     /// is listed as not computable.
     Unsupported {
@@ -230,6 +267,7 @@ impl Op {
             Op::Where => "where",
             Op::Cast(_) => "cast",
             Op::Identity => "identity",
+            Op::Dropout => "dropout",
             Op::Reshape { .. } => "reshape",
             Op::Flatten { .. } => "flatten",
             Op::Squeeze { .. } => "squeeze",
@@ -259,6 +297,16 @@ impl Op {
             Op::LpNorm { .. } => "lp_norm",
             Op::GlobalPool { max: false } => "global_avgpool",
             Op::GlobalPool { max: true } => "global_maxpool",
+            Op::ConvTranspose(_) => "conv_transpose",
+            Op::Resize(p) if p.op == resize::ResizeOp::Upsample => "upsample",
+            Op::Resize(_) => "resize",
+            Op::Pad { .. } => "pad",
+            Op::DepthToSpace { .. } => "depth_to_space",
+            Op::SpaceToDepth { .. } => "space_to_depth",
+            Op::Quant(q) => q.name(),
+            Op::Rnn(p) if p.cell == recurrent::Cell::Lstm => "lstm",
+            Op::Rnn(_) => "gru",
+            Op::TopK { .. } => "top_k",
             Op::Unsupported { .. } => "not computable",
         }
     }
@@ -358,6 +406,21 @@ impl<'a> Args<'a, Tensor> {
     }
 }
 
+/// Evaluated operands seen as infos (every one a constant), so the shape rules can run again
+/// at eval.
+pub(super) fn info_args<'a>(args: &'a Args<'a, Tensor>) -> Args<'a, Info> {
+    Args {
+        items: args
+            .items
+            .iter()
+            .map(|a| match a {
+                Arg::Run(t) | Arg::Const(t) => Arg::Const(t),
+                Arg::Absent => Arg::Absent,
+            })
+            .collect(),
+    }
+}
+
 /// Normalise a possibly negative axis for rank `rank`.
 ///
 /// # Errors
@@ -425,11 +488,26 @@ impl OpLayer {
                 x
             }
             Op::MatMul | Op::Gemm { .. } => matmul::infer(&self.op, args)?,
+            Op::LayerNorm { axis, .. } if self.output > 0 => {
+                norm::layer_norm_stats_info(*axis, args)?
+            }
+            Op::Dropout if self.output > 0 => {
+                Info::new(args.need(0, "input")?.dims, Elem::Bool)
+            }
+            Op::Dropout => args.need(0, "input")?,
             Op::BatchNorm { .. }
             | Op::InstanceNorm { .. }
             | Op::LayerNorm { .. }
             | Op::GroupNorm { .. }
             | Op::LpNorm { .. } => norm::infer(&self.op, args)?,
+            Op::ConvTranspose(_)
+            | Op::Resize(_)
+            | Op::Pad { .. }
+            | Op::DepthToSpace { .. }
+            | Op::SpaceToDepth { .. } => spatial::infer(&self.op, args)?,
+            Op::Quant(q) => quantized::infer(q, self.output, args)?,
+            Op::Rnn(p) => rnn::infer(p, self.output, args)?,
+            Op::TopK { .. } => reduce::top_k_info(&self.op, self.output, args)?,
             Op::Unsupported { reason } => return Err(OpError::Unsupported(reason.clone())),
             _ => shape::infer(&self.op, self.output, args)?,
         };
@@ -454,11 +532,27 @@ impl OpLayer {
             Op::Reduce { .. } | Op::ArgMax { .. } => reduce::eval(&self.op, args, out),
             Op::Softmax { axis, legacy, log } => softmax::eval(&args.f32(0)?, *axis, *legacy, *log),
             Op::MatMul | Op::Gemm { .. } => matmul::eval(&self.op, args, out),
+            Op::LayerNorm { axis, eps } if self.output > 0 => {
+                norm::layer_norm_stats(*axis, *eps, self.output, args)
+            }
+            // At inference nothing is dropped: the mask keeps every value.
+            Op::Dropout if self.output > 0 => {
+                Ok(Tensor::int(&out.dims, vec![1; out.dims.iter().product()], Elem::Bool))
+            }
+            Op::Dropout => Ok(args.get(0)?.clone()),
             Op::BatchNorm { .. }
             | Op::InstanceNorm { .. }
             | Op::LayerNorm { .. }
             | Op::GroupNorm { .. }
             | Op::LpNorm { .. } => norm::eval(&self.op, args),
+            Op::ConvTranspose(_)
+            | Op::Resize(_)
+            | Op::Pad { .. }
+            | Op::DepthToSpace { .. }
+            | Op::SpaceToDepth { .. } => spatial::eval(&self.op, args),
+            Op::Quant(q) => quantized::eval(q, self.output, args),
+            Op::Rnn(p) => rnn::eval(p, self.output, args),
+            Op::TopK { .. } => reduce::top_k(&self.op, self.output, args, out),
             Op::Unsupported { reason } => Err(OpError::Unsupported(reason.clone())),
             _ => shape::eval(&self.op, self.output, args, out),
         }
@@ -467,8 +561,17 @@ impl OpLayer {
     /// Whether the op multiplies by learned weights (a constant matrix or filter bank): such
     /// layers count towards the network depth.
     pub fn has_weights(&self) -> bool {
-        matches!(self.op, Op::MatMul | Op::Gemm { .. })
-            && matches!(self.operands.get(1), Some(Operand::Const(_)))
+        let weighted = matches!(
+            self.op,
+            Op::MatMul | Op::Gemm { .. } | Op::ConvTranspose(_) | Op::Rnn(_)
+        ) || matches!(&self.op, Op::Quant(q) if matches!(**q, QuantOp::ConvInteger(_) | QuantOp::MatMulInteger | QuantOp::QLinearConv(_) | QuantOp::QLinearMatMul));
+        let w = if matches!(&self.op, Op::Quant(q) if matches!(**q, QuantOp::QLinearConv(_) | QuantOp::QLinearMatMul))
+        {
+            3
+        } else {
+            1
+        };
+        weighted && matches!(self.operands.get(w), Some(Operand::Const(_)))
     }
 
     /// Whether a layer of this op can be computed at all.

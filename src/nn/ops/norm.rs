@@ -169,6 +169,43 @@ pub(super) fn eval(op: &Op, args: &Args<Tensor>) -> Result<Tensor, OpError> {
     Ok(Tensor::F32(y.into_shared()))
 }
 
+/// LayerNormalization's Mean (output 1) and InvStdDev (output 2): the input's dims before the
+/// axis, then 1s.
+pub(super) fn layer_norm_stats_info(axis_: i64, args: &Args<Info>) -> Result<Info, OpError> {
+    let x = args.need(0, "input")?;
+    let a = axis(axis_, x.rank())?;
+    let mut d = x.dims.clone();
+    d[a..].iter_mut().for_each(|v| *v = 1);
+    Ok(Info::f32(d))
+}
+
+pub(super) fn layer_norm_stats(
+    axis_: i64,
+    eps: f32,
+    output: usize,
+    args: &Args<Tensor>,
+) -> Result<Tensor, OpError> {
+    let x = args.f32(0)?;
+    let a = axis(axis_, x.ndim())?;
+    let inner: usize = x.shape()[a..].iter().product();
+    let mut d = x.shape().to_vec();
+    d[a..].iter_mut().for_each(|v| *v = 1);
+    let v: Vec<f32> = x.iter().copied().collect();
+    let stats: Vec<f32> = if inner == 0 {
+        vec![0.0; d.iter().product()]
+    } else {
+        v.chunks(inner)
+            .map(|run| {
+                let n = run.len() as f64;
+                let mean = run.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+                let var = run.iter().map(|&x| (f64::from(x) - mean).powi(2)).sum::<f64>() / n;
+                if output == 1 { mean as f32 } else { (1.0 / (var + f64::from(eps)).sqrt()) as f32 }
+            })
+            .collect()
+    };
+    Ok(Tensor::f32(&d, stats))
+}
+
 /// `(x − mean)/√(var + ε)` over `run`, then `affine(i, value)`.
 fn normalize(run: &mut [f32], eps: f32, affine: impl Fn(usize, f32) -> f32) {
     if run.is_empty() {

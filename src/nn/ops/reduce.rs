@@ -4,7 +4,7 @@
 
 use super::{Args, Info, Op, OpError, axis};
 use crate::nn::tensor::{Elem, Tensor};
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, Axis, IxDyn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReduceOp {
@@ -137,6 +137,83 @@ pub(super) fn infer(op: &Op, args: &Args<Info>) -> Result<Info, OpError> {
     }
 }
 
+/// TopK's outputs: the input's dims with `k` along the axis; values keep the input's type,
+/// indices are int64.
+pub(super) fn top_k_info(op: &Op, output: usize, args: &Args<Info>) -> Result<Info, OpError> {
+    let Op::TopK { axis: a, .. } = op else { unreachable!("not TopK") };
+    let x = args.need(0, "input")?;
+    let a = axis(*a, x.rank())?;
+    let k = args.need_const(1, "TopK's K")?.ints();
+    let [k] = k[..] else {
+        return Err(super::shape_err(format!("TopK's K has {} values, not 1", k.len())));
+    };
+    if !(0..=x.dims[a] as i64).contains(&k) {
+        return Err(OpError::Value {
+            key: "K".into(),
+            value: k.to_string(),
+            rule: format!("0 ≤ K ≤ {} (the axis length)", x.dims[a]),
+        });
+    }
+    let mut d = x.dims.clone();
+    d[a] = k as usize;
+    Ok(if output == 0 { Info::new(d, x.elem) } else { Info::new(d, Elem::I64) })
+}
+
+/// TopK: along the axis, the `k` largest (or smallest) values, ties to the lower index.
+pub(super) fn top_k(
+    op: &Op,
+    output: usize,
+    args: &Args<Tensor>,
+    out: &Info,
+) -> Result<Tensor, OpError> {
+    let Op::TopK { axis: a, largest, .. } = op else { unreachable!("not TopK") };
+    let x = args.get(0)?;
+    let a = axis(*a, x.dims().len())?;
+    let k = out.dims[a];
+    let vals = x.to_f32();
+    let lanes = vals.view();
+    let n = x.dims()[a];
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut idx = ndarray::ArrayD::<i64>::zeros(IxDyn(&out.dims));
+    for (lane, mut dst) in lanes.lanes(Axis(a)).into_iter().zip(idx.lanes_mut(Axis(a))) {
+        order.clear();
+        order.extend(0..n);
+        // A stable sort keeps equal values in index order; NaN sorts as the largest.
+        order.sort_by(|&i, &j| {
+            let (p, q) = (lane[i], lane[j]);
+            let c = p.partial_cmp(&q).unwrap_or_else(|| p.is_nan().cmp(&q.is_nan()));
+            if *largest { c.reverse() } else { c }
+        });
+        for (d, &i) in dst.iter_mut().zip(&order[..k]) {
+            *d = i as i64;
+        }
+    }
+    if output == 1 {
+        return Ok(Tensor::Int(idx.into_shared(), Elem::I64));
+    }
+    let pick = |i: &ndarray::ArrayD<i64>| -> Vec<usize> { i.iter().map(|&v| v as usize).collect() };
+    let picked = pick(&idx);
+    let mut flat = Vec::with_capacity(picked.len());
+    let stride_out: usize = out.dims[a + 1..].iter().product();
+    let stride_in: usize = x.dims()[a + 1..].iter().product();
+    for (o, &i) in picked.iter().enumerate() {
+        let (outer, inner) = (o / (k * stride_out), o % stride_out);
+        flat.push(outer * n * stride_in + i * stride_in + inner);
+    }
+    Ok(match x {
+        Tensor::F32(v) => {
+            let s = v.as_standard_layout();
+            let s = s.as_slice().expect("standard layout");
+            Tensor::f32(&out.dims, flat.iter().map(|&f| s[f]).collect())
+        }
+        Tensor::Int(v, e) => {
+            let s = v.as_standard_layout();
+            let s = s.as_slice().expect("standard layout");
+            Tensor::int(&out.dims, flat.iter().map(|&f| s[f]).collect(), *e)
+        }
+    })
+}
+
 /// Fold the values of `x` over `axes` with `f` on each group.
 fn over<T: Copy>(
     x: &ArrayViewD<T>,
@@ -166,16 +243,7 @@ pub(super) fn eval(op: &Op, args: &Args<Tensor>, out: &Info) -> Result<Tensor, O
     let rank = x.dims().len();
     match op {
         Op::Reduce { axes, keepdims, noop_with_empty_axes, op: r } => {
-            let infos = super::Args {
-                items: args
-                    .items
-                    .iter()
-                    .map(|a| match a {
-                        super::Arg::Run(t) | super::Arg::Const(t) => super::Arg::Const(t),
-                        super::Arg::Absent => super::Arg::Absent,
-                    })
-                    .collect(),
-            };
+            let infos = super::info_args(args);
             let Some(ax) = reduce_axes(axes, *noop_with_empty_axes, &infos, rank)? else {
                 return Ok(if out.elem.is_float() { Tensor::F32(x.to_f32()) } else { x.clone() });
             };

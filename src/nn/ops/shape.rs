@@ -436,14 +436,14 @@ pub(super) fn eval(
         Op::Split { axis: a, split, outputs } => {
             let a = axis(*a, x.dims().len())?;
             let n = x.dims()[a];
-            let infos = info_args(args);
+            let infos = super::info_args(args);
             let s = split_sizes(split, *outputs, n, &infos)?;
             let start: usize = s[..output].iter().sum();
             let len = s[output];
             both!(x, |v| Ok(v.slice_axis(Axis(a), Slice::from(start..start + len)).to_owned()))
         }
         Op::Slice { attrs } => {
-            let infos = info_args(args);
+            let infos = super::info_args(args);
             let (_, cut) = slice_plan(attrs, &infos, x.dims())?;
             both!(x, |v| {
                 let mut v = v;
@@ -521,7 +521,7 @@ pub(super) fn eval(
             })
         }
         Op::Range => {
-            let (s, _, d) = range_args(&info_args(args))?;
+            let (s, _, d) = range_args(&super::info_args(args))?;
             let n = out.dims[0];
             Ok(if out.elem.is_float() {
                 Tensor::f32(&[n], (0..n).map(|i| (s + d * i as f64) as f32).collect())
@@ -530,22 +530,6 @@ pub(super) fn eval(
             })
         }
         _ => Err(OpError::Unsupported(format!("{} is not a shape op", op.name()))),
-    }
-}
-
-/// The infos of evaluated args, so the shape rules can run again at eval.
-fn info_args<'a>(args: &'a Args<'a, Tensor>) -> Args<'a, Info> {
-    // Constants keep their values; runtime values only lend their dims (leaked into owned
-    // infos for the duration of the call).
-    Args {
-        items: args
-            .items
-            .iter()
-            .map(|a| match a {
-                super::Arg::Run(t) | super::Arg::Const(t) => super::Arg::Const(t),
-                super::Arg::Absent => super::Arg::Absent,
-            })
-            .collect(),
     }
 }
 

@@ -51,6 +51,15 @@ pub enum Unary {
         alpha: f32,
     },
     Mish,
+    /// `x · σ(αx)`.
+    Swish {
+        alpha: f32,
+    },
+    /// `x − bias if x > λ, x + bias if x < −λ, else 0`.
+    Shrink {
+        lambd: f32,
+        bias: f32,
+    },
     Floor,
     Ceil,
     /// Round half to even, as ONNX.
@@ -91,6 +100,8 @@ impl Unary {
             Unary::Celu { .. } => "celu",
             Unary::ThresholdedRelu { .. } => "thresholded_relu",
             Unary::Mish => "mish",
+            Unary::Swish { .. } => "swish",
+            Unary::Shrink { .. } => "shrink",
             Unary::Floor => "floor",
             Unary::Ceil => "ceil",
             Unary::Round => "round",
@@ -131,6 +142,10 @@ impl Unary {
             Unary::Celu { alpha } => format!("max(0, x) + min(0, {alpha}·(e^(x/{alpha}) − 1))"),
             Unary::ThresholdedRelu { alpha } => format!("x if x > {alpha} else 0"),
             Unary::Mish => "x · tanh(ln(1 + e^x))".into(),
+            Unary::Swish { alpha } => format!("x · σ({alpha}·x)"),
+            Unary::Shrink { lambd, bias } => {
+                format!("x − {bias} if x > {lambd}, x + {bias} if x < −{lambd}, else 0")
+            }
             Unary::Floor => "⌊x⌋".into(),
             Unary::Ceil => "⌈x⌉".into(),
             Unary::Round => "round(x), halves to even".into(),
@@ -196,6 +211,16 @@ impl Unary {
                 }
             }
             Unary::Mish => x * softplus(x).tanh(),
+            Unary::Swish { alpha } => x * sigmoid(alpha * x),
+            Unary::Shrink { lambd, bias } => {
+                if x > lambd {
+                    x - bias
+                } else if x < -lambd {
+                    x + bias
+                } else {
+                    0.0
+                }
+            }
             Unary::Floor => x.floor(),
             Unary::Ceil => x.ceil(),
             Unary::Round => x.round_ties_even(),
@@ -225,12 +250,7 @@ impl Unary {
 }
 
 pub fn sigmoid(x: f32) -> f32 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
+    crate::nn::kernels::logistic(x)
 }
 
 fn softplus(x: f32) -> f32 {
@@ -267,9 +287,12 @@ pub(super) fn infer(u: Unary, args: &Args<Info>) -> Result<Info, OpError> {
     let x = args.need(0, "input")?;
     let elem = if u.is_test() { Elem::Bool } else { x.elem };
     if !x.elem.is_float()
-        && !matches!(u, Unary::Neg | Unary::Abs | Unary::Sign | Unary::Not | Unary::Relu)
+        && !matches!(
+            u,
+            Unary::Neg | Unary::Abs | Unary::Sign | Unary::Not | Unary::Relu | Unary::Clip { .. }
+        )
     {
-        return Err(OpError::Operand(format!(
+        return Err(OpError::Unsupported(format!(
             "{} of {} values is not supported",
             u.name(),
             x.elem
@@ -295,6 +318,12 @@ pub(super) fn eval(u: Unary, args: &Args<Tensor>) -> Result<Tensor, OpError> {
                 Unary::Abs => v.wrapping_abs(),
                 Unary::Sign => v.signum(),
                 Unary::Not => (v == 0) as i64,
+                // Bounds of an integer clip are integers of the same type (held as f32 here).
+                Unary::Clip { min, max } => {
+                    let lo = if min.is_finite() { min.ceil() as i64 } else { i64::MIN };
+                    let hi = if max.is_finite() { max.floor() as i64 } else { i64::MAX };
+                    v.max(lo).min(hi)
+                }
                 _ => v.max(0),
             };
             let e = if u.is_test() { Elem::Bool } else { *e };

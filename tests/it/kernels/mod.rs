@@ -1,7 +1,7 @@
 //! Kernels built against their own reference vectors (onnxruntime and onnx.reference), before
 //! they were wired into the ONNX importer.
 
-mod resize;
-mod quant;
 mod convt;
+mod quant;
 mod recurrent;
+mod resize;

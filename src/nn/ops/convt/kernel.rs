@@ -22,8 +22,8 @@ mod reference;
 pub use reference::{NeuronTerms, conv_transpose_naive, neuron};
 
 use crate::nn::kernels::buffers;
-use crate::nn::ops::convt::geometry::{ConvTransposeGeometry, MAX_DIM, TransposeAxis};
 use crate::nn::kernels::sgemm::{Mat, matmul, parallelism};
+use crate::nn::ops::convt::geometry::{ConvTransposeGeometry, MAX_DIM, TransposeAxis};
 use gemm::Parallelism;
 use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
 use rayon::prelude::*;

@@ -12,7 +12,9 @@
 use ndarray::ArrayViewD;
 
 use crate::nn::ops::quant::error::{QuantError, shape_err};
-use crate::nn::ops::quant::types::{IntType, check_dims, check_values, is_per_tensor, resolve_axis};
+use crate::nn::ops::quant::types::{
+    IntType, check_dims, check_values, is_per_tensor, resolve_axis,
+};
 
 /// The granularity the shapes describe: `None` per-tensor, `Some(axis)` per-axis.
 ///

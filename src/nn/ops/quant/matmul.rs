@@ -13,7 +13,9 @@ use crate::nn::ops::quant::conv_integer::check_int32;
 use crate::nn::ops::quant::error::{QuantError, shape_err};
 use crate::nn::ops::quant::gemm::gemm_exact;
 use crate::nn::ops::quant::inputs::{IntInput, QDims, QInput, QOutput};
-use crate::nn::ops::quant::matmul_shape::{MatMulShape, a_param_per_row, b_param_per_col, matmul_shape};
+use crate::nn::ops::quant::matmul_shape::{
+    MatMulShape, a_param_per_row, b_param_per_col, matmul_shape,
+};
 use crate::nn::ops::quant::qdq::from_vec;
 use crate::nn::ops::quant::round::{multiplier, requantize};
 use crate::nn::ops::quant::types::{IntType, check_dims, check_int, is_per_tensor, require_type};

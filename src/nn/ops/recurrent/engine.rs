@@ -2,10 +2,10 @@
 //! over every step, the per-step recurrent product H·Rᵀ, the states, running the directions
 //! (on two threads when large), and laying their results out as Y, Y_h and Y_c.
 
+use crate::nn::kernels::sgemm::{Mat, matmul};
 use crate::nn::ops::recurrent::dims::{RnnDims, output_dims};
 use crate::nn::ops::recurrent::error::RnnError;
 use crate::nn::ops::recurrent::params::{Cell, Layout, RnnParams};
-use crate::nn::kernels::sgemm::{Mat, matmul};
 use gemm::Parallelism;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use std::borrow::Cow;

@@ -1,6 +1,8 @@
 //! Shared by the integration tests: the JSON reference vectors and random problems.
 
-use convscope::nn::ops::convt::geometry::{AutoPad, Chw, ConvTransposeAttrs, ConvTransposeGeometry, TransposeError};
+use convscope::nn::ops::convt::geometry::{
+    AutoPad, Chw, ConvTransposeAttrs, ConvTransposeGeometry, TransposeError,
+};
 use ndarray::{Array1, Array3, Array4};
 use serde_json::Value;
 

@@ -1,7 +1,8 @@
 //! Tiny cases worked by hand, the explain panel's contributors, and the kernel's bands.
 
-
-use convscope::nn::ops::convt::geometry::{AutoPad, Chw, Contribution, ConvTransposeAttrs, ConvTransposeGeometry};
+use convscope::nn::ops::convt::geometry::{
+    AutoPad, Chw, Contribution, ConvTransposeAttrs, ConvTransposeGeometry,
+};
 use convscope::nn::ops::convt::kernel::{conv_transpose, conv_transpose_naive, neuron};
 use ndarray::{Array1, Array3, Array4, array};
 

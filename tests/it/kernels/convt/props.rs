@@ -1,7 +1,6 @@
 //! Properties: the GEMM kernel equals the naive loop, every neuron equals the kernel, and no
 //! attribute, however hostile, makes the geometry panic.
 
-
 use convscope::nn::ops::convt::geometry::{
     AutoPad, AxisAttrs, Chw, ConvTransposeAttrs, ConvTransposeGeometry, MAX_DIM, TransposeAxis,
 };

@@ -1,6 +1,5 @@
 //! onnxruntime's answers (tools/make_refs.py): every kernel, every neuron, every refusal.
 
-
 use convscope::nn::ops::convt::kernel::{conv_transpose, conv_transpose_naive, neuron};
 
 /// Inputs are multiples of 1/16, so every runtime's sum is exact: the match is to the bit,

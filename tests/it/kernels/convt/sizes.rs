@@ -1,7 +1,8 @@
 //! The size rules: written-out tables, onnxruntime's sweep, the formulas and the errors.
 
-
-use convscope::nn::ops::convt::geometry::{AutoPad, AxisAttrs, PadSource, TransposeAxis, TransposeError};
+use convscope::nn::ops::convt::geometry::{
+    AutoPad, AxisAttrs, PadSource, TransposeAxis, TransposeError,
+};
 
 fn attrs(stride: i64, dilation: i64, pads: Option<(i64, i64)>, op: i64) -> AxisAttrs {
     AxisAttrs { stride, dilation, pads, output_padding: op, ..Default::default() }

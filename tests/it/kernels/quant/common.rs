@@ -1,7 +1,7 @@
 //! Reads the reference vectors of tests/data/ (written by tools/gen_vectors.py).
 
-use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use convscope::nn::ops::quant::{AutoPad, ConvAttrs, IntType};
+use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use serde_json::Value;
 
 /// One tensor of a case: its ONNX type name and values (integers exact, floats as f32).

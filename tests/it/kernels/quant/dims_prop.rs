@@ -2,9 +2,9 @@
 //! returns Ok or Err on anything, never panics; and on small inputs the kernels agree with
 //! their output_dims function about success and shape.
 
+use convscope::nn::ops::quant::*;
 use ndarray::{ArrayD, IxDyn};
 use proptest::prelude::*;
-use convscope::nn::ops::quant::*;
 
 /// A dimension: mostly small, sometimes at or past the limits, sometimes absurd.
 fn dim() -> impl Strategy<Value = usize> {

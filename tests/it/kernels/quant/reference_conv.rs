@@ -2,7 +2,6 @@
 //! filter w zero point, SAME with dilation, mixed types) against the numpy definition, which
 //! the generator checked against onnxruntime everywhere onnxruntime runs. Exact.
 
-
 use super::common::{Case, load};
 use convscope::nn::ops::quant::{
     IntInput, QDims, QInput, QOutput, conv_integer, output_dims_conv_integer,

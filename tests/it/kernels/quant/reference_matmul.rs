@@ -1,7 +1,6 @@
 //! MatMulInteger and QLinearMatMul against onnxruntime 1.32, or where it refuses the case (per
 //! row A parameters, mixed types) against the numpy definition. Exact.
 
-
 use super::common::{Case, load};
 use convscope::nn::ops::quant::{
     IntInput, QDims, QInput, QOutput, matmul_integer, output_dims_matmul_integer,

@@ -1,7 +1,6 @@
 //! QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear against onnxruntime 1.32 (and
 //! onnx.reference where it agrees): integers exactly, floats within 1e-6 relative.
 
-
 use super::common::{close, load};
 use convscope::nn::ops::quant::{
     QdqNode, dequantize_attrs, dequantize_linear, dynamic_quantize_linear,

@@ -1,9 +1,10 @@
 //! Attribute and shape checking: hostile files get errors naming the attribute or input.
 
-
 use super::common::load;
+use convscope::nn::ops::recurrent::{
+    Cell, Direction, Layout, RnnAttrs, RnnError, RnnParams, gru, lstm, output_dims,
+};
 use ndarray::{ArrayD, IxDyn};
-use convscope::nn::ops::recurrent::{Cell, Direction, Layout, RnnAttrs, RnnError, RnnParams, gru, lstm, output_dims};
 
 fn attr_err(cell: Cell, opset: i64, a: RnnAttrs) -> (String, String) {
     match RnnParams::from_attrs(cell, opset, &a) {
@@ -145,7 +146,10 @@ fn attributes_resolve() {
     };
     let p = RnnParams::from_attrs(Cell::Lstm, 22, &attrs).unwrap();
     assert_eq!(p.since_version, 22);
-    assert_eq!(p.acts(0)[2], convscope::nn::ops::recurrent::Activation::HardSigmoid { alpha: 0.3, beta: 0.5 });
+    assert_eq!(
+        p.acts(0)[2],
+        convscope::nn::ops::recurrent::Activation::HardSigmoid { alpha: 0.3, beta: 0.5 }
+    );
     assert_eq!(p.acts(1)[0], convscope::nn::ops::recurrent::Activation::Elu { alpha: 2.0 });
     assert_eq!(p.acts(1)[1], convscope::nn::ops::recurrent::Activation::LeakyRelu { alpha: 0.01 });
     assert_eq!(p.layout, Layout::BatchMajor);

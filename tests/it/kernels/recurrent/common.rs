@@ -2,8 +2,8 @@
 
 #![allow(dead_code)] // each test binary uses a part
 
-use ndarray::{ArrayD, IxDyn};
 use convscope::nn::ops::recurrent::{Cell, RnnAttrs, RnnInputs, RnnOut, RnnParams, gru, lstm};
+use ndarray::{ArrayD, IxDyn};
 use serde_json::Value;
 
 /// Tolerance: `|got − want| ≤ REL·max(|want|, FLOOR)`: relative 1e-5 for values of magnitude

@@ -1,7 +1,7 @@
 //! output_dims on arbitrary shapes: an answer, never a panic.
 
-use proptest::prelude::*;
 use convscope::nn::ops::recurrent::{Cell, Layout, MAX_DIM, RnnAttrs, RnnParams, output_dims};
+use proptest::prelude::*;
 
 fn arb_dims() -> impl Strategy<Value = Vec<usize>> {
     let dim = prop_oneof![

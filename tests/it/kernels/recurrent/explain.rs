@@ -1,6 +1,5 @@
 //! The explain panel against the kernels' own outputs.
 
-
 use super::common::load;
 use convscope::nn::ops::recurrent::{GateQuery, Layout, gates_at};
 

@@ -1,8 +1,10 @@
 //! One step, one hidden unit, worked by hand: LSTM with every input, GRU both ways, and what
 //! the explain panel says about them.
 
+use convscope::nn::ops::recurrent::{
+    Cell, GateQuery, RnnAttrs, RnnInputs, RnnParams, gates_at, gru, lstm,
+};
 use ndarray::{ArrayD, IxDyn};
-use convscope::nn::ops::recurrent::{Cell, GateQuery, RnnAttrs, RnnInputs, RnnParams, gates_at, gru, lstm};
 
 fn t(dims: &[usize], v: &[f32]) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(dims), v.to_vec()).unwrap()

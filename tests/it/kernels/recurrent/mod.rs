@@ -1,7 +1,7 @@
 //! The recurrent kernels against their reference vectors (tests/data/kernels/recurrent).
 
-pub mod common;
 mod api;
+pub mod common;
 mod dims_props;
 mod explain;
 mod hand;

@@ -2,8 +2,8 @@
 //! (the vectors' products are small enough for the plain loop), and the two-thread
 //! bidirectional path, against a plain float64 loop written from the spec's equations.
 
-use ndarray::{ArrayD, IxDyn};
 use convscope::nn::ops::recurrent::{Cell, RnnAttrs, RnnParams, gru, lstm};
+use ndarray::{ArrayD, IxDyn};
 
 /// Deterministic values in [−scale, scale).
 fn values(dims: &[usize], seed: u64, scale: f32) -> ArrayD<f32> {

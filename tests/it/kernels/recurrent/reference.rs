@@ -2,7 +2,6 @@
 //! tools/rnn_ref.py, which tools/gen_rnn_vectors.py checked against onnxruntime (every case)
 //! and onnx.reference (every case it can run) before writing them.
 
-
 use super::common::{Case, FLOOR, REL, f64_tensor, load, worst};
 use ndarray::{ArrayD, Axis};
 
@@ -72,10 +71,20 @@ fn run_inputs(
 ) -> convscope::nn::ops::recurrent::RnnOut {
     let i = i.clone();
     match case.cell {
-        convscope::nn::ops::recurrent::Cell::Lstm => {
-            convscope::nn::ops::recurrent::lstm(i.x, i.w, i.r, i.b, i.seq_lens, i.initial_h, i.initial_c, i.p, p)
+        convscope::nn::ops::recurrent::Cell::Lstm => convscope::nn::ops::recurrent::lstm(
+            i.x,
+            i.w,
+            i.r,
+            i.b,
+            i.seq_lens,
+            i.initial_h,
+            i.initial_c,
+            i.p,
+            p,
+        ),
+        convscope::nn::ops::recurrent::Cell::Gru => {
+            convscope::nn::ops::recurrent::gru(i.x, i.w, i.r, i.b, i.seq_lens, i.initial_h, p)
         }
-        convscope::nn::ops::recurrent::Cell::Gru => convscope::nn::ops::recurrent::gru(i.x, i.w, i.r, i.b, i.seq_lens, i.initial_h, p),
     }
     .unwrap()
 }

@@ -1,13 +1,12 @@
 //! DepthToSpace and SpaceToDepth: hand-worked cases and the vectors of
 //! tools/gen_depth_space.py.
 
-
 use super::common::{assert_close, cases, tensor, usizes};
-use ndarray::{ArrayD, IxDyn};
 use convscope::nn::ops::depth_space::{
     DepthMode, DepthSpaceError, depth_to_space, depth_to_space_dims, depth_to_space_source,
     space_to_depth, space_to_depth_dims, space_to_depth_source,
 };
+use ndarray::{ArrayD, IxDyn};
 
 fn arange(shape: &[usize]) -> ArrayD<f32> {
     let n = shape.iter().product::<usize>();

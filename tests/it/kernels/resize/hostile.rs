@@ -1,14 +1,14 @@
 //! Property tests: the shape rules never panic on arbitrary (hostile) inputs, and what they
 //! accept the kernels run without panicking, with the invariants the explain panel relies on.
 
-use ndarray::{ArrayD, IxDyn};
-use proptest::prelude::*;
 use convscope::nn::ops::bounds::{MAX_DIM, MAX_ELEMS};
 use convscope::nn::ops::depth_space::{depth_to_space_dims, space_to_depth_dims};
 use convscope::nn::ops::pad::{self, PadMode};
 use convscope::nn::ops::resize::{
     ResizeAttrs, ResizeOp, ResizeParams, output_dims, resize, roi_for_axis, source,
 };
+use ndarray::{ArrayD, IxDyn};
+use proptest::prelude::*;
 
 fn dim() -> impl Strategy<Value = usize> {
     prop_oneof![12 => 0usize..6, 1 => any::<usize>(), 1 => Just(MAX_DIM), 1 => Just(MAX_DIM + 1)]

@@ -1,9 +1,8 @@
 //! Pad: hand-worked cases, and the vectors of tools/gen_pad.py.
 
-
 use super::common::{assert_close, cases, f32s, i64s, tensor};
-use ndarray::{ArrayD, Dimension, IxDyn};
 use convscope::nn::ops::pad::{PadError, PadMode, output_dims, pad, plan, source_index};
+use ndarray::{ArrayD, Dimension, IxDyn};
 
 fn row(v: &[f32]) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(&[v.len()]), v.to_vec()).unwrap()

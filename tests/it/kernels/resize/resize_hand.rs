@@ -1,10 +1,10 @@
 //! Resize cases small enough to work out by hand; the arithmetic is in the comments.
 
-use ndarray::{ArrayD, IxDyn, array};
 use convscope::nn::ops::resize::{
     CoordTransform, KeepAspect, Mode, NearestMode, ResizeAttrs, ResizeError, ResizeOp,
     ResizeParams, output_dims, resize, source,
 };
+use ndarray::{ArrayD, IxDyn, array};
 
 fn t(shape: &[usize], v: &[f32]) -> ArrayD<f32> {
     ArrayD::from_shape_vec(IxDyn(shape), v.to_vec()).unwrap()

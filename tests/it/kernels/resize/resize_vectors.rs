@@ -1,7 +1,6 @@
 //! Resize and Upsample against the vectors of tools/gen_resize.py (onnx.reference, or
 //! onnxruntime where the case says so).
 
-
 use super::common::{assert_close, cases, f32s, i64s, tensor};
 use convscope::nn::ops::resize::{ResizeAttrs, ResizeOp, ResizeParams, output_dims, resize};
 use serde_json::Value;
