@@ -81,7 +81,11 @@ pub fn check(imp: &Imported, x: Tensor, npz: &Path, tol: f64) -> Result<Outcome,
         let Some(want) = read_any(&mut npz, &name) else { continue };
         let got = acts.outputs[i].to_f32();
         if got.shape() != want.shape() {
-            out.failures.push(format!("{key}: shape ours {:?}, ref {:?}", got.shape(), want.shape()));
+            out.failures.push(format!(
+                "{key}: shape ours {:?}, ref {:?}",
+                got.shape(),
+                want.shape()
+            ));
             continue;
         }
         let max_ref = want.iter().fold(0f64, |m, v| m.max(v.abs()));

@@ -146,10 +146,8 @@ pub fn plan(
         bail!("input '{name}' is {}, which convscope cannot feed", type_name(code));
     };
     let rank = dims.len();
-    if rank >= 2 {
-        if dims[0].is_none() {
-            dims[0] = Some(1);
-        }
+    if rank >= 2 && dims[0].is_none() {
+        dims[0] = Some(1);
     }
     // A fixed batch above 1 is a tensor, not a photo: the ops that take any rank run on it;
     // convolutions and pools (batch 1 only) are then not computed.

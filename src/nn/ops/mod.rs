@@ -491,9 +491,7 @@ impl OpLayer {
             Op::LayerNorm { axis, .. } if self.output > 0 => {
                 norm::layer_norm_stats_info(*axis, args)?
             }
-            Op::Dropout if self.output > 0 => {
-                Info::new(args.need(0, "input")?.dims, Elem::Bool)
-            }
+            Op::Dropout if self.output > 0 => Info::new(args.need(0, "input")?.dims, Elem::Bool),
             Op::Dropout => args.need(0, "input")?,
             Op::BatchNorm { .. }
             | Op::InstanceNorm { .. }

@@ -165,7 +165,12 @@ pub(super) fn infer(op: &Op, args: &Args<Info>) -> Result<Info, OpError> {
 
 /// Pad of integers, element by element through the plan's source index (integer tensors are
 /// small: shapes and indices).
-fn pad_ints(x: &ndarray::ArrayViewD<i64>, plan: &PadPlan, value: i64, e: crate::nn::Elem) -> Tensor {
+fn pad_ints(
+    x: &ndarray::ArrayViewD<i64>,
+    plan: &PadPlan,
+    value: i64,
+    e: crate::nn::Elem,
+) -> Tensor {
     let out = ndarray::ArrayD::from_shape_fn(ndarray::IxDyn(&plan.out_dims), |idx| {
         let at: Vec<usize> = idx.slice().to_vec();
         match pad::source_index(&at, plan) {
