@@ -2,7 +2,7 @@
 
 use crate::fmt::{bytes, count as thousands, si};
 use crate::model::{self, WeightMode, presets, spec};
-use crate::nn::analysis::{Analysis, LayerInfo, analyze};
+use crate::nn::analysis::{Analysis, LayerInfo, Status, analyze};
 use crate::nn::{Layer, LayerKind, Network};
 use color_eyre::eyre::Result;
 use serde::Serialize;
@@ -142,7 +142,7 @@ struct NonFiniteJson {
 }
 
 /// One row of the table, as cells.
-fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
+fn row(i: usize, l: &Layer, info: &LayerInfo, model: bool) -> Vec<String> {
     let (k, filter) = match info.filter() {
         Some(f) => (f.k.to_string(), format!("{}×{}×{}", f.fh, f.fw, f.depth)),
         None => ("".into(), "".into()),
@@ -174,13 +174,33 @@ fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
         }
     }
     note.extend(info.warnings.iter().map(|w| format!("⚠ {w}")));
-    let input = info.inputs.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" + ");
+    let input = info
+        .input_dims
+        .iter()
+        .zip(&info.input_hints)
+        .map(|(d, &h)| shape_text(d, h, None, model))
+        .collect::<Vec<_>>()
+        .join(" + ");
+    let output = match &info.status {
+        Status::NotComputable(why) => {
+            note.insert(0, format!("not computable: {why}"));
+            "—".to_string()
+        }
+        Status::Computed => {
+            let volume_rank = if model { 4 } else { 3 };
+            let plain_volume = info.view.is_volume() && info.dims.len() == volume_rank;
+            if !plain_volume && !info.dims.is_empty() {
+                note.insert(0, format!("shown as {} ({})", info.output, info.view.describe()));
+            }
+            shape_text(&info.dims, info.hint, Some(info.elem), model)
+        }
+    };
     vec![
         i.to_string(),
         l.name.clone(),
         l.kind.type_name().to_string(),
         input,
-        info.output.to_string(),
+        output,
         k,
         filter,
         s,
@@ -190,6 +210,54 @@ fn row(i: usize, l: &Layer, info: &LayerInfo) -> Vec<String> {
         rf_text,
         note.join("; "),
     ]
+}
+
+/// A tensor's shape as a learner reads it: `56×56×24` for a volume (H × W × D), else its dims
+/// in ONNX order with their type when it is not float (`[1, 40, 6625]`, `int64 [4]`).
+fn shape_text(
+    dims: &[usize],
+    hint: crate::nn::Hint,
+    elem: Option<crate::nn::Elem>,
+    model: bool,
+) -> String {
+    let v = crate::nn::ViewMap::of(dims, hint);
+    // A model's volumes are [1, C, H, W] (or NHWC); a spec's are (D, H, W).
+    if v.is_volume() && dims.len() == if model { 4 } else { 3 } {
+        return v.shape.to_string();
+    }
+    let d = crate::nn::tensor::dims_text(dims);
+    match elem {
+        Some(e) if !e.is_float() => format!("{e} {d}"),
+        _ => d,
+    }
+}
+
+/// `88 of 91 nodes computed; not computable: LSTM 'LSTM_79' (…) and the 2 nodes after it`.
+pub fn computed_line(net: &Network, a: &Analysis) -> String {
+    let unit = if net.is_model() { "nodes" } else { "layers" };
+    let total = net.layers.len() + net.folded_nodes;
+    let not: Vec<(usize, &str)> = a.not_computable().collect();
+    let mut line = format!("{} of {total} {unit} computed", total - not.len());
+    if net.folded_nodes > 0 {
+        line.push_str(&format!(" ({} folded into constants at load time)", net.folded_nodes));
+    }
+    let roots: Vec<&str> =
+        not.iter().map(|(_, r)| *r).filter(|r| !r.starts_with("needs ")).collect();
+    if !not.is_empty() {
+        let after = not.len() - roots.len();
+        let shown: Vec<&str> = roots.iter().take(3).copied().collect();
+        line.push_str(&format!("; not computable: {}", shown.join(", ")));
+        if roots.len() > shown.len() {
+            line.push_str(&format!(" and {} more", roots.len() - shown.len()));
+        }
+        if after > 0 {
+            let them = if roots.len() == 1 { "it" } else { "them" };
+            let one = unit.trim_end_matches('s');
+            let what = if after == 1 { one } else { unit };
+            line.push_str(&format!(" and the {after} {what} after {them}"));
+        }
+    }
+    line
 }
 
 fn pad_text(info: &LayerInfo) -> String {
@@ -223,7 +291,7 @@ pub fn table(net: &Network, a: &Analysis) -> String {
         .iter()
         .zip(&a.layers)
         .enumerate()
-        .map(|(i, (l, info))| row(i, l, info))
+        .map(|(i, (l, info))| row(i, l, info, net.is_model()))
         .collect();
     let mut width: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
@@ -246,8 +314,18 @@ pub fn table(net: &Network, a: &Analysis) -> String {
         }
         s.trim_end().to_string() + "\n"
     };
-    let mut out =
-        format!("{} · input {} · {}\n", net.name, a.input, net.input.normalize.describe());
+    let input = net.input.describe();
+    let mut out = format!("{} · input {input}", net.name);
+    if net.input.hint == crate::nn::Hint::ChannelsLast && net.input.dims.len() == 4 {
+        out.push_str(" · NHWC model");
+    }
+    if let Some(from) = &net.input.size_from {
+        out.push_str(&format!(" (size from {from})"));
+    }
+    if net.input.takes_photo() {
+        out.push_str(&format!(" · {}", net.input.normalize.describe()));
+    }
+    out.push('\n');
     let header: Vec<String> = head.iter().map(|h| h.to_string()).collect();
     out.push_str(&line(&header));
     let total: usize = width.iter().sum::<usize>() + 2 * (width.len() - 1);
@@ -268,6 +346,8 @@ pub fn table(net: &Network, a: &Analysis) -> String {
         "network depth {} (layers with weights) — not a volume's depth D, which is its number of channels\n",
         a.network_depth
     ));
+    out.push_str(&computed_line(net, a));
+    out.push('\n');
     out
 }
 
@@ -275,6 +355,10 @@ pub fn table(net: &Network, a: &Analysis) -> String {
 struct SummaryJson<'a> {
     model: &'a str,
     input: [usize; 3],
+    input_dims: &'a [usize],
+    input_layout: &'static str,
+    input_size_from: Option<&'a str>,
+    computed: String,
     layers: Vec<LayerJson<'a>>,
     total_params: u64,
     total_macs: u64,
@@ -292,8 +376,23 @@ struct LayerJson<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     inputs: Vec<&'a str>,
+    /// Other names (ONNX output tensors).
+    aliases: Vec<&'a str>,
+    /// The volume each input is shown as, H × W × D.
     input: [usize; 3],
+    /// The volume the output is shown as, H × W × D.
     output: [usize; 3],
+    /// The output tensor: its dims (ONNX order for a model) and element type.
+    dims: &'a [usize],
+    elem: &'static str,
+    /// `computed`, or why not.
+    status: &'static str,
+    not_computable: Option<&'a str>,
+    /// How the output is drawn as a volume (which axis is depth).
+    view: String,
+    /// How `export` writes it: `H, W, D` (a volume) or `ONNX order without the batch`.
+    export_order: &'static str,
+    export_dims: Vec<usize>,
     k: Option<usize>,
     filter: Option<[usize; 3]>,
     groups: Option<usize>,
@@ -322,8 +421,22 @@ impl<'a> SummaryJson<'a> {
                     name: &l.name,
                     kind: l.kind.type_name(),
                     inputs: l.inputs.iter().map(|&s| net.src_name(s)).collect(),
-                    input: info.inputs[0].as_array(),
+                    aliases: net.aliases_of(crate::nn::Src::Layer(index)).collect(),
+                    input: info.inputs.first().map_or([0; 3], |s| s.as_array()),
                     output: info.output.as_array(),
+                    dims: &info.dims,
+                    elem: info.elem.name(),
+                    status: if info.computed() { "computed" } else { "not computable" },
+                    not_computable: match &info.status {
+                        Status::NotComputable(r) => Some(r.as_str()),
+                        Status::Computed => None,
+                    },
+                    view: info.view.describe(),
+                    export_order: match info.view.export_order() {
+                        crate::nn::view::ExportOrder::Hwd => "H, W, D",
+                        crate::nn::view::ExportOrder::Onnx => "ONNX order without the batch",
+                    },
+                    export_dims: info.view.export_dims(),
                     k: info.filter().map(|f| f.k),
                     filter: info.filter().map(|f| [f.fh, f.fw, f.depth]),
                     groups: info.filter().map(|f| f.groups),
@@ -341,6 +454,15 @@ impl<'a> SummaryJson<'a> {
         SummaryJson {
             model: &net.name,
             input: a.input.as_array(),
+            input_dims: &net.input.dims,
+            input_layout: match (net.input.dims.len(), net.input.hint) {
+                (4, crate::nn::Hint::ChannelsLast) => "NHWC",
+                (4, _) => "NCHW",
+                (3, _) if net.aliases.is_empty() => "D, H, W",
+                _ => "tensor",
+            },
+            input_size_from: net.input.size_from.as_deref(),
+            computed: computed_line(net, a),
             layers,
             total_params: a.total_params,
             total_macs: a.total_macs,

@@ -29,6 +29,8 @@ pub struct LayerInfo {
     /// The inputs as the volumes they are shown as.
     pub inputs: Vec<Shape3>,
     pub input_dims: Vec<Vec<usize>>,
+    /// Whether each input holds its channels first or last.
+    pub input_hints: Vec<Hint>,
     /// The output as the volume it is shown as.
     pub output: Shape3,
     /// The output tensor: dims (ONNX axis order for a model, `(D, H, W)` for a spec) and type.
@@ -354,6 +356,7 @@ fn analyze_layer(layer: &Layer, ins: &[Known], image: Shape3) -> Result<LayerInf
     let not_computable = |reason: String, ins: &[Known]| LayerInfo {
         inputs: ins.iter().map(|k| ViewMap::of(&k.info.dims, k.hint).shape).collect(),
         input_dims: ins.iter().map(|k| k.info.dims.clone()).collect(),
+        input_hints: ins.iter().map(|k| k.hint).collect(),
         output: Shape3::new(1, 1, 1),
         dims: vec![],
         elem: Elem::F32,
@@ -388,6 +391,7 @@ fn analyze_layer(layer: &Layer, ins: &[Known], image: Shape3) -> Result<LayerInf
     geometry::count("output", &info.dims)?;
     info.act_bytes = bytes_of(&info.dims, info.elem);
     info.input_dims = ins.iter().map(|k| k.info.dims.clone()).collect();
+    info.input_hints = ins.iter().map(|k| k.hint).collect();
     info.inputs = ins.iter().map(|k| ViewMap::of(&k.info.dims, k.hint).shape).collect();
     Ok(info)
 }
@@ -489,6 +493,7 @@ fn op_info(
     LayerInfo {
         inputs: Vec::new(),
         input_dims: Vec::new(),
+        input_hints: Vec::new(),
         output: view.shape,
         dims: out.dims.clone(),
         elem: out.elem,

@@ -258,6 +258,7 @@ fn info_of(
     LayerInfo {
         inputs: Vec::new(),
         input_dims: Vec::new(),
+        input_hints: Vec::new(),
         output: view.shape,
         dims,
         elem,

@@ -207,6 +207,15 @@ impl Network {
         name.parse::<usize>().ok().filter(|&i| i < self.layers.len()).map(Src::Layer)
     }
 
+    /// Whether this came from a model file (ONNX: tensors in ONNX order, nodes) rather than a
+    /// spec (rank-3 `(D, H, W)` volumes, layers).
+    pub fn is_model(&self) -> bool {
+        self.folded_nodes > 0
+            || !self.aliases.is_empty()
+            || self.input.dims.len() != 3
+            || self.source.as_ref().is_some_and(|p| p.extension().is_some_and(|e| e == "onnx"))
+    }
+
     /// The other names of a source (for the layer list and `summary`).
     pub fn aliases_of(&self, s: Src) -> impl Iterator<Item = &str> {
         self.aliases.iter().filter(move |(_, a)| *a == s).map(|(n, _)| n.as_str())

@@ -484,6 +484,26 @@ impl App {
         self.pass.volume(s)
     }
 
+    /// The output tensor of `s` in its own dims, when the last pass is the current network's.
+    pub fn tensor(&self, s: Src) -> Option<&Tensor> {
+        let r = self.results()?;
+        if !self.pass_is_current() || self.is_stale(s) {
+            return None;
+        }
+        Some(r.acts.get(s))
+    }
+
+    /// Why `s` is not computed, if it is not.
+    pub fn not_computed(&self, s: Src) -> Option<&str> {
+        match s {
+            Src::Input => None,
+            Src::Layer(i) => match &self.analysis.layers.get(i)?.status {
+                crate::nn::analysis::Status::NotComputable(why) => Some(why.as_str()),
+                crate::nn::analysis::Status::Computed => None,
+            },
+        }
+    }
+
     pub fn stats(&self, s: Src) -> Option<&VolStats> {
         self.pass.stats(s)
     }

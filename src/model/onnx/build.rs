@@ -136,9 +136,28 @@ impl Builder {
         name
     }
 
-    /// Append a layer, analyse it, and return its source.
-    fn push(&mut self, layer: Layer) -> Result<Src> {
-        self.analyzer.push(&layer).map_err(|e| eyre!("{e}"))?;
+    /// Append a layer, analyse it, and return its source. When the input's H and W are open, a
+    /// layer whose shapes do not fit the chosen size (a reshape to fixed dims, a window larger
+    /// than its input) is not computed, with why, rather than refusing the model: another size
+    /// may fit it.
+    fn push(&mut self, mut layer: Layer) -> Result<Src> {
+        if let Err(e) = self.analyzer.push(&layer) {
+            if !self.net.input.open_size {
+                bail!("{e}");
+            }
+            let size = self.net.input.shape;
+            let reason = format!(
+                "{} at the input size {}×{} (try another with --size HxW)",
+                crate::text::one_line(&e.kind.to_string()),
+                size.h,
+                size.w
+            );
+            let operands = (0..layer.inputs.len()).map(Operand::Input).collect();
+            let op = OpLayer { op: Op::Unsupported { reason }, operands, output: 0 };
+            layer.kind = LayerKind::Op(Box::new(op));
+            layer.weights = Weights::None;
+            self.analyzer.push(&layer).map_err(|e| eyre!("{e}"))?;
+        }
         self.net.layers.push(layer);
         Ok(Src::Layer(self.net.layers.len() - 1))
     }

@@ -165,16 +165,14 @@ fn hw(p: &InputPlan) -> (usize, usize) {
     }
 }
 
-/// The largest factor by which a 4-D layer's rows are fewer than the input's.
+/// The network's total stride: the largest receptive-field jump of any layer (32 for a
+/// detector backbone); a layer that does not fit the size (a feature pyramid whose levels
+/// disagree) counts as 32 too, so the size is rounded.
 fn downsampling(net: &Network) -> usize {
     let Ok(a) = crate::nn::analysis::analyze(net) else { return 1 };
-    let h = a.input.h.max(1);
-    a.layers
-        .iter()
-        .filter(|l| l.computed() && l.dims.len() == 4 && l.output.h > 1)
-        .map(|l| h / l.output.h)
-        .max()
-        .unwrap_or(1)
+    let misfit = a.not_computable().any(|(_, why)| why.contains("at the input size"));
+    let jump = a.layers.iter().map(|l| l.rf.jump[0].max(l.rf.jump[1])).max().unwrap_or(1);
+    if misfit { jump.max(32) } else { jump }
 }
 
 fn decode(bytes: &[u8]) -> Result<proto::ModelProto> {

@@ -11,6 +11,7 @@ mod binary;
 pub mod bounds;
 pub mod convt;
 pub mod depth_space;
+pub mod explain;
 mod matmul;
 mod norm;
 pub mod pad;

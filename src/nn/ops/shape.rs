@@ -106,6 +106,23 @@ struct Cut {
     step: Vec<i64>,
 }
 
+/// Per axis, a Slice's first input index and its step.
+pub(super) type SliceCut = (Vec<i64>, Vec<i64>);
+
+/// A Slice layer's output dims and, per axis, its first input index and step (for the explain
+/// panel).
+pub(super) fn slice_cut(
+    layer: &super::OpLayer,
+    args: &Args<Info>,
+    dims: &[usize],
+) -> Result<(Vec<usize>, SliceCut), OpError> {
+    let Op::Slice { attrs } = &layer.op else {
+        return Err(OpError::Operand("not a Slice".into()));
+    };
+    let (d, cut) = slice_plan(attrs, args, dims)?;
+    Ok((d, (cut.begin, cut.step)))
+}
+
 fn slice_plan(
     attrs: &Option<[Option<Vec<i64>>; 3]>,
     args: &Args<Info>,

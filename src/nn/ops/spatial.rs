@@ -101,6 +101,15 @@ fn resize_plan<T>(p: &ResizeParams, x: &[usize], args: &Args<T>) -> Result<Resiz
     Ok((dims, scales, r.roi))
 }
 
+/// [`resize_plan`] for the explain panel.
+pub(super) fn resize_plan_of(
+    p: &ResizeParams,
+    x: &[usize],
+    args: &Args<Info>,
+) -> Result<ResizePlan, OpError> {
+    resize_plan(p, x, args)
+}
+
 /// The pads of a Pad: the attribute (before opset 11) or operand 1, and the axes (operand 3).
 fn pad_plan<T>(
     mode: PadMode,

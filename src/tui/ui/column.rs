@@ -40,6 +40,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = panel(app, title(app), Some(Focus::Column));
     let inner = block.inner(area);
     block.render(area, buf);
+    if app.not_computed(app.sel()).is_some() {
+        centered_note(app, inner, buf, "not computed");
+        return;
+    }
     let Some(vals) = values(app) else {
         centered_note(app, inner, buf, &waiting(app));
         return;

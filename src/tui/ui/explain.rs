@@ -88,6 +88,12 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
     };
     let layer = &app.net().layers[i];
     let info = &app.analysis().layers[i];
+    if let Some(why) = app.not_computed(app.sel()) {
+        return Some(not_computed_lines(&t, why));
+    }
+    if let LayerKind::Op(op) = &layer.kind {
+        return op_lines(app, &t, op, i, d, r, c);
+    }
     let src = *layer.inputs.first()?;
     let x = app.volume(src)?;
     let xs = app.shape(src);
@@ -177,6 +183,51 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
             }
             l.push(Line::from(Span::styled(xname, t.dim())));
         }
+    }
+    Some(l)
+}
+
+/// A layer convscope does not compute: the reason, and that nothing is drawn for it.
+pub fn not_computed_lines(t: &Theme, why: &str) -> Vec<Line<'static>> {
+    vec![
+        Line::from(Span::styled("not computed", t.warn())),
+        Line::from(why.to_string()),
+        Line::from(Span::styled("this layer has no values to show", t.dim())),
+    ]
+}
+
+/// A general op: where the cursor's element comes from (see [`crate::nn::ops::explain`]).
+fn op_lines(
+    app: &App,
+    t: &Theme,
+    op: &crate::nn::ops::OpLayer,
+    i: usize,
+    d: usize,
+    r: usize,
+    c: usize,
+) -> Option<Vec<Line<'static>>> {
+    let layer = &app.net().layers[i];
+    let info = &app.analysis().layers[i];
+    let out = app.tensor(Src::Layer(i))?;
+    let xs: Vec<&crate::nn::Tensor> =
+        layer.inputs.iter().map(|&s| app.tensor(s)).collect::<Option<_>>()?;
+    let names: Vec<String> = layer.inputs.iter().map(|&s| app.name_of(s).to_string()).collect();
+    let idx = info.view.tensor_index(d, r, c);
+    let text = crate::nn::ops::explain::explain(op, &xs, &names, out, &idx);
+    let mut l: Vec<Line<'static>> = Vec::with_capacity(text.len() + 1);
+    for (k, s) in text.into_iter().enumerate() {
+        l.push(if k == 0 { Line::from(Span::styled(s, t.accent())) } else { Line::from(s) });
+    }
+    if !info.view.is_volume() {
+        l.push(Line::from(Span::styled(
+            format!(
+                "{} {} drawn as {}",
+                info.elem,
+                crate::nn::tensor::dims_text(&info.dims),
+                info.view.describe()
+            ),
+            t.dim(),
+        )));
     }
     Some(l)
 }

@@ -23,10 +23,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Span::raw(app.input_label().to_string()),
         ]);
     }
+    let input = &app.net().input;
+    left.extend([sep(), Span::styled("input ", t.label()), Span::raw(input.describe())]);
+    if input.hint == crate::nn::Hint::ChannelsLast && input.dims.len() == 4 {
+        left.extend([sep(), Span::styled("NHWC model", t.accent())]);
+    }
+    if let Some(from) = &input.size_from {
+        left.push(Span::styled(format!(" (size from {from})"), t.dim()));
+    }
+    let not = app.analysis().not_computable().count();
+    if not > 0 {
+        left.extend([sep(), Span::styled(format!("{not} not computed"), t.warn())]);
+    }
     left.extend([
-        sep(),
-        Span::styled("input ", t.label()),
-        Span::raw(app.analysis().input.to_string()),
         sep(),
         Span::styled("network depth ", t.label()),
         Span::styled(app.analysis().network_depth.to_string(), t.accent()),

@@ -80,12 +80,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         };
         let selected = src == app.sel();
         let name = clip(app.name_of(src), name_w);
+        // A layer convscope does not compute has no shape: a dash, and the row greyed.
+        let missing = app.not_computed(src).is_some();
+        let shape = if missing { "—".to_string() } else { app.shape(src).to_string() };
         let text = if show_kind {
-            format!("{idx:>idx_w$} {name:<name_w$} {kind:<kind_w$} {}", app.shape(src))
+            format!("{idx:>idx_w$} {name:<name_w$} {kind:<kind_w$} {shape}")
         } else {
-            format!("{idx:>idx_w$} {name:<name_w$} {}", app.shape(src))
+            format!("{idx:>idx_w$} {name:<name_w$} {shape}")
         };
-        let mut spans = vec![Span::raw(text)];
+        let mut spans = vec![if missing { Span::styled(text, t.dim()) } else { Span::raw(text) }];
         if fresh_w {
             spans.push(Span::styled(" ↺", t.reinit()));
         }

@@ -46,7 +46,27 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     };
     let layer = &app.net().layers[i];
     let info = &app.analysis().layers[i];
-    let ins: Vec<String> = info.inputs.iter().map(|s| s.to_string()).collect();
+    // Volumes as H×W×D; other tensors with their dims (and how they are drawn).
+    let model = app.net().is_model();
+    let show = |dims: &[usize], v: crate::nn::Shape3, hint| {
+        let m = crate::nn::ViewMap::of(dims, hint);
+        if m.is_volume() && dims.len() == if model { 4 } else { 3 } {
+            v.to_string()
+        } else {
+            crate::nn::tensor::dims_text(dims)
+        }
+    };
+    let ins: Vec<String> = info
+        .input_dims
+        .iter()
+        .zip(&info.inputs)
+        .zip(&info.input_hints)
+        .map(|((d, &v), &h)| show(d, v, h))
+        .collect();
+    let out_text = match app.not_computed(app.sel()) {
+        Some(_) => "—".to_string(),
+        None => show(&info.dims, info.output, info.hint),
+    };
     let mut out = vec![
         Line::from(vec![
             Span::styled(layer.name.clone(), t.accent()),
@@ -56,9 +76,24 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             Span::styled("in ", t.label()),
             Span::raw(ins.join(" + ")),
             Span::styled(" → out ", t.label()),
-            Span::styled(info.output.to_string(), t.accent()),
+            Span::styled(out_text.clone(), t.accent()),
         ]),
     ];
+    if let Some(why) = app.not_computed(app.sel()) {
+        out.push(Line::from(Span::styled(format!("not computed: {why}"), t.warn())));
+        return out;
+    }
+    if !info.view.is_volume() || info.dims.len() != if model { 4 } else { 3 } {
+        out.push(Line::from(Span::styled(
+            format!("drawn as {}: {}", info.output, info.view.describe()),
+            t.dim(),
+        )));
+    }
+    if let LayerKind::Op(op) = &layer.kind {
+        for s in crate::nn::ops::explain::shape_lines(op, &info.input_dims, &info.dims) {
+            out.push(Line::from(s));
+        }
+    }
     if let Some(f) = info.formula() {
         out.push(Line::from(Span::styled(f, t.accent())));
     }
@@ -127,6 +162,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         }
         LayerKind::GlobalAvgPool => out.push(kv("depth", format!("{}: one mean per slice", x.d))),
         LayerKind::Flatten => out.push(kv("order", "(H, W, D) C order, as numpy's reshape".into())),
+        LayerKind::Op(_) => {}
         k if k.has_weights() => {}
         _ if info.inputs.len() == 1 => out.push(kv("shape", "unchanged (element-wise)".into())),
         _ => {}
@@ -137,7 +173,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     if info.macs > 0 {
         out.push(kv("MACs", format!("{} ({})", fmt_si(info.macs), fmt_count(info.macs))));
     }
-    out.push(kv("memory", format!("{} ({} f32)", fmt_bytes(info.act_bytes), info.output)));
+    out.push(kv("memory", format!("{} ({} {})", fmt_bytes(info.act_bytes), out_text, info.elem)));
     let rf = info.rf;
     let img = app.analysis().input;
     let rf_text = if rf.jump == [0, 0] {

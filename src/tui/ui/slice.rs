@@ -80,6 +80,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let inner = block.inner(area);
     block.render(area, buf);
+    if let Some(why) = app.not_computed(app.sel()) {
+        centered_note(app, inner, buf, &format!("not computed: {why}"));
+        return;
+    }
     let m = map_area(area);
     let Some(r) = raster(app, m) else {
         centered_note(app, inner, buf, &waiting(app));

@@ -72,7 +72,7 @@ impl ConvAxis {
     /// Fit one axis with explicit pads.
     ///
     /// ```
-    /// use quant::ConvAxis;
+    /// use convscope::nn::ops::quant::ConvAxis;
     /// // 56 rows, 3×3 kernel, stride 1, pads 1 and 1: (56 + 2 − 2 − 1)/1 + 1 = 56.
     /// assert_eq!(ConvAxis::fit("Conv", 56, 3, 1, 1, (1, 1)).unwrap().out, 56);
     /// // 7 rows, k 3, dilation 2, stride 2, no pads: (7 − 4 − 1)/2 + 1 = 2.

@@ -96,7 +96,7 @@ fn saturate_tail(q: f32, zp: i64, t: IntType) -> String {
 /// `q = saturate(round(0.7391 / 0.0118) + 128) = saturate(62.64 → 63 + 128) = 191`.
 ///
 /// ```
-/// use quant::{describe_quantize, IntType};
+/// use convscope::nn::ops::quant::{describe_quantize, IntType};
 /// assert_eq!(
 ///     describe_quantize(0.7391, 0.0118, 128, IntType::U8),
 ///     "q = saturate(round(0.7391 / 0.0118) + 128) = saturate(62.6 → 63 + 128) = 191"
@@ -120,7 +120,7 @@ pub fn describe_quantize(x: f32, scale: f32, zp: i64, t: IntType) -> String {
 /// DequantizeLinear of one value: `x = (191 − 128) · 0.0118 = 63 · 0.0118 = 0.7434`.
 ///
 /// ```
-/// use quant::{describe_dequantize, IntType};
+/// use convscope::nn::ops::quant::{describe_dequantize, IntType};
 /// assert_eq!(
 ///     describe_dequantize(191, 0.0118, 128, IntType::U8),
 ///     "x = (191 − 128) · 0.0118 = 63 · 0.0118 = 0.7434"

@@ -67,7 +67,7 @@ pub fn output_dims_dynamic_quantize_linear(x: &[usize]) -> Result<Vec<usize>, Qu
 ///
 /// ```
 /// use ndarray::{arr0, arr1};
-/// use quant::{quantize_linear, IntType};
+/// use convscope::nn::ops::quant::{quantize_linear, IntType};
 /// let x = arr1(&[0.25f32, 0.75, 1.25, -3.0]).into_dyn();
 /// let y = quantize_linear(x.view(), arr0(0.5f32).into_dyn().view(),
 ///     Some(arr0(10i64).into_dyn().view()), 1, IntType::U8).unwrap();
@@ -157,7 +157,7 @@ pub struct DynamicQuant {
 /// `y` is all 0 and zp 0; we return onnxruntime's scale 1.
 ///
 /// ```
-/// use quant::dynamic_scale_zero_point;
+/// use convscope::nn::ops::quant::dynamic_scale_zero_point;
 /// // [−1, 3]: scale 4/255, zp = round(1/(4/255)) = round(63.75) = 64.
 /// assert_eq!(dynamic_scale_zero_point(-1.0, 3.0), (4.0 / 255.0, 64));
 /// // All positive: lo is 0, so zp is 0. All negative: hi is 0, so zp is 255.

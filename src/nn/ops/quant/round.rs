@@ -16,7 +16,7 @@ use crate::nn::ops::quant::types::IntType;
 /// `saturate(round_half_even(v) + zp)`; NaN gives the type's minimum.
 ///
 /// ```
-/// use quant::{round_saturate, IntType};
+/// use convscope::nn::ops::quant::{round_saturate, IntType};
 /// assert_eq!(round_saturate(2.5, 0, IntType::I8), 2); // a tie goes to the even neighbour
 /// assert_eq!(round_saturate(3.5, 0, IntType::I8), 4);
 /// assert_eq!(round_saturate(-2.5, 0, IntType::I8), -2);
@@ -36,7 +36,7 @@ pub fn round_saturate(v: f32, zp: i64, t: IntType) -> i64 {
 /// QuantizeLinear of one value: `saturate(round(x / scale) + zp)`.
 ///
 /// ```
-/// use quant::{quantize_value, IntType};
+/// use convscope::nn::ops::quant::{quantize_value, IntType};
 /// // 0.7391 / 0.0118 = 62.64 → 63, + 128 = 191.
 /// assert_eq!(quantize_value(0.7391, 0.0118, 128, IntType::U8), 191);
 /// ```
@@ -47,7 +47,7 @@ pub fn quantize_value(x: f32, scale: f32, zp: i64, t: IntType) -> i64 {
 /// DequantizeLinear of one value: `(q − zp) · scale`, the difference rounded once to f32.
 ///
 /// ```
-/// use quant::dequantize_value;
+/// use convscope::nn::ops::quant::dequantize_value;
 /// assert_eq!(dequantize_value(191, 128, 0.5), 31.5);
 /// ```
 pub fn dequantize_value(q: i64, zp: i64, scale: f32) -> f32 {
@@ -63,7 +63,7 @@ pub fn multiplier(x_scale: f32, w_scale: f32, y_scale: f32) -> f32 {
 /// Requantise an exact accumulator: `saturate(round(f32(acc) · m) + zp)`.
 ///
 /// ```
-/// use quant::{multiplier, requantize, IntType};
+/// use convscope::nn::ops::quant::{multiplier, requantize, IntType};
 /// let m = multiplier(1.0, 1.0, 6.0); // f32(1/6) = 0.16666667
 /// // 3 · 0.16666667 is 0.50000001 exactly, but the f32 product is 0.5, a tie: 0.
 /// assert_eq!(requantize(3, m, 0, IntType::U8), 0);

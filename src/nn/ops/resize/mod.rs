@@ -83,7 +83,7 @@ pub enum ResizeError {
 /// pass an empty `scales` with `sizes`). `roi` is only checked here (tf_crop_and_resize).
 ///
 /// ```
-/// use resize::resize::{Mode, ResizeParams, output_dims};
+/// use convscope::nn::ops::resize::{Mode, ResizeParams, output_dims};
 /// let p = ResizeParams::new(Mode::Nearest);
 /// let (dims, scales) = output_dims(&[1, 3, 5, 7], Some(&[1.0, 1.0, 2.0, 0.5]), None, None, &p)
 ///     .unwrap();

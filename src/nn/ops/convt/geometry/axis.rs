@@ -80,7 +80,7 @@ impl TransposeAxis {
     /// Fit one axis of `n` inputs and a kernel of `f` taps under ONNX's rules.
     ///
     /// ```
-    /// use convt::geometry::{AxisAttrs, TransposeAxis};
+    /// use convscope::nn::ops::convt::geometry::{AxisAttrs, TransposeAxis};
     /// let a = AxisAttrs { stride: 2, pads: Some((1, 1)), output_padding: 1, ..Default::default() };
     /// let rows = TransposeAxis::fit("rows", 40, 3, &a).unwrap();
     /// assert_eq!(rows.out, 80);
