@@ -19,6 +19,10 @@ pub enum EditOp {
         layer: usize,
         text: String,
     },
+    /// A new input size (`size = [H, W]`) of a model whose H and W are open.
+    InputSize {
+        text: String,
+    },
     /// A new layer of `kind` after layer `after`.
     Insert {
         after: usize,
@@ -44,6 +48,7 @@ impl EditOp {
             EditOp::Params { layer, text } => edit::edit_params(net, *layer, text),
             EditOp::Insert { after, kind } => edit::insert_after(net, *after, kind, analysis),
             EditOp::Delete { layer } => edit::delete(net, *layer),
+            EditOp::InputSize { text } => crate::model::edit_input::resize_input(net, text),
             EditOp::Kind { layer, kind } => edit::change_kind(net, *layer, kind, analysis),
         }
     }
@@ -54,6 +59,7 @@ impl EditOp {
             EditOp::Params { layer, .. } | EditOp::Kind { layer, .. } => *layer,
             EditOp::Insert { after, .. } => after + 1,
             EditOp::Delete { layer } => *layer,
+            EditOp::InputSize { .. } => 0,
         }
     }
 }

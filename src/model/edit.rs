@@ -45,6 +45,12 @@ pub fn edit_params(net: &Network, i: usize, text: &str) -> Result<Edited> {
             return Err(at(Kind::NotEditable { key: key.into() }));
         }
     }
+    if let LayerKind::Op(op) = &layer.kind {
+        let op = super::edit_op::edit_op(op, &table, &layer.name)?;
+        let mut layers = net.layers.clone();
+        layers[i].kind = LayerKind::Op(Box::new(op));
+        return finish(net, layers, i, |j| j);
+    }
     table.entry("type").or_insert_with(|| layer.kind.type_name().into());
     let spec: LayerSpec = table.try_into().map_err(|e: toml::de::Error| {
         at(Kind::Toml { line: 1, col: 1, message: e.message().trim().into() })

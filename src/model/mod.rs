@@ -3,6 +3,8 @@
 pub mod builtin;
 pub mod classes;
 pub mod edit;
+pub mod edit_input;
+pub mod edit_op;
 pub mod error;
 pub mod from_spec;
 pub mod image_input;

@@ -74,6 +74,9 @@ pub fn kind_spec(kind: &LayerKind) -> LayerSpec {
 
 /// The editor's text for a layer: its parameters as `key = value` lines, without `type`.
 pub fn params_text(layer: &Layer) -> String {
+    if let LayerKind::Op(op) = &layer.kind {
+        return super::edit_op::op_params_text(op).unwrap_or_default();
+    }
     let mut spec = kind_spec(&layer.kind);
     spec.kind = String::new();
     if layer.strict {

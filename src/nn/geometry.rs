@@ -328,6 +328,10 @@ impl Axis {
             format!("{axis}: {frac} is not whole; ceil_mode rounds up to {}", self.out)
         } else {
             let lost = self.uncovered();
+            if lost == 0 {
+                // Only padding is left over (stride 2 over an odd padded size): nothing is lost.
+                return None;
+            }
             let s = if lost == 1 { "" } else { "s" };
             format!(
                 "{axis}: {frac} is not whole; floored to {}, the last {lost} input {}{s} never covered",

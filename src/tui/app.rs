@@ -97,6 +97,7 @@ impl App {
         image: Option<crate::engine::pass::Image>,
     ) -> Vec<Effect> {
         let net = Some(self.net.clone());
+        self.pass.image = image.clone();
         self.compute(Task::Load { model, net, image });
         std::mem::take(&mut self.effects)
     }

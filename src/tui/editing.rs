@@ -16,10 +16,12 @@ use super::popup::{
 use super::selection::rel_pos;
 use super::state::View;
 use crate::engine::check::{CheckRequest, Checked, EditOp};
+use crate::engine::pass::Task;
 use crate::model::edit::Edited;
 use crate::model::to_spec::params_text;
+use crate::model::{edit_input, edit_op};
 use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::{Network, Src};
+use crate::nn::{LayerKind, Network, Src};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,9 +78,31 @@ impl App {
     }
 
     fn open_editor(&mut self) {
-        let Some(i) = self.editable_layer() else { return };
-        let l = &self.net().layers[i];
-        let mut ed = ParamsEditor::new(i, &l.name, l.kind.type_name(), &params_text(l));
+        if self.input().is_none() {
+            self.say("the weights are still loading: edit once they are in");
+            return;
+        }
+        let mut ed = match self.sel() {
+            Src::Input => match edit_input::input_text(self.net()) {
+                Some(text) => ParamsEditor::for_input(&text),
+                None => {
+                    let why = edit_input::why_not(self.net());
+                    self.say(format!("{why} · select a layer with ] or ↓"));
+                    return;
+                }
+            },
+            Src::Layer(i) => {
+                let l = &self.net().layers[i];
+                if let LayerKind::Op(op) = &l.kind
+                    && edit_op::op_params_text(op).is_none()
+                {
+                    let msg = format!("{}: {}", l.name, edit_op::not_editable(l.kind.type_name()));
+                    self.say(msg);
+                    return;
+                }
+                ParamsEditor::new(i, &l.name, l.kind.type_name(), &params_text(l))
+            }
+        };
         ed.check.wait_for(self.check_op(ed.op()));
         self.parts().3.popup = Some(Popup::Params(Box::new(ed)));
     }
@@ -182,7 +206,7 @@ impl App {
                     Some(e) => {
                         let text = field_text(&ed.text);
                         let what = describe_params(&ed.name, &ed.original, &text);
-                        self.apply_edited(e, what, ed.layer);
+                        self.apply_edited(e, what, ed.target());
                     }
                     // Not valid: nothing happens, the text and the error stay.
                     None => self.parts().3.popup = Some(Popup::Params(ed)),
@@ -203,7 +227,7 @@ impl App {
                             ChooserMode::Kind => format!("{}: kind → {}", ch.name, ch.kind()),
                         };
                         let target = ch.op().target();
-                        self.apply_edited(e, what, target);
+                        self.apply_edited(e, what, Src::Layer(target));
                     }
                     None => self.parts().3.popup = Some(Popup::Choose(ch)),
                 }
@@ -232,7 +256,7 @@ impl App {
                 Ok(_) if !Arc::ptr_eq(&q.base, self.net()) => {
                     self.warn(format!("{}: not done, the network changed meanwhile", q.what));
                 }
-                Ok(e) => self.apply_edited(e, q.what, q.select),
+                Ok(e) => self.apply_edited(e, q.what, Src::Layer(q.select)),
                 Err(e) => {
                     let name = q.base.layers.get(q.select).map_or("", |l| l.name.as_str());
                     self.warn(format!("cannot {}: {}", q.what, e.message_for(name)));
@@ -280,11 +304,11 @@ impl App {
     }
 
     /// Make a checked edit the current network (undoable).
-    fn apply_edited(&mut self, e: Edited, what: String, select: usize) {
+    fn apply_edited(&mut self, e: Edited, what: String, select: Src) {
         let before = (**self.net()).clone();
         self.parts().3.history.push(before, what.clone());
         let (shapes, reinit) = (e.changed.len(), e.reinitialized.len());
-        self.set_net(e.net, e.analysis, what.clone(), Src::Layer(select));
+        self.set_net(e.net, e.analysis, what.clone(), select);
         let s = if shapes == 1 { "" } else { "s" };
         let mut msg = format!("{what} · {shapes} shape{s} changed");
         if reinit > 0 {
@@ -364,7 +388,14 @@ impl App {
         pass.resync(&net, &analysis);
         pass.generation += 1;
         self.cache.borrow_mut().clear();
-        if let Some(task) = self.parts().2.recompute(&net, &analysis) {
+        let pass = self.parts().2;
+        let resized = pass.input.as_ref().is_some_and(|x| x.dims() != net.input.dims.as_slice());
+        if resized {
+            // A new input size: the input is made again from the photo, and the whole pass runs.
+            let model = net.source.as_ref().map_or(net.name.clone(), |p| p.display().to_string());
+            let image = pass.image.clone();
+            self.compute(Task::Load { model, net: Some(net), image });
+        } else if let Some(task) = pass.recompute(&net, &analysis) {
             self.compute(task);
         }
     }

@@ -420,3 +420,55 @@ fn describe_names_what_changed() {
     );
     assert_eq!(describe_params("c", "a = 1\nb = 2", "a = 1"), "c: b removed");
 }
+
+fn pnet_app() -> Harness {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/models/mtcnn_pnet.onnx");
+    let opts = crate::model::LoadOptions { size: Some((48, 64)), ..Default::default() };
+    let net = crate::model::load_with(path, crate::model::WeightMode::Full, &opts).unwrap();
+    testing::computed(net)
+}
+
+#[test]
+fn the_input_size_of_an_open_model_is_edited_live_and_undone() {
+    let mut app = pnet_app();
+    app.update(Action::Select(Src::Input));
+    press(&mut app, &[KeyCode::Char('e')]);
+    assert_eq!(field_text(&editor(&app).text), "size = [48, 64]");
+    run_checks(&mut app);
+    set_value(&mut app, 0, "[37, 53]");
+    run_checks(&mut app);
+    let p = preview(&app);
+    assert_eq!((p.output, p.before), (Shape3::new(35, 51, 10), Some(Shape3::new(46, 62, 10))));
+    press(&mut app, &[KeyCode::Enter]);
+    assert!(app.popup().is_none());
+    assert_eq!(app.sel(), Src::Input);
+    // A new size makes the input again and runs the whole pass (a load, not a recompute).
+    assert!(
+        app.effects.iter().any(|e| matches!(e, Effect::Compute { task: Task::Load { .. }, .. }))
+    );
+    run_effects(&mut app);
+    assert_eq!(app.input().unwrap().dims(), &[1, 3, 37, 53]);
+    assert!(app.pass_is_current());
+    // face_prob's map: (37 − 3 + 1) → pool ceil 18 → 16 → 14 rows, 26 → 24 → 22 cols.
+    let last = app.net().layers.len() - 2;
+    assert_eq!(app.volume(Src::Layer(last)).unwrap().dim(), (2, 14, 22));
+    press(&mut app, &[KeyCode::Char('u')]);
+    run_effects(&mut app);
+    assert_eq!(app.input().unwrap().dims(), &[1, 3, 48, 64]);
+}
+
+#[test]
+fn a_fixed_input_and_an_op_without_parameters_say_why_they_are_not_editable() {
+    let mut app = testing::cifar_app();
+    app.update(Action::Select(Src::Input));
+    press(&mut app, &[KeyCode::Char('e')]);
+    assert!(app.popup().is_none());
+    assert!(app.message().unwrap().contains("fixed at 32×32×3"), "{:?}", app.message());
+    let mut app = pnet_app();
+    let soft = app.net().find("softmax4_1").unwrap();
+    app.update(Action::Select(Src::Layer(soft)));
+    press(&mut app, &[KeyCode::Char('e')]);
+    assert!(app.popup().is_none());
+    let m = app.message().unwrap();
+    assert!(m.starts_with("softmax4_1: a softmax layer has no parameters to edit"), "{m}");
+}

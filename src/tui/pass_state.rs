@@ -27,6 +27,8 @@ pub(super) struct PassState {
     pub input_label: String,
     /// The photo as it entered the network (after crop and resize), when it was a photo.
     pub photo: Option<Arc<image::RgbImage>>,
+    /// The photo as the user gave it, to make the input again when its size is edited.
+    pub image: Option<crate::engine::pass::Image>,
     /// Bumped when results or the network change, so older cached rasters are not reused.
     pub generation: u64,
     /// The job whose replies are wanted; replies of other jobs are stale and dropped.

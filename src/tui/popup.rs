@@ -5,9 +5,9 @@
 use crate::engine::check::EditOp;
 use crate::model::ModelError;
 use crate::model::edit::{Edited, INSERTABLE};
-use crate::nn::Network;
 use crate::nn::Shape3;
 use crate::nn::analysis::Analysis;
+use crate::nn::{Network, Src};
 use ratatui::style::Style;
 use ratatui_textarea::TextArea;
 use std::path::PathBuf;
@@ -139,6 +139,8 @@ pub fn field_text(t: &TextArea) -> String {
 #[derive(Debug)]
 pub struct ParamsEditor {
     pub layer: usize,
+    /// The editor of the input's size (a model whose H and W are open), not of a layer.
+    pub input: bool,
     pub name: String,
     pub kind: &'static str,
     pub text: TextArea<'static>,
@@ -154,6 +156,7 @@ impl ParamsEditor {
         field.move_cursor(ratatui_textarea::CursorMove::End);
         ParamsEditor {
             layer,
+            input: false,
             name: name.to_string(),
             kind,
             text: field,
@@ -162,8 +165,23 @@ impl ParamsEditor {
         }
     }
 
+    /// The editor of the input size of an open-size model.
+    pub fn for_input(text: &str) -> ParamsEditor {
+        ParamsEditor { input: true, ..ParamsEditor::new(0, "input", "input", text) }
+    }
+
     pub fn op(&self) -> EditOp {
-        EditOp::Params { layer: self.layer, text: field_text(&self.text) }
+        let text = field_text(&self.text);
+        if self.input {
+            EditOp::InputSize { text }
+        } else {
+            EditOp::Params { layer: self.layer, text }
+        }
+    }
+
+    /// What the edit selects once applied.
+    pub fn target(&self) -> Src {
+        if self.input { Src::Input } else { Src::Layer(self.layer) }
     }
 
     pub fn unchanged(&self) -> bool {

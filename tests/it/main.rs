@@ -16,6 +16,7 @@ mod kernels;
 mod onnx_architectures;
 mod onnx_build;
 mod onnx_conformance;
+mod onnx_edit;
 mod onnx_models;
 mod real_models;
 mod refcheck;

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 const RTOL: f64 = 1e-3;
 const ATOL: f64 = 1e-5;
 
-fn read_tensor(path: &Path) -> Result<Tensor, String> {
+pub(crate) fn read_tensor(path: &Path) -> Result<Tensor, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let t =
         TensorProto::decode(bytes.as_slice()).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -40,7 +40,7 @@ fn sorted(dir: &Path, prefix: &str, dirs: bool) -> Vec<PathBuf> {
 
 /// Whether two tensors agree: same dims, integers exactly (bools as 0/1), floats within the
 /// tolerance, NaN where NaN is expected.
-fn agree(name: &str, ours: &Tensor, want: &Tensor) -> Result<(), String> {
+pub(crate) fn agree(name: &str, ours: &Tensor, want: &Tensor) -> Result<(), String> {
     if ours.dims() != want.dims() {
         return Err(format!("{name}: dims ours {:?}, expected {:?}", ours.dims(), want.dims()));
     }

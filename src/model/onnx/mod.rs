@@ -23,6 +23,7 @@ pub mod ops;
 #[allow(clippy::all, clippy::pedantic, missing_docs, rustdoc::all)]
 pub mod proto;
 pub mod sidecar;
+mod size_search;
 pub mod tensor;
 
 use crate::model::error::{Kind, ModelError};
@@ -149,20 +150,22 @@ pub fn import_with(
     let imp = match first {
         Ok(imp) if retry && imp.input.open => {
             let f = downsampling(&imp.network);
-            let (h, w) = hw(&imp.input);
+            let (h, w) = size_search::hw(&imp.input);
             if f >= 32 && (h % 32 != 0 || w % 32 != 0) { again(32).unwrap_or(imp) } else { imp }
         }
         Err(e) if retry => again(32).map_err(|_| wrap(e))?,
         other => other.map_err(wrap)?,
     };
-    Ok(imp)
-}
-
-fn hw(p: &InputPlan) -> (usize, usize) {
-    match p.hint {
-        crate::nn::Hint::ChannelsLast => (p.dims[1], p.dims[2]),
-        _ => (p.dims[2], p.dims[3]),
+    // Sizes the user chose are kept as they are; a size convscope chose may be searched.
+    let chosen = req.given.is_none() && req.tensor.is_none() && side.and_then(|s| s.size).is_none();
+    if !chosen {
+        return Ok(imp);
     }
+    let at = |hw: (usize, usize)| {
+        let req = SizeRequest { given: Some(hw), ..SizeRequest::default() };
+        build_graph(&model, name, side, origin.clone(), &req).ok()
+    };
+    Ok(size_search::search(imp, req.photo.is_some(), at))
 }
 
 /// The network's total stride: the largest receptive-field jump of any layer (32 for a

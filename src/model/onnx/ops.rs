@@ -28,6 +28,8 @@ pub const SUPPORTED: &[(&str, &[&str])] = &[
             "Celu",
             "ThresholdedRelu",
             "Mish",
+            "Swish",
+            "Shrink",
             "Floor",
             "Ceil",
             "Round",
@@ -143,7 +145,50 @@ pub const SUPPORTED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The README's list of supported ops (between its `ops:start` and `ops:end` markers).
+pub fn markdown() -> String {
+    let mut out = String::from("| group | ops |\n|---|---|\n");
+    for (group, ops) in SUPPORTED {
+        out.push_str(&format!("| {group} | {} |\n", ops.join(", ")));
+    }
+    out
+}
+
 /// Whether convscope maps this op of the default domain.
 pub fn is_supported(op: &str) -> bool {
     SUPPORTED.iter().any(|(_, ops)| ops.contains(&op))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_lists_exactly_the_supported_ops() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let text = std::fs::read_to_string(path).expect("README.md exists");
+        let (start, end) = ("<!-- ops:start -->\n", "<!-- ops:end -->");
+        let a = text.find(start).expect("the README has an ops:start marker") + start.len();
+        let b = text.find(end).expect("the README has an ops:end marker");
+        let want = super::markdown();
+        if std::env::var_os("UPDATE_README").is_some() {
+            std::fs::write(path, format!("{}{want}{}", &text[..a], &text[b..])).unwrap();
+            return;
+        }
+        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
+    }
+
+    #[test]
+    fn every_listed_op_is_mapped_by_the_importer() {
+        // The importer's match arms, read from its source: an op listed but not mapped (or
+        // mapped but not listed) is a README that lies.
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/model/onnx/");
+        let src: String = ["nodes.rs", "nodes_spatial.rs", "nodes_quant.rs"]
+            .iter()
+            .map(|f| std::fs::read_to_string(format!("{dir}{f}")).unwrap())
+            .collect();
+        for (_, ops) in super::SUPPORTED {
+            for op in *ops {
+                assert!(src.contains(&format!("\"{op}\"")), "{op} is listed but never matched");
+            }
+        }
+    }
 }

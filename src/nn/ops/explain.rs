@@ -220,7 +220,7 @@ pub fn explain(
         Op::Pad { mode, .. } => {
             if let Some(plan) = pad_plan(layer, &ops, x) {
                 match super::pad::source_index(idx, &plan) {
-                    Some(src) => same(&mut l, &format!("({mode:?} padding)"), &src),
+                    Some(src) => same(&mut l, &format!("({} padding)", mode.onnx_name()), &src),
                     None => l.push("= the constant: this element lies in the padding".into()),
                 }
             }
@@ -408,7 +408,7 @@ fn resize_lines(
     let infos = infos(ops);
     let Ok((_, scales, roi)) = super::spatial::resize_plan_of(p, x.dims(), &infos) else { return };
     let rank = x.dims().len();
-    l.push(format!("= {:?} resize, {:?} coordinates", p.mode, p.coord));
+    l.push(format!("= {} resize, {} coordinates", p.mode.onnx_name(), p.coord.onnx_name()));
     for a in 0..rank {
         let (n, m) = (x.dims()[a], out.dims()[a]);
         if n == m && (scales[a] - 1.0).abs() < 1e-12 {
@@ -662,7 +662,7 @@ pub fn shape_lines(layer: &OpLayer, ins: &[Vec<usize>], out: &[usize]) -> Vec<St
                     ));
                 }
             }
-            l.push(format!("{:?}, coordinates {:?}", p.mode, p.coord));
+            l.push(format!("mode {}, coordinates {}", p.mode.onnx_name(), p.coord.onnx_name()));
         }
         Op::Pad { mode, .. } => {
             for (a, (&n, &m)) in x.iter().zip(out).enumerate() {
@@ -670,7 +670,7 @@ pub fn shape_lines(layer: &OpLayer, ins: &[Vec<usize>], out: &[usize]) -> Vec<St
                     l.push(format!("axis {a}: {n} + pads = {m}"));
                 }
             }
-            l.push(format!("mode {mode:?}"));
+            l.push(format!("mode {}", mode.onnx_name()));
         }
         Op::Reshape { .. } | Op::Flatten { .. } | Op::Squeeze { .. } | Op::Unsqueeze { .. } => {
             let n: usize = out.iter().product();

@@ -47,6 +47,16 @@ impl PadMode {
             v => return Err(PadError::Unknown { attr: "mode", value: v.to_string() }),
         })
     }
+
+    /// The attribute value as ONNX spells it.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            PadMode::Constant => "constant",
+            PadMode::Reflect => "reflect",
+            PadMode::Edge => "edge",
+            PadMode::Wrap => "wrap",
+        }
+    }
 }
 
 /// Why a Pad node cannot run.

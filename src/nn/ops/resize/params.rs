@@ -65,6 +65,56 @@ pub enum KeepAspect {
     NotSmaller,
 }
 
+impl Mode {
+    /// The attribute value as ONNX spells it.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            Mode::Nearest => "nearest",
+            Mode::Linear => "linear",
+            Mode::Cubic => "cubic",
+        }
+    }
+}
+
+impl CoordTransform {
+    /// The attribute value as ONNX spells it.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            CoordTransform::HalfPixel => "half_pixel",
+            CoordTransform::HalfPixelSymmetric => "half_pixel_symmetric",
+            CoordTransform::PytorchHalfPixel => "pytorch_half_pixel",
+            CoordTransform::AlignCorners => "align_corners",
+            CoordTransform::Asymmetric => "asymmetric",
+            CoordTransform::TfHalfPixelForNn => "tf_half_pixel_for_nn",
+            CoordTransform::TfCropAndResize => "tf_crop_and_resize",
+        }
+    }
+}
+
+impl NearestMode {
+    /// The attribute value as ONNX spells it; the legacy rule has no attribute (`simple`).
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            NearestMode::RoundPreferFloor => "round_prefer_floor",
+            NearestMode::RoundPreferCeil => "round_prefer_ceil",
+            NearestMode::Floor => "floor",
+            NearestMode::Ceil => "ceil",
+            NearestMode::Simple => "simple",
+        }
+    }
+}
+
+impl KeepAspect {
+    /// The attribute value as ONNX spells it.
+    pub fn onnx_name(self) -> &'static str {
+        match self {
+            KeepAspect::Stretch => "stretch",
+            KeepAspect::NotLarger => "not_larger",
+            KeepAspect::NotSmaller => "not_smaller",
+        }
+    }
+}
+
 /// The op a node is: the attribute set and the legacy rules depend on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResizeOp {
