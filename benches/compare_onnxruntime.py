@@ -4,7 +4,11 @@
 Builds each network in demo/nets/bench/*.toml as an ONNX graph with random weights (shapes are what
 matter for speed), times onnxruntime with intra_op_num_threads = N, runs
 `convscope bench -m SPEC --threads N --runs R --json`, and prints the medians with the ratio.
-EfficientNet-Lite0 runs from its real .onnx file on both.
+EfficientNet-Lite0 runs from its real .onnx file on both. "OCR detector @ 640²" is a DBNet-shaped
+graph (the PaddleOCR detectors' layout: a stride-32 backbone, a Resize feature pyramid, and a
+head of two ConvTransposes and a Sigmoid) with random weights, in demo/nets/bench/ocr-det.onnx
+(written by `--make-ocr-det`; its H and W are open, both sides run it at 640×640); `--real FILE.onnx`
+adds a row for a real open-size detector at 640×640 too.
 
 Run it in a throwaway venv (cargo test never needs it):
     python3 -m venv /tmp/ortvenv && /tmp/ortvenv/bin/pip install onnxruntime onnx numpy
@@ -36,7 +40,76 @@ CASES = [
     ("VGG16 features @ 224", "vgg16-features.toml"),
     ("EfficientNet-Lite0 @ 224", os.path.join(ROOT, "demo", "models", "efficientnet_lite0.onnx")),
     ("cs231n 11×11×4 → 4×4×2 (per call)", "cs231n.toml"),
+    ("OCR detector @ 640² (ConvTranspose, Resize)", os.path.join(BENCH, "ocr-det.onnx")),
 ]
+OPEN_SIZE = {"ocr-det.onnx": (1, 3, 640, 640)}
+
+
+def ocr_det_onnx(size=640):
+    """A DBNet-shaped detector: conv backbone to /32 (HardSwish, Relu, depthwise stages), FPN
+    laterals with nearest Resize ×2 and Add, each level resized to /4 and concatenated, then a
+    head conv → ConvTranspose ×2 → ConvTranspose ×2 → Sigmoid (a probability map at full size)."""
+    rng = np.random.default_rng(0)
+    nodes, inits = [], []
+    n = [0]
+
+    def const(a, name):
+        inits.append(numpy_helper.from_array(np.asarray(a), name))
+        return name
+
+    def conv(x, cin, cout, k=3, s=1, group=1, act="Relu"):
+        n[0] += 1
+        name = f"conv{n[0]}"
+        w = const((rng.standard_normal((cout, cin // group, k, k)) * (2.0 / (cin // group * k * k)) ** 0.5).astype(np.float32), name + "_w")
+        b = const(np.zeros(cout, np.float32), name + "_b")
+        p = k // 2
+        nodes.append(helper.make_node("Conv", [x, w, b], [name], name=name, kernel_shape=[k, k],
+                                      strides=[s, s], pads=[p, p, p, p], group=group))
+        if act:
+            nodes.append(helper.make_node(act, [name], [name + "_a"], name=name + "_a"))
+            return name + "_a"
+        return name
+
+    def resize(x, f):
+        n[0] += 1
+        name = f"resize{n[0]}"
+        sc = const(np.array([1, 1, f, f], np.float32), name + "_scales")
+        nodes.append(helper.make_node("Resize", [x, "", sc], [name], name=name, mode="nearest"))
+        return name
+
+    def convt(x, cin, cout, act):
+        n[0] += 1
+        name = f"convt{n[0]}"
+        w = const((rng.standard_normal((cin, cout, 2, 2)) * 0.3).astype(np.float32), name + "_w")
+        b = const(np.zeros(cout, np.float32), name + "_b")
+        nodes.append(helper.make_node("ConvTranspose", [x, w, b], [name], name=name,
+                                      kernel_shape=[2, 2], strides=[2, 2]))
+        nodes.append(helper.make_node(act, [name], [name + "_a"], name=name + "_a"))
+        return name + "_a"
+
+    x = conv("input", 3, 16, s=2, act="HardSwish")                     # /2
+    x = conv(x, 16, 16, group=16)
+    c2 = conv(conv(x, 16, 24, k=1), 24, 24, s=2, group=24)             # /4
+    c3 = conv(conv(c2, 24, 48, k=1), 48, 48, s=2, group=48)            # /8
+    c4 = conv(conv(c3, 48, 96, k=1), 96, 96, s=2, group=96)            # /16
+    c5 = conv(conv(c4, 96, 192, k=1), 192, 192, s=2, group=192)        # /32
+    lat = [conv(c, ch, 96, k=1, act=None) for c, ch in ((c2, 24), (c3, 48), (c4, 96), (c5, 192))]
+    td = [lat[3]]
+    for level in (2, 1, 0):
+        n[0] += 1
+        add = f"add{n[0]}"
+        nodes.append(helper.make_node("Add", [lat[level], resize(td[-1], 2.0)], [add], name=add))
+        td.append(add)
+    p5, p4, p3, p2 = (conv(t, 96, 24, act=None) for t in td)
+    fuse = [p2, resize(p3, 2.0), resize(p4, 4.0), resize(p5, 8.0)]
+    nodes.append(helper.make_node("Concat", fuse, ["fuse"], name="fuse", axis=1))
+    h = conv("fuse", 96, 24)
+    h = convt(h, 24, 24, "Relu")
+    h = convt(h, 24, 1, "Sigmoid")
+    graph = helper.make_graph(nodes, "ocr_det", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, "h", "w"])],
+                              [helper.make_tensor_value_info(h, TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    return model.SerializeToString(), (1, 3, size, size)
 
 
 def pair(v):
@@ -96,8 +169,9 @@ def time_ort(model_bytes, shape, threads, runs):
     return statistics.median(t)
 
 
-def time_convscope(model, threads, runs):
-    out = subprocess.run([BIN, "bench", "-m", model, "--threads", str(threads), "--runs", str(runs), "--json"],
+def time_convscope(model, threads, runs, size=None):
+    extra = ["--size", f"{size[2]}x{size[3]}"] if size else []
+    out = subprocess.run([BIN, "bench", "-m", model, "--threads", str(threads), "--runs", str(runs), "--json"] + extra,
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)["total_median_ms"]
 
@@ -106,20 +180,34 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--real", help="an open-size detector .onnx, timed at 640×640 as well")
+    ap.add_argument("--only", help="run only the cases whose title contains this text")
+    ap.add_argument("--make-ocr-det", action="store_true",
+                    help="write demo/nets/bench/ocr-det.onnx (the detector graph) and stop")
     a = ap.parse_args()
+    if a.make_ocr_det:
+        open(os.path.join(BENCH, "ocr-det.onnx"), "wb").write(ocr_det_onnx()[0])
+        return
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
     print(f"threads {a.threads}, median of {a.runs} runs, onnxruntime {ort.__version__}")
     print(f"| case | onnxruntime ms | convscope ms | ratio |\n|---|---|---|---|")
-    for title, f in CASES:
+    cases = list(CASES)
+    if a.real:
+        cases.append((f"{os.path.basename(a.real)} @ 640²", a.real))
+    for title, f in cases:
+        if a.only and a.only not in title:
+            continue
+        size = OPEN_SIZE.get(os.path.basename(f)) or ((1, 3, 640, 640) if f == a.real else None)
         if f.endswith(".onnx"):
-            model_bytes, shape, model = open(f, "rb").read(), (1, 3, 224, 224), f
+            shape = size or (1, 3, 224, 224)
+            model_bytes, model = open(f, "rb").read(), f
         else:
             model = os.path.join(BENCH, f)
             model_bytes, shape = spec_to_onnx(model)
         o = time_ort(model_bytes, shape, a.threads, a.runs)
         try:
-            c = time_convscope(model, a.threads, a.runs)
+            c = time_convscope(model, a.threads, a.runs, size)
             print(f"| {title} | {o:.3f} | {c:.3f} | {c / o:.2f} |", flush=True)
         except subprocess.CalledProcessError as e:
             print(f"| {title} | {o:.3f} | failed: {e.stderr.strip()} | |", flush=True)

@@ -6,6 +6,7 @@
 //! - [`tui`]: the explorer's state, actions and widgets;
 //! - [`cli`]: the subcommands.
 
+pub mod alloc;
 pub mod cli;
 pub mod engine;
 pub mod fmt;

@@ -5,6 +5,7 @@ fn main() -> ExitCode {
     // Signals first, before any thread exists: every thread inherits the blocked mask and one
     // thread takes SIGINT, SIGTERM, SIGHUP and SIGQUIT (see `convscope::signals`).
     convscope::signals::install();
+    convscope::alloc::keep_freed_buffers();
     // `convscope summary | head` should end quietly when the reader goes away, as Unix tools do,
     // instead of panicking on a broken pipe.
     #[cfg(unix)]

@@ -146,26 +146,22 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Tens
         };
         return op.eval(&args, &info.info()).map_err(|e| LayerError::new(&layer.name, e));
     }
-    let elementwise = |f: &dyn Fn(f32) -> f32| -> Result<Tensor, LayerError> {
+    // The activation layers of specs share the ONNX ops' loops.
+    let elementwise = |u: super::ops::Unary| -> Result<Tensor, LayerError> {
         let x = xs[0].as_f32().ok_or_else(|| {
             LayerError::new(&layer.name, super::ops::OpError::Operand("needs floats".into()))
         })?;
-        Ok(Tensor::F32(x.mapv(f).into_shared()))
+        Ok(Tensor::F32(super::ops::map_f32(u, &x).into_shared()))
     };
     let v = match &layer.kind {
-        LayerKind::Relu => return elementwise(&|v| v.max(0.0)),
-        LayerKind::Clip { min, max } => return elementwise(&|v| v.max(*min).min(*max)),
+        LayerKind::Relu => return elementwise(super::ops::Unary::Relu),
+        LayerKind::Clip { min, max } => {
+            return elementwise(super::ops::Unary::Clip { min: *min, max: *max });
+        }
         LayerKind::LeakyRelu { alpha } => {
-            return elementwise(&|v| if v < 0.0 { alpha * v } else { v });
+            return elementwise(super::ops::Unary::LeakyRelu { alpha: *alpha });
         }
-        LayerKind::Sigmoid => {
-            let x = xs[0].as_f32().ok_or_else(|| {
-                LayerError::new(&layer.name, super::ops::OpError::Operand("needs floats".into()))
-            })?;
-            let mut y = x.as_standard_layout().into_owned();
-            super::kernels::logistic_slice(y.as_slice_mut().expect("standard layout"));
-            return Ok(Tensor::F32(y.into_shared()));
-        }
+        LayerKind::Sigmoid => return elementwise(super::ops::Unary::Sigmoid),
         LayerKind::Dropout => return Ok(xs[0].clone()),
         _ => volume_layer(layer, info, xs)?,
     };

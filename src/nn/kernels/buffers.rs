@@ -83,6 +83,21 @@ pub fn volume(shape: (usize, usize, usize)) -> Volume {
     Array3::from_shape_vec(shape, v).expect("take returns exactly d·h·w values")
 }
 
+/// A tensor of `dims` on a [`take`]n buffer, every value 0 (for kernels that accumulate).
+pub fn zeros_dyn(dims: &[usize]) -> ndarray::ArrayD<f32> {
+    let n = dims.iter().product();
+    let mut v = take(n);
+    v.fill(0.0);
+    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(dims), v).expect("take returns n values")
+}
+
+/// A tensor of `dims` on a [`take`]n buffer whose values are unspecified: every one must be
+/// written.
+pub fn uninit_dyn(dims: &[usize]) -> ndarray::ArrayD<f32> {
+    let v = take(dims.iter().product());
+    ndarray::ArrayD::from_shape_vec(ndarray::IxDyn(dims), v).expect("take returns n values")
+}
+
 /// Recycle the storage of a volume nobody else holds.
 pub fn give_volume(v: Volume) {
     let (data, _) = v.into_raw_vec_and_offset();

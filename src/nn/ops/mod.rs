@@ -12,6 +12,7 @@ pub mod bounds;
 pub mod convt;
 pub mod depth_space;
 pub mod explain;
+mod fast;
 mod matmul;
 mod norm;
 pub mod pad;
@@ -30,7 +31,7 @@ pub use binary::{Binary, Variadic, broadcast_dims};
 pub use quantized::{QuantOp, int_type};
 pub use reduce::ReduceOp;
 pub use spatial::{conv_transpose_geometry, depth_mode};
-pub use unary::{Unary, sigmoid};
+pub use unary::{Unary, map_f32, sigmoid};
 
 use super::geometry::{self, GeomError};
 use super::tensor::{Elem, Tensor, dims_text};

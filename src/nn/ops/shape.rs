@@ -439,6 +439,9 @@ pub(super) fn eval(
             if out.elem.is_float() {
                 let owned: Vec<_> = parts.iter().map(|t| t.to_f32()).collect();
                 let views: Vec<_> = owned.iter().map(|t| t.view()).collect();
+                if let Some(y) = super::fast::concat(&views, a, &out.dims) {
+                    return Ok(Tensor::F32(y.into_shared()));
+                }
                 let y =
                     ndarray::concatenate(Axis(a), &views).map_err(|e| shape_err(e.to_string()))?;
                 Ok(Tensor::F32(y.into_shared()))

@@ -301,11 +301,29 @@ pub(super) fn infer(u: Unary, args: &Args<Info>) -> Result<Info, OpError> {
     Ok(Info::new(x.dims, elem))
 }
 
+/// `u` of every element; the activations CNNs use get their own loop (the function inlined).
+pub fn map_f32(u: Unary, x: &ndarray::ArrayViewD<'_, f32>) -> ndarray::ArrayD<f32> {
+    use super::fast::map;
+    match u {
+        Unary::Relu => map(x, |v| v.max(0.0)),
+        Unary::Clip { min, max } => map(x, |v| v.max(min).min(max)),
+        Unary::LeakyRelu { alpha } => map(x, |v| if v < 0.0 { alpha * v } else { v }),
+        Unary::HardSigmoid { alpha, beta } => map(x, |v| (alpha * v + beta).clamp(0.0, 1.0)),
+        Unary::HardSwish => map(x, |v| v * (v / 6.0 + 0.5).clamp(0.0, 1.0)),
+        Unary::Sigmoid => {
+            let mut y = x.as_standard_layout().into_owned();
+            crate::nn::kernels::logistic_slice(y.as_slice_mut().expect("standard layout"));
+            y
+        }
+        _ => map(x, |v| u.apply(v)),
+    }
+}
+
 pub(super) fn eval(u: Unary, args: &Args<Tensor>) -> Result<Tensor, OpError> {
     let x = args.get(0)?;
     Ok(match x {
         Tensor::F32(a) => {
-            let y = a.mapv(|v| u.apply(v));
+            let y = map_f32(u, &a.view());
             if u.is_test() {
                 Tensor::Int(y.mapv(|v| v as i64).into_shared(), Elem::Bool)
             } else {

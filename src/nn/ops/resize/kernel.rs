@@ -7,7 +7,7 @@
 //! intermediate buffers hold one block and stay in cache. Nearest rows with one tap of weight 1
 //! are plain copies. No pass allocates per element: the two scratch buffers are sized once.
 
-use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD, IxDyn};
+use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
 
 use super::coords::{AxisMap, clamp, taps, x_original};
 use super::{CoordTransform, ResizeParams, roi_for_axis};
@@ -87,7 +87,8 @@ pub fn resize(
     roi: Option<&[f32]>,
     p: &ResizeParams,
 ) -> ArrayD<f32> {
-    let mut out = ArrayD::zeros(IxDyn(out_dims));
+    // Every value is written below (an empty input fills the output with 0).
+    let mut out = crate::nn::kernels::buffers::uninit_dyn(out_dims);
     resize_into(x, &mut out.view_mut(), scales, roi, p);
     out
 }
