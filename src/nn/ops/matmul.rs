@@ -112,8 +112,9 @@ fn batch_offsets(dims: &[usize], batch: &[usize], mat: usize) -> Vec<usize> {
 }
 
 pub(super) fn eval(op: &Op, args: &Args<Tensor>, out: &Info) -> Result<Tensor, OpError> {
-    let a = args.f32(0)?.as_standard_layout().into_owned();
-    let b = args.f32(1)?.as_standard_layout().into_owned();
+    // Borrowed when already contiguous (a Gemm's weights always are): no copy per pass.
+    let (va, vb) = (args.f32(0)?, args.f32(1)?);
+    let (a, b) = (va.as_standard_layout(), vb.as_standard_layout());
     let (sa, sb) = (a.as_slice().expect("standard"), b.as_slice().expect("standard"));
     let mut y = vec![0.0f32; out.dims.iter().product()];
     match op {
