@@ -314,3 +314,44 @@ fn a_constant_that_varies_over_rows_is_added_with_broadcasting() {
     // relu(x) + c, c broadcast over the 3 channels: channel 1 is 4, 5, 6, 7 + 0, 10, 20, 30.
     assert_eq!(acts.outputs[1].floats()[4..8], [4.0, 15.0, 26.0, 37.0]);
 }
+
+/// A recogniser-shaped graph: its height must pool down to exactly 1 row (32 ≤ H < 64), then
+/// Squeeze drops that axis; H and W are open.
+fn recogniser() -> Vec<u8> {
+    use crate::onnx_build::{int, ints, model, node};
+    let nodes = vec![
+        node(
+            "MaxPool",
+            &["x"],
+            "pool",
+            vec![ints("kernel_shape", &[32, 4]), ints("strides", &[32, 4])],
+        ),
+        node("Squeeze", &["pool"], "seq", vec![ints("axes", &[2])]),
+        node("Softmax", &["seq"], "prob", vec![int("axis", 1)]),
+    ];
+    model(&[1, 1, -1, -1], nodes, vec![], 11)
+}
+
+#[test]
+fn a_chosen_size_that_misfits_is_searched_and_a_given_one_is_kept() {
+    use convscope::model::onnx::{SizeRequest, import_with};
+    use convscope::nn::Origin;
+    let bytes = recogniser();
+    let computed = |n: &Network| analyze(n).unwrap().not_computable().count();
+    // The default 224×224 pools to 7 rows, which Squeeze cannot drop: 32 rows is the first
+    // height that computes every node.
+    let imp = import_with(&bytes, "rec", None, Origin::None, &SizeRequest::default()).unwrap();
+    assert_eq!(imp.network.input.dims, [1, 1, 32, 224]);
+    assert_eq!(computed(&imp.network), 0);
+    let from = imp.network.input.size_from.clone().unwrap();
+    assert!(from.starts_with("a search: 224×224 left 2 nodes not computable"), "{from}");
+    // A photo keeps its aspect: 300×450 → 32 rows × 48 cols.
+    let photo = SizeRequest { photo: Some((300, 450)), ..SizeRequest::default() };
+    let imp = import_with(&bytes, "rec", None, Origin::None, &photo).unwrap();
+    assert_eq!(imp.network.input.dims, [1, 1, 32, 48]);
+    // A size the user gave is never changed: the misfit stays, greyed, with its reason.
+    let given = SizeRequest { given: Some((224, 224)), ..SizeRequest::default() };
+    let imp = import_with(&bytes, "rec", None, Origin::None, &given).unwrap();
+    assert_eq!(imp.network.input.dims, [1, 1, 224, 224]);
+    assert_eq!(computed(&imp.network), 2);
+}
