@@ -2,6 +2,7 @@
 //! with value, min, max, mean and the top-5 channels.
 
 use super::{centered_note, panel, theme, waiting};
+use crate::nn::Src;
 use crate::tui::app::App;
 use crate::tui::bars::{ColumnStats, bar, fmt_val, window_start};
 use crate::tui::state::Focus;
@@ -33,6 +34,17 @@ pub fn channel_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     let n = app.shape(app.sel()).d;
     let d = window_start(n, list, app.d()) + off;
     (off < list && d < n).then_some(d)
+}
+
+/// The names of the input's channels when it is a photo (`R`, `G`, `B`, or `grey`), else `None`.
+pub fn input_channel_names(app: &App) -> Option<&'static [&'static str]> {
+    app.photo()?;
+    match app.analysis().input.d {
+        1 => Some(&["grey"]),
+        3 => Some(&["R", "G", "B"]),
+        4 => Some(&["R", "G", "B", "A"]),
+        _ => None,
+    }
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -96,7 +108,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let list_h = inner.height.saturating_sub(HEAD) as usize;
     let max_abs = st.min.abs().max(st.max.abs());
     let signed = st.min < 0.0;
-    let dw = vals.len().saturating_sub(1).to_string().len().max(2);
+    // The input's rows of a photo are named: d 0 is R, d 1 is G, d 2 is B.
+    let names = (app.sel() == Src::Input).then(|| input_channel_names(app)).flatten();
+    let dw =
+        vals.len().saturating_sub(1).to_string().len().max(2) + if names.is_some() { 2 } else { 0 };
     let num_w = vals.iter().map(|v| fmt_val(*v).len()).max().unwrap_or(1);
     let bar_w = (inner.width as usize).saturating_sub(dw + num_w + 4);
     let first = window_start(vals.len(), list_h, app.d());
@@ -105,7 +120,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let mark = if current { "▶" } else { " " };
         let line = Line::from(vec![
             Span::styled(mark, t.accent()),
-            Span::styled(format!("{d:>dw$} "), if current { t.accent() } else { t.dim() }),
+            Span::styled(
+                match names.and_then(|n| n.get(d)) {
+                    Some(name) => format!("{:>w$} {name} ", d, w = dw - 2),
+                    None => format!("{d:>dw$} "),
+                },
+                if current { t.accent() } else { t.dim() },
+            ),
             // The bar and its number share one style, so a cursor move that repaints the column
             // sends one colour code for the whole list rather than two per row (SSH bytes).
             Span::styled(bar(vals[d], max_abs, bar_w, signed), t.bar(current)),

@@ -39,8 +39,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         sep(),
         Span::styled("network depth ", t.label()),
         Span::styled(app.analysis().network_depth.to_string(), t.accent()),
-        Span::styled(" weight layers", t.dim()),
+        Span::styled(" (layers with weights), not D", t.dim()),
     ]);
+
     let right = match (&app.results(), &app.progress(), &app.error()) {
         (_, _, Some(_)) => Span::styled(waiting(app), t.error()),
         (_, Some(_), _) => Span::styled(waiting(app), t.warn()),
@@ -70,7 +71,10 @@ mod tests {
         insta::assert_snapshot!(term.backend());
         let wide = testing::render(&app, 170, 1, super::render);
         let text = testing::text(&wide);
-        assert!(text.contains("input 11×11×4 · network depth 1 weight layers"), "{text}");
+        assert!(
+            text.contains("input 11×11×4 · network depth 1 (layers with weights), not D"),
+            "{text}"
+        );
         assert!(text.contains("pass "), "{text}");
     }
 }

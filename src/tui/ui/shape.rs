@@ -21,6 +21,15 @@ fn pads_text(p: Pads) -> String {
     }
 }
 
+/// What the input's depth is: the photo's colour channels, or the channels of a tensor input.
+fn input_depth(app: &App) -> String {
+    let d = app.analysis().input.d;
+    match super::column::input_channel_names(app) {
+        Some(names) => format!("{d} = {} (the photo's colour channels)", names.join(", ")),
+        None => format!("{d} = channels of the input"),
+    }
+}
+
 /// The panel's lines for the selected volume.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
@@ -33,7 +42,7 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
             let mut out = vec![
                 Line::from(Span::styled("input volume".to_string(), t.accent())),
                 kv("shape", format!("{s} (H×W×D)")),
-                kv("depth", format!("{} = channels of the input", s.d)),
+                kv("depth", input_depth(app)),
                 kv("normalised", app.net().input.normalize.describe()),
                 kv("memory", format!("{} ({s} f32)", fmt_bytes(4 * s.len() as u64))),
             ];
@@ -99,15 +108,6 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     }
     for w in &info.warnings {
         out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
-    }
-    if layer.origin.is_reinitialized() {
-        out.push(Line::from(vec![
-            Span::styled("↺ re-initialized", t.reinit()),
-            Span::raw(
-                ": an edit changed the weight shape, so these are fresh random weights, \
-                       not trained ones",
-            ),
-        ]));
     }
     let x = info.inputs.first().copied().unwrap_or_default();
     match &layer.kind {
@@ -185,6 +185,33 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         )
     };
     out.push(kv("receptive field", rf_text));
+    // Where the weights come from (trained numbers, a hand-designed bank, or generated).
+    match &layer.origin {
+        crate::nn::Origin::Reinitialized { seed, edges } => {
+            let what = if *edges {
+                "the hand-designed edge bank".to_string()
+            } else {
+                format!("seeded random weights (seed {seed})")
+            };
+            out.push(Line::from(vec![
+                Span::styled("↺ re-initialized", t.reinit()),
+                Span::raw(format!(
+                    ": an edit changed the weight shape, so these are {what}, not trained ones"
+                )),
+            ]));
+        }
+        crate::nn::Origin::Random { seed } => out.push(Line::from(vec![
+            Span::styled("weights ", t.label()),
+            Span::styled(format!("seeded random (seed {seed}), not trained"), t.warn()),
+        ])),
+        crate::nn::Origin::Edges => out
+            .push(kv("weights", "hand-designed edge bank (init = \"edges\"), not trained".into())),
+        crate::nn::Origin::File(path) if layer.kind.has_weights() => {
+            let name = path.file_name().map_or(String::new(), |n| n.to_string_lossy().into());
+            out.push(kv("weights", format!("from the file {}", crate::text::printable(&name))));
+        }
+        _ => {}
+    }
     out
 }
 
