@@ -186,10 +186,23 @@ impl App {
             Action::NextLayer => sel.step_layer(&a, n),
             Action::FirstLayer => sel.select(&a, Src::Input),
             Action::LastLayer => sel.select(&a, selection::src_at(&a, usize::MAX)),
-            Action::PrevDepth => sel.step_depth(&a, -n),
-            Action::NextDepth => sel.step_depth(&a, n),
-            Action::PrevDepth10 => sel.step_depth(&a, -10 * n),
-            Action::NextDepth10 => sel.step_depth(&a, 10 * n),
+            Action::PrevDepth | Action::NextDepth | Action::PrevDepth10 | Action::NextDepth10 => {
+                let by = match action {
+                    Action::PrevDepth => -n,
+                    Action::NextDepth => n,
+                    Action::PrevDepth10 => -10 * n,
+                    _ => 10 * n,
+                };
+                let photo = sel.sel == Src::Input && self.pass.photo.is_some();
+                if photo && sel.rgb {
+                    // The first step from the colour photo shows channel d itself.
+                    sel.rgb = false;
+                } else if photo && by < 0 && sel.d == 0 {
+                    sel.rgb = true;
+                } else {
+                    sel.step_depth(&a, by);
+                }
+            }
             Action::PrevDepthRow => {
                 let cols = self.montage_cols() as isize;
                 self.selection.step_depth(&a, -cols)
@@ -433,6 +446,11 @@ impl App {
     /// The job whose pass the results hold.
     pub fn done_job(&self) -> u64 {
         self.pass.done_job
+    }
+
+    /// Whether the slice panel shows the input photo in colour instead of channel d.
+    pub fn shows_rgb(&self) -> bool {
+        self.selection.sel == Src::Input && self.selection.rgb && self.pass.photo.is_some()
     }
 
     /// The network's input volume, once the weights are loaded.

@@ -10,6 +10,9 @@ pub(super) struct Selection {
     pub cursor: (usize, usize),
     pub d: usize,
     pub count: Option<usize>,
+    /// The input's slice panel shows the photo in colour (all of R, G, B) rather than channel d;
+    /// `,` below d 0 comes back to it, `.` leaves it for channel d.
+    pub rgb: bool,
 }
 
 /// Index `i` of an axis of length `a`, moved to the same relative place on an axis of length
@@ -39,7 +42,7 @@ pub fn src_at(a: &Analysis, row: usize) -> Src {
 
 impl Selection {
     pub fn new() -> Self {
-        Selection { sel: Src::Input, cursor: (0, 0), d: 0, count: None }
+        Selection { sel: Src::Input, cursor: (0, 0), d: 0, count: None, rgb: true }
     }
 
     /// Take the pending count (1 without one).

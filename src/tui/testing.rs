@@ -56,7 +56,27 @@ pub fn alexnet_shapes() -> Harness {
 }
 
 /// Run the pass synchronously and hand the app its replies as the worker would.
-pub fn with_results(mut h: Harness, input: Tensor, label: &str) -> Harness {
+pub fn with_results(h: Harness, input: Tensor, label: &str) -> Harness {
+    with_photo(h, input, label, None)
+}
+
+/// CIFAR's example on the built-in cat photo, with the photo kept for drawing (as the explorer
+/// has it).
+pub fn cifar_photo_app() -> Harness {
+    let net = model::load("cifar", WeightMode::Full).expect("the preset loads");
+    let (input, src) = image_input::load_input(&net, None, None).expect("the built-in cat");
+    let photo = src.photo.map(std::sync::Arc::new);
+    assert!(photo.is_some(), "the built-in cat is a photo");
+    with_photo(harness(net, Tier::Truecolor), input, &src.label, photo)
+}
+
+/// [`with_results`], with the photo the input was made from.
+pub fn with_photo(
+    mut h: Harness,
+    input: Tensor,
+    label: &str,
+    photo: Option<std::sync::Arc<image::RgbImage>>,
+) -> Harness {
     let net = h.net().clone();
     let analysis = h.analysis().clone();
     let effects = h.app.start(net.name.clone(), None);
@@ -69,7 +89,7 @@ pub fn with_results(mut h: Harness, input: Tensor, label: &str) -> Harness {
     let elapsed = Duration::from_millis(1);
     let results = Arc::new(Results { net: net.clone(), acts, views, stats, elapsed });
     let input_label = label.to_string();
-    h.update(Msg::Pass(Reply::Loaded { job: id, net, analysis, input, input_label, photo: None }));
+    h.update(Msg::Pass(Reply::Loaded { job: id, net, analysis, input, input_label, photo }));
     h.update(Msg::Pass(Reply::Done { job: id, results }));
     h
 }

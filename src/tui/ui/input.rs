@@ -33,7 +33,7 @@ pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Wi
         .collect()
 }
 
-fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
+pub(super) fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
     let key = Key::of(app, What::Photo, area.width, area.height);
     if let Some(p) = &app.photo() {
         let (w, h) = p.dimensions();

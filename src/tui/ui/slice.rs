@@ -17,6 +17,19 @@ use std::rc::Rc;
 /// `depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96`, shortened to fit `width` columns.
 pub fn title(app: &App, width: usize) -> String {
     let s = app.shape(app.sel());
+    if app.shows_rgb() && app.tier() == crate::tui::color::Tier::Mono {
+        // Without colour the photo is drawn as its brightness: say so, not "RGB".
+        return format!("input photo as brightness (no colour here) · {}×{}", s.h, s.w);
+    }
+    if app.shows_rgb() {
+        let forms = [
+            format!("input photo in colour (R, G, B together) · {}×{}×3", s.h, s.w),
+            format!("input photo (RGB) · {}×{}", s.h, s.w),
+            "input photo (RGB)".to_string(),
+        ];
+        let fits = |t: &String| t.chars().count() + 2 <= width;
+        return forms.iter().find(|t| fits(t)).unwrap_or(&forms[2]).clone();
+    }
     let (d, name) = (app.d(), app.name_of(app.sel()));
     let forms = [
         format!("depth slice X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
@@ -68,6 +81,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let title = title(app, area.width as usize);
     let block = panel(app, title.clone(), Some(Focus::Slice));
     let block = match app.scale(app.sel(), app.d()) {
+        Some(_) if app.shows_rgb() => block,
         Some(s) => {
             let right = format!(" {} · {mode} ", s.map.name());
             if title.chars().count() + right.chars().count() + 3 <= area.width as usize {
@@ -85,15 +99,38 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let m = map_area(area);
+    if app.shows_rgb() {
+        let Some(r) = super::input::photo_raster(app, m) else {
+            centered_note(app, inner, buf, &waiting(app));
+            return;
+        };
+        r.render(m, buf, Some(app.cursor()));
+        ticks(app, &r, m, area, buf);
+        let forms = [
+            "the photo as the network sees it · . shows one channel (d 0 = R), , comes back",
+            ". shows one channel (d 0 = R) · , comes back to the photo",
+            ". one channel · , the photo",
+        ];
+        let w = inner.width as usize;
+        let note = forms.iter().find(|f| f.chars().count() <= w).unwrap_or(&forms[2]);
+        let row = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
+        Line::from(Span::styled(*note, t.dim())).centered().render(row, buf);
+        return;
+    }
     let Some(r) = raster(app, m) else {
         centered_note(app, inner, buf, &waiting(app));
         return;
     };
     r.render(m, buf, Some(app.cursor()));
-    // Ticks on the border point at the cursor's row and column.
+    ticks(app, &r, m, area, buf);
+    legend(app, &r, Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1), buf);
+}
+
+/// Ticks on the border point at the cursor's row and column.
+fn ticks(app: &App, r: &Raster, m: Rect, area: Rect, buf: &mut Buffer) {
     if let Some((x, y)) = r.geom.cell_of(app.cursor().0, app.cursor().1) {
         let (ox, oy) = r.geom.origin(m);
-        let tick = t.accent();
+        let tick = theme(app).accent();
         if let Some(c) = buf.cell_mut((ox + x, area.bottom().saturating_sub(1))) {
             c.set_char('▲').set_style(tick);
         }
@@ -101,7 +138,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             c.set_char('▶').set_style(tick);
         }
     }
-    legend(app, &r, Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1), buf);
 }
 
 /// `−4.1 ▕colours▏ 4.1  min −0.52 max 4.1`.
@@ -224,5 +260,34 @@ mod tests {
         let text = testing::text(&term);
         assert!(text.contains("depth slice X[:, :, 7] of conv1 · 55×55 · d 7/96"), "{text}");
         assert!(text.contains("loading the weights"), "{text}");
+    }
+
+    #[test]
+    fn the_input_opens_as_the_colour_photo_and_channels_are_one_key_away() {
+        use crate::nn::Src;
+        use crate::tui::action::Action;
+        let mut app = crate::tui::testing::cifar_photo_app();
+        assert_eq!(app.sel(), Src::Input);
+        assert!(app.shows_rgb());
+        let term = crate::tui::testing::render(&app, 60, 24, super::render);
+        let text = crate::tui::testing::text(&term);
+        assert!(text.contains("input photo in colour (R, G, B together) · 32×32×3"), "{text}");
+        // The cell over pixel (0, 0) is drawn in that pixel's colour (its upper half).
+        let p = app.photo().unwrap().get_pixel(0, 0).0;
+        let (g, m) = super::geometry(&app, ratatui::layout::Rect::new(0, 0, 60, 24));
+        let (ox, oy) = g.origin(m);
+        let cell = &term.backend().buffer()[(ox, oy)];
+        assert_eq!(cell.fg, ratatui::style::Color::Rgb(p[0], p[1], p[2]), "{cell:?}");
+        // `.` shows channel d 0 (R) as a heatmap; `,` from d 0 comes back to the photo.
+        app.update(Action::NextDepth);
+        assert!(!app.shows_rgb() && app.d() == 0);
+        let text =
+            crate::tui::testing::text(&crate::tui::testing::render(&app, 60, 24, super::render));
+        assert!(text.contains("X[:, :, 0] of input"), "{text}");
+        app.update(Action::NextDepth);
+        assert_eq!(app.d(), 1);
+        app.update(Action::PrevDepth);
+        app.update(Action::PrevDepth);
+        assert!(app.shows_rgb());
     }
 }
