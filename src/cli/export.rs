@@ -133,7 +133,7 @@ fn print_notes(notes: &[String]) -> Result<()> {
 fn write_slice_png(path: &Path, v: &ndarray::ArrayView3<f32>, d: usize, layer: &str) -> Result<()> {
     let (depth, h, w) = v.dim();
     if d >= depth {
-        bail!("{layer}: slice {d} is out of range (depth {depth}: 0..{})", depth - 1);
+        bail!("{layer}: slice {d} is out of range (depth {depth}: 0 to {})", depth - 1);
     }
     let s = v.index_axis(ndarray::Axis(0), d);
     let (lo, hi) =

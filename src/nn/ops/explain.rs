@@ -711,7 +711,9 @@ pub fn shape_lines(layer: &OpLayer, ins: &[Vec<usize>], out: &[usize]) -> Vec<St
             ));
         }
         Op::Softmax { axis: a, .. } => l.push(format!("over axis {a}; the shape is unchanged")),
-        Op::LayerNorm { axis: a, .. } => l.push(format!("normalises over axes {a}.. of {}", d(&x))),
+        Op::LayerNorm { axis: a, .. } => {
+            l.push(format!("normalises over axes {a}: (to the last) of {}", d(&x)))
+        }
         Op::Rnn(p) => {
             l.push(format!(
                 "X {} → Y {} ({:?}, hidden {})",

@@ -58,6 +58,71 @@ pub(super) fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>>
     )
 }
 
+/// A window in numpy slice notation (`X[2:7, 2:7, :]`) when it lies inside the volume's
+/// start; a window hanging past the top or left edge (into the padding) would read as numpy's
+/// negative indices, so it is written as rows and cols instead.
+fn window_text((top, left, bottom, right): Win, as_x: bool) -> String {
+    if top >= 0 && left >= 0 {
+        if as_x {
+            format!("X[{top}:{bottom}, {left}:{right}, :]")
+        } else {
+            format!("[{top}:{bottom}, {left}:{right}]")
+        }
+    } else {
+        format!(
+            "rows {top}:{bottom}, cols {left}:{right} (negative = padding, not numpy's from-the-end)"
+        )
+    }
+}
+
+/// The answer to "is the receptive field the filter's size?" in one line, with real numbers:
+/// `pool2's window is 3×3 and conv2's filters are 5×5, but this neuron sees 67×67 pixels`.
+pub fn sees(app: &App, i: usize) -> String {
+    let a = app.analysis();
+    let info = &a.layers[i];
+    let name = |j: usize| app.net().layers[j].name.clone();
+    let own = |j: usize| -> Option<String> {
+        let l = &a.layers[j];
+        if let Some(g) = l.conv() {
+            let (r, c) = (g.window.rows, g.window.cols);
+            Some(format!("{}'s filters are {}×{}", name(j), r.f, c.f))
+        } else {
+            l.pool().map(|g| {
+                let (r, c) = (g.window.rows, g.window.cols);
+                format!("{}'s window is {}×{}", name(j), r.f, c.f)
+            })
+        }
+    };
+    // The nearest conv below this layer, on its first-input path.
+    let mut below = None;
+    let mut at = app.net().layers[i].inputs.first().copied();
+    while let Some(Src::Layer(j)) = at {
+        if a.layers[j].conv().is_some() {
+            below = Some(j);
+            break;
+        }
+        at = app.net().layers[j].inputs.first().copied();
+    }
+    let rf = info.rf;
+    let img = a.input;
+    let of = if app.photo().is_some() { "photo" } else { "input" };
+    let seen = if rf.size[0] >= img.h && rf.size[1] >= img.w {
+        format!("every pixel of the {}×{} {of}", img.h, img.w)
+    } else {
+        format!("{}×{} pixels of the {of}", rf.size[0], rf.size[1])
+    };
+    match (own(i), below.and_then(own)) {
+        (Some(o), Some(b)) if info.conv().is_none() => {
+            format!("{o} and {b}, but this neuron sees {seen}")
+        }
+        (Some(o), _) => format!("{o}, but this neuron sees {seen}"),
+        (None, Some(b)) => {
+            format!("{} has no window of its own ({b}); this neuron sees {seen}", name(i))
+        }
+        (None, None) => format!("this neuron sees {seen}"),
+    }
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let (r, c) = app.cursor();
@@ -83,43 +148,64 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         clip(rf_box.2, img.h),
         clip(rf_box.3, img.w),
     );
-    let mut lines = vec![
+    let mut lines = Vec::new();
+    if let Src::Layer(i) = app.sel() {
+        lines.push(Line::from(Span::styled(sees(app, i), t.accent())));
+        lines.push(Line::from(""));
+    }
+    lines.extend([
         Line::from(vec![
             Span::styled("box ", t.label()),
-            Span::styled(
-                format!("rows {}..{}, cols {}..{}", rf_box.0, rf_box.2, rf_box.1, rf_box.3),
-                t.accent(),
-            ),
+            Span::styled(window_text(rf_box, true), t.accent()),
         ]),
         Line::from(format!(
-            "{}×{} px; inside the {}×{} image: rows {ct}..{cb}, cols {cl}..{cr}",
+            "{}×{} px; inside the {}×{} image: rows {ct}:{cb}, cols {cl}:{cr}",
             rf_box.2 - rf_box.0,
             rf_box.3 - rf_box.1,
             img.h,
             img.w
         )),
-        Line::from(""),
-        Line::from(Span::styled("traced back, layer by layer:", t.label())),
-    ];
-    for (name, shape, (a, l, b, rr)) in trace(app, app.sel(), r, c) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{name:<9}"), t.accent()),
-            Span::raw(format!(" r {a}..{b} c {l}..{rr}")),
-            Span::styled(format!("  of {shape}"), t.dim()),
-        ]));
-    }
+    ]);
     if let Src::Layer(i) = app.sel() {
         let rf = &app.analysis().layers[i].rf;
         if rf.jump != [0, 0] {
-            lines.push(Line::from(""));
+            let first = rf.window(0, 0);
             lines.push(Line::from(Span::styled(
                 format!(
-                    "size {}×{}, jump {}, start {}",
-                    rf.size[0], rf.size[1], rf.jump[0], rf.start[0]
+                    "jump {}: one neuron to the right moves the window {} px; start {}: \
+                     neuron [0, 0]'s window begins at row {}, col {}{}",
+                    rf.jump[1],
+                    rf.jump[1],
+                    rf.start[0],
+                    first.top,
+                    first.left,
+                    if first.top < 0 || first.left < 0 { " (in the padding)" } else { "" }
                 ),
                 t.dim(),
             )));
         }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("traced back, layer by layer:", t.label())));
+    let steps = trace(app, app.sel(), r, c);
+    // What fits (one line per step, a line for "+N more"); the rest is counted, not cut.
+    let tw = (text_area.width as usize).max(1);
+    let used: usize = lines.iter().map(|l| l.width().div_ceil(tw).max(1)).sum();
+    let room = (text_area.height as usize).saturating_sub(used);
+    let shown = if steps.len() > room { room.saturating_sub(1) } else { steps.len() };
+    for (name, shape, (a, l, b, rr)) in steps.iter().take(shown) {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{name:<9}"), t.accent()),
+            Span::raw(format!(" {}", window_text((*a, *l, *b, *rr), false))),
+            Span::styled(format!("  of {shape}"), t.dim()),
+        ]));
+    }
+    if steps.len() > shown {
+        let more = steps.len() - shown;
+        lines.push(Line::from(Span::styled(
+            format!("+{more} more (a taller terminal shows them)"),
+            t.dim(),
+        )));
     }
     Paragraph::new(lines).wrap(Wrap { trim: false }).render(text_area, buf);
     let Some(ras) = photo_raster(app, img_area) else {
@@ -197,6 +283,25 @@ mod tests {
         let term = testing::render(&app, 80, 14, render);
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);
-        assert!(text.contains("rows 2..7, cols 2..7"), "{text}");
+        assert!(text.contains("box X[2:7, 2:7, :]"), "{text}");
+        assert_eq!(
+            sees(&app, 0),
+            "conv1's filters are 5×5, but this neuron sees 5×5 pixels of the input"
+        );
+        // The trace does not fit 14 rows: what is left is counted, not cut.
+        assert!(text.contains("+2 more"), "{text}");
+    }
+
+    #[test]
+    fn a_pool_says_its_window_the_conv_below_and_what_it_sees() {
+        let app = testing::alexnet_shapes();
+        let pool2 = app.net().find("pool2").unwrap();
+        assert_eq!(
+            sees(&app, pool2),
+            "pool2's window is 3×3 and conv2's filters are 5×5, but this neuron sees 67×67 \
+             pixels of the input"
+        );
+        let relu1 = app.net().find("relu1").unwrap();
+        assert!(sees(&app, relu1).starts_with("relu1 has no window of its own (conv1's filters"));
     }
 }
