@@ -22,6 +22,8 @@ pub struct Preview {
     pub output: Shape3,
     /// Its output shape before the edit; `None` for a new layer.
     pub before: Option<Shape3>,
+    /// Its parameter count after the edit, and before it (`None` for a new layer).
+    pub params: (u64, Option<u64>),
     /// `(227 − 11 + 2·0)/2 + 1 = 109`.
     pub formula: Option<String>,
     pub warnings: Vec<String>,
@@ -50,6 +52,7 @@ impl Preview {
             inputs: info.inputs.clone(),
             output: info.output,
             before,
+            params: (info.params, old.layers.get(t).filter(|_| before.is_some()).map(|l| l.params)),
             formula: info.formula(),
             warnings: info.warnings.clone(),
             later: e

@@ -66,6 +66,19 @@ pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static
             if let Some(f) = &p.formula {
                 out.push(Line::from(Span::styled(f.clone(), t.accent())));
             }
+            let (now, was) = p.params;
+            if now > 0 || was.is_some_and(|w| w > 0) {
+                let count = crate::fmt::count(now);
+                let mut l = vec![Span::styled("params ", t.label()), Span::raw(count)];
+                match was {
+                    Some(w) if w != now => {
+                        l.push(Span::styled(format!("  (was {})", crate::fmt::count(w)), t.dim()))
+                    }
+                    Some(_) => l.push(Span::styled("  (unchanged)", t.dim())),
+                    None => {}
+                }
+                out.push(Line::from(l));
+            }
             for w in &p.warnings {
                 out.push(Line::from(Span::styled(format!("! {w}"), t.warn())));
             }

@@ -30,6 +30,17 @@ fn input_depth(app: &App) -> String {
     }
 }
 
+/// The rule that keeps H×W: `P = (F − 1)/2 with S = 1 keeps 32×32` (with dilation, of F_eff).
+fn same_size_rule(f: usize, d: usize, x: crate::nn::Shape3) -> String {
+    let eff = d * (f.max(1) - 1) + 1;
+    if eff % 2 == 1 {
+        let what = if d > 1 { "F_eff" } else { "F" };
+        format!("P = ({what} − 1)/2 = {} with S = 1 keeps {}×{}", (eff - 1) / 2, x.h, x.w)
+    } else {
+        format!("an even F ({eff}) cannot keep {}×{} with the same pad on both sides", x.h, x.w)
+    }
+}
+
 /// The panel's lines for the selected volume.
 pub fn lines(app: &App) -> Vec<Line<'static>> {
     let t = theme(app);
@@ -113,6 +124,25 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
     match &layer.kind {
         LayerKind::Conv(p) => {
             let f = info.filter();
+            // What the user chooses, then what follows from it.
+            let pair =
+                |a: usize, b: usize| if a == b { a.to_string() } else { format!("{a}×{b}") };
+            let mut chosen = format!(
+                "K = {}, F = {}×{}, S = {}, P = {}",
+                p.filters,
+                p.kh,
+                p.kw,
+                pair(p.stride_h, p.stride_w),
+                pads_text(info.pads())
+            );
+            if p.dilation_h > 1 || p.dilation_w > 1 {
+                chosen.push_str(&format!(", dilation {}", pair(p.dilation_h, p.dilation_w)));
+            }
+            if p.groups > 1 {
+                chosen.push_str(&format!(", groups {}", p.groups));
+            }
+            out.push(kv("chosen", chosen));
+            out.push(Line::from(Span::styled("computed from them:", t.label())));
             out.push(kv("K", format!("{0}: depth = {0} = number of filters", p.filters)));
             if let Some(f) = f {
                 let span = if f.groups == 1 {
@@ -137,14 +167,19 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                     ),
                 ));
             }
-            let mut sp = format!("S = {}  P = {}", p.stride_h, pads_text(info.pads()));
-            if p.stride_h != p.stride_w {
-                sp = format!("S = {}×{}  P = {}", p.stride_h, p.stride_w, pads_text(info.pads()));
-            }
             if p.dilation_h > 1 || p.dilation_w > 1 {
-                sp.push_str(&format!("  dilation {}", p.dilation_h));
+                let eff = |d: usize, f: usize| d * (f - 1) + 1;
+                out.push(kv(
+                    "dilated",
+                    format!(
+                        "F_eff = d·(F − 1) + 1 = {}·({} − 1) + 1 = {}: the window a filter covers",
+                        p.dilation_h,
+                        p.kh,
+                        eff(p.dilation_h, p.kh)
+                    ),
+                ));
             }
-            out.push(kv("stride", sp));
+            out.push(kv("same size", same_size_rule(p.kh, p.dilation_h, x)));
         }
         LayerKind::MaxPool(p) | LayerKind::AvgPool(p) => {
             out.push(kv(
