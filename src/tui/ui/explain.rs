@@ -120,8 +120,12 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
             let neuron = Neuron { r, c, d, name: &v, stored };
             conv_lines(&t, &mut l, g, &neuron, &terms, b.is_some());
             l.push(Line::from(Span::styled(xname, t.dim())));
-            let left = room.saturating_sub(l.len() as u16 + 1) as usize;
+            let left = room.saturating_sub(l.len() as u16 + 2) as usize;
             contributions(&t, &mut l, &terms, width, left);
+            l.push(sum_line(&t, &v, &terms));
+            // The numbers themselves, when the window is small and there is room for them.
+            let left = room.saturating_sub(l.len() as u16) as usize;
+            window_grid(&t, &mut l, &x.view(), &w.view(), g, (d, r, c), &terms, (width, left));
         }
         (LayerKind::MaxPool(_) | LayerKind::AvgPool(_), _) => {
             let max = matches!(layer.kind, LayerKind::MaxPool(_));
@@ -375,6 +379,80 @@ fn contributions(
     }
 }
 
+/// `V = 1.008 + (−0.4373) + 0.05587 + (−0.04895) + b 0 = 0.5773`: the channel contributions
+/// in channel order plus the bias, which is the neuron's value.
+fn sum_line(t: &Theme, v: &str, terms: &NeuronTerms) -> Line<'static> {
+    let signed = |x: f32| if x < 0.0 { format!("({})", fmt_val(x)) } else { fmt_val(x) };
+    let body = if terms.contrib.len() <= 8 {
+        let parts: Vec<String> = terms.contrib.iter().map(|&(_, x)| signed(x)).collect();
+        parts.join(" + ")
+    } else {
+        format!("Σ of the {} channel contributions", terms.contrib.len())
+    };
+    Line::from(vec![
+        Span::styled(format!("{v} = "), t.label()),
+        Span::raw(format!("{body} + b {} = ", signed(terms.bias))),
+        Span::styled(fmt_val(terms.value), t.accent()),
+    ])
+}
+
+/// For a small window (the cs231n examples), the numbers of `X[window, ci]` and `W[d][.., .., ci]`
+/// of the largest contributor `ci`, side by side, so the sum can be checked by hand.
+#[allow(clippy::too_many_arguments)]
+fn window_grid(
+    t: &Theme,
+    l: &mut Vec<Line<'static>>,
+    x: &ndarray::ArrayView3<f32>,
+    w: &ndarray::ArrayView4<f32>,
+    g: &crate::nn::geometry::ConvGeometry,
+    (d, r, c): (usize, usize, usize),
+    terms: &NeuronTerms,
+    (width, room): (u16, usize),
+) {
+    let (rows, cols) = (g.window.rows.window(r), g.window.cols.window(c));
+    let (fh, fw) = (rows.f, cols.f);
+    let cell = 7;
+    if fh * fw > 25 || room < fh + 2 || (width as usize) < 2 * fw * cell + 3 {
+        return;
+    }
+    let Some(&(ci, part)) = terms.contrib.iter().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+    else {
+        return;
+    };
+    let group_start = terms.contrib.first().map_or(0, |f| f.0);
+    let (r0, r1) = (rows.start, rows.start + ((fh - 1) * rows.dil) as i64 + 1);
+    let (c0, c1) = (cols.start, cols.start + ((fw - 1) * cols.dil) as i64 + 1);
+    l.push(Line::from(Span::styled(
+        format!(
+            "channel {ci}: X[{r0}:{r1}, {c0}:{c1}, {ci}] │ W[{d}][:, :, {}]  (Σ of products {})",
+            ci - group_start,
+            fmt_val(part)
+        ),
+        t.label(),
+    )));
+    let num = |v: Option<f32>| match v {
+        Some(v) => format!("{:>6}", format!("{v:.3}").trim_end_matches('0').trim_end_matches('.')),
+        None => format!("{:>6}", "pad"),
+    };
+    for fy in 0..fh {
+        let iy = rows.start + (fy * rows.dil) as i64;
+        let xs: Vec<String> = (0..fw)
+            .map(|fx| {
+                let ix = cols.start + (fx * cols.dil) as i64;
+                let inside = iy >= 0 && ix >= 0;
+                num(inside.then(|| x.get([ci, iy as usize, ix as usize]).copied()).flatten())
+            })
+            .collect();
+        let ws: Vec<String> =
+            (0..fw).map(|fx| num(w.get([d, fy, fx, ci - group_start]).copied())).collect();
+        l.push(Line::from(vec![
+            Span::raw(xs.join(" ")),
+            Span::styled(" │ ", t.dim()),
+            Span::raw(ws.join(" ")),
+        ]));
+    }
+}
+
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (r, c) = app.cursor();
     let title = format!("explain · {}[{r}, {c}, {}]", app.name_of(app.sel()), app.d());
@@ -394,6 +472,36 @@ mod tests {
     use super::*;
     use crate::tui::action::Action;
     use crate::tui::testing;
+
+    #[test]
+    fn the_sum_and_the_window_numbers_can_be_checked_by_hand() {
+        let mut app = testing::numpy_app();
+        app.update(Action::Select(Src::Layer(0)));
+        let text: Vec<String> = lines(&app, 100, 60)
+            .unwrap()
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        let v = app.volume(Src::Layer(0)).unwrap()[[0, 0, 0]];
+        let sum =
+            text.iter().find(|l| l.starts_with("V[0, 0, 0] = ") && l.contains("+ b ")).unwrap();
+        assert!(sum.ends_with(&format!("= {}", fmt_val(v))), "{sum}");
+        // The grid of the largest contributor: its products sum to its bar's number.
+        let at = text.iter().position(|l| l.starts_with("channel ")).expect("a grid");
+        let head = &text[at];
+        let part: f32 =
+            head.rsplit("products ").next().unwrap().trim_end_matches(')').parse().unwrap();
+        let mut total = 0.0f32;
+        for row in &text[at + 1..at + 6] {
+            let (xs, ws) = row.split_once('│').unwrap();
+            let nums = |s: &str| {
+                s.split_whitespace().map(|v| v.parse::<f32>().unwrap()).collect::<Vec<_>>()
+            };
+            total += nums(xs).iter().zip(nums(ws)).map(|(a, b)| a * b).sum::<f32>();
+        }
+        // Each printed number is rounded to 3 decimals.
+        assert!((total - part).abs() < 0.02, "{total} vs {part}: {head}");
+    }
 
     #[test]
     fn windows_in_numpy_slices() {
