@@ -503,6 +503,30 @@ mod tests {
         assert!((total - part).abs() < 0.02, "{total} vs {part}: {head}");
     }
 
+    /// The README's question-7 example is this panel's text on the same preset, so it cannot
+    /// drift from the screen (`UPDATE_README=1` rewrites it).
+    #[test]
+    fn the_readme_shows_the_q7_panel_as_the_screen_does() {
+        let mut app = testing::numpy_app();
+        app.update(Action::Select(Src::Layer(0)));
+        let body: String = lines(&app, 90, 40)
+            .unwrap()
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
+            .collect();
+        let want = format!("```\n{}```\n", body.trim_end().to_string() + "\n");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let text = std::fs::read_to_string(path).unwrap();
+        let (start, end) = ("<!-- q7:start -->\n", "<!-- q7:end -->");
+        let a = text.find(start).expect("a q7:start marker") + start.len();
+        let b = text.find(end).expect("a q7:end marker");
+        if std::env::var_os("UPDATE_README").is_some() {
+            std::fs::write(path, format!("{}{want}{}", &text[..a], &text[b..])).unwrap();
+            return;
+        }
+        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
+    }
+
     #[test]
     fn windows_in_numpy_slices() {
         use crate::nn::geometry::Axis;
