@@ -43,7 +43,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let mark = if full <= area.width as usize { "↺ re-initialized" } else { "↺ re-init" };
         Line::from(vec![Span::raw(head), Span::styled(mark, t.reinit())])
     } else {
-        Line::from(format!("layers ({})", app.net().layers.len()))
+        // The rows marked • are the layers with weights: they make up the network depth.
+        let head = format!("layers ({})", app.net().layers.len());
+        let key = format!(" · • = network depth {}", app.analysis().network_depth);
+        if head.chars().count() + key.chars().count() + 2 <= area.width as usize {
+            Line::from(vec![Span::raw(head), Span::styled(key, t.dim())])
+        } else {
+            Line::from(head)
+        }
     };
     let block = panel(app, title, Some(Focus::Layers));
     let inner = block.inner(area);
@@ -66,8 +73,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
         let src = app.src_at(row);
-        let (idx, kind, warn, fresh_w) = match row {
-            0 => ("in".to_string(), "", false, false),
+        let (idx, kind, warn, fresh_w, deep) = match row {
+            0 => ("in".to_string(), "", false, false, false),
             i => {
                 let l = &app.net().layers[i - 1];
                 (
@@ -75,9 +82,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                     l.kind.type_name(),
                     !app.analysis().layers[i - 1].warnings.is_empty(),
                     l.origin.is_reinitialized(),
+                    l.kind.has_weights(),
                 )
             }
         };
+
         let selected = src == app.sel();
         let name = clip(app.name_of(src), name_w);
         // A layer convscope does not compute has no shape: a dash, and the row greyed.
@@ -94,6 +103,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         if warn {
             spans.push(Span::styled(" !", t.warn()));
+        }
+        // The depth mark comes last, only where it fits: ↺ and ! matter more.
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        if deep && used + 2 <= inner.width as usize {
+            spans.push(Span::styled(" •", t.dim()));
         }
         let mut line = Line::from(spans);
         if selected {
@@ -143,6 +157,10 @@ mod tests {
         let app = testing::alexnet_shapes();
         let text = testing::text(&testing::render(&app, 34, 8, render));
         assert!(text.contains("conv1 conv"), "{text}");
+        // The layers with weights are marked: they are what "network depth 8" counts.
+        let text = testing::text(&testing::render(&app, 60, 26, render));
+        assert!(text.contains("• = network depth 8"), "{text}");
+        assert_eq!(text.matches('•').count(), 8 + 1, "{text}");
     }
 
     #[test]
