@@ -80,6 +80,29 @@ impl Geometry {
         self.cols == 0 || self.rows == 0
     }
 
+    /// How many neurons one drawn pixel stands for, in words: `1 px = 1 neuron`,
+    /// `1 neuron = 3×3 px`, or `1 px = mean of 2.8×2.8 neurons`. A pixel is half a cell (▀) in
+    /// colour, two characters without.
+    pub fn ratio(&self) -> String {
+        match self.fit {
+            Fit::Up { k: 1 } => "1 px = 1 neuron".into(),
+            Fit::Up { k } => format!("1 neuron = {k}×{k} px"),
+            Fit::Down { out_h, out_w } => {
+                let f = |n: usize, m: usize| {
+                    let v = n as f64 / m.max(1) as f64;
+                    let s = format!("{v:.1}");
+                    s.strip_suffix(".0").map_or(s.clone(), str::to_string)
+                };
+                format!("1 px = mean of {}×{} neurons", f(self.src_h, out_h), f(self.src_w, out_w))
+            }
+        }
+    }
+
+    /// What a pixel is on this tier.
+    pub fn px_word(&self) -> &'static str {
+        if self.half { "px = half a cell" } else { "px = 2 characters" }
+    }
+
     /// Resample a map to this geometry's pixels: whole-block copies or area means.
     pub fn resample(&self, data: ArrayView2<f32>) -> Array2<f32> {
         match self.fit {

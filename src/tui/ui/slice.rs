@@ -149,7 +149,25 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
     let (a, b) = r.scale.range();
     let (lo, hi) = (fmt_val(a), fmt_val(b));
     let extra = format!("  min {} max {}", fmt_val(r.scale.lo), fmt_val(r.scale.hi));
+    // How the map is drawn: neurons per pixel, and (with room) what a pixel is.
+    let ratio = r.geom.ratio();
+    let zoom = if matches!(r.geom.fit, crate::tui::raster::Fit::Down { .. }) && !app.zoom() {
+        " · z for more"
+    } else {
+        ""
+    };
+    let long_ratio = format!("  {ratio} ({}){zoom}", r.geom.px_word());
+    let short_ratio = format!("  {ratio}");
     let fixed = lo.chars().count() + hi.chars().count() + 2;
+    let w = area.width as usize;
+    let ratio_text = if w >= fixed + long_ratio.chars().count() + 8 {
+        long_ratio
+    } else if w >= fixed + short_ratio.chars().count() + 6 {
+        short_ratio
+    } else {
+        String::new()
+    };
+    let fixed = fixed + ratio_text.chars().count();
     let show_extra = r.scale.map.is_diverging() && area.width as usize > fixed + extra.len() + 10;
     let bar_w = (area.width as usize)
         .saturating_sub(fixed + if show_extra { extra.len() } else { 0 })
@@ -161,6 +179,9 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
     spans.extend([Span::raw(" "), Span::styled(hi, t.dim())]);
     if show_extra {
         spans.push(Span::styled(extra, t.dim()));
+    }
+    if !ratio_text.is_empty() {
+        spans.push(Span::styled(ratio_text, t.label()));
     }
     if let Some(bad) = non_finite(app) {
         spans.push(Span::styled(format!("  {bad} ▪"), t.error()));
@@ -289,5 +310,34 @@ mod tests {
         app.update(Action::PrevDepth);
         app.update(Action::PrevDepth);
         assert!(app.shows_rgb());
+    }
+
+    #[test]
+    fn the_legend_says_how_many_neurons_a_pixel_is_and_it_is_true() {
+        use crate::tui::color::Tier;
+        use crate::tui::raster::Geometry;
+        // 55×55 into 40×20 cells = 40×40 half-block pixels: each pixel averages 1.4×1.4.
+        assert_eq!(
+            Geometry::new(55, 55, Tier::Truecolor, 40, 20).ratio(),
+            "1 px = mean of 1.4×1.4 neurons"
+        );
+        // 11×11 into the same: whole 3×3 blocks.
+        assert_eq!(Geometry::new(11, 11, Tier::Truecolor, 40, 20).ratio(), "1 neuron = 3×3 px");
+        assert_eq!(Geometry::new(40, 40, Tier::Truecolor, 40, 20).ratio(), "1 px = 1 neuron");
+        // On screen: the legend carries the ratio of the geometry the map is drawn with.
+        let mut app = crate::tui::testing::numpy_app();
+        app.update(crate::tui::action::Action::Select(crate::nn::Src::Layer(0)));
+        let area = ratatui::layout::Rect::new(0, 0, 70, 20);
+        let (g, _) = super::geometry(&app, area);
+        let text =
+            crate::tui::testing::text(&crate::tui::testing::render(&app, 70, 20, super::render));
+        assert!(text.contains(&g.ratio()), "{} not in\n{text}", g.ratio());
+        // A 4×4 map in 68×16 cells: 8×8 px per neuron, so the map is 32 cells wide (one half-
+        // block each) and 16 rows tall (two pixels each), as drawn.
+        assert!(text.contains("1 neuron = 8×8 px (px = half a cell)"), "{text}");
+        let row = text.lines().nth(3).unwrap();
+        assert_eq!(row.matches('▀').count(), 32, "{row}");
+        let rows = text.lines().filter(|l| l.contains('▀') || l.contains('┼')).count();
+        assert_eq!(rows, 16, "{text}");
     }
 }
