@@ -36,25 +36,12 @@ pub fn clip(name: &str, w: usize) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let reinit = app.net().layers.iter().any(|l| l.origin.is_reinitialized());
-    let title = if reinit {
-        let head = format!("layers ({}) · ", app.net().layers.len());
-        let full = head.chars().count() + "↺ re-initialized".chars().count() + 2;
-        let mark = if full <= area.width as usize { "↺ re-initialized" } else { "↺ re-init" };
-        Line::from(vec![Span::raw(head), Span::styled(mark, t.reinit())])
-    } else {
-        // The rows marked • are the layers with weights: they make up the network depth.
-        let head = format!("layers ({})", app.net().layers.len());
-        let key = format!(" · • = network depth {}", app.analysis().network_depth);
-        if head.chars().count() + key.chars().count() + 2 <= area.width as usize {
-            Line::from(vec![Span::raw(head), Span::styled(key, t.dim())])
-        } else {
-            Line::from(head)
-        }
-    };
-    let block = panel(app, title, Some(Focus::Layers));
-    let inner = block.inner(area);
-    block.render(area, buf);
+    let inner = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
     let kind_w = app.net().layers.iter().map(|l| l.kind.type_name().len()).max().unwrap_or(5);
     let idx_w = app.net().layers.len().saturating_sub(1).to_string().len().max(2);
     let shape_w =
@@ -70,6 +57,36 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let room =
         (inner.width as usize).saturating_sub(fixed + kind_w + usize::from(show_kind)).max(4);
     let name_w = longest.min(room);
+    // The depth mark goes on every layer with weights or on none (a mark on some rows only would
+    // read as "the others do not count"); it comes after ↺ and !, which matter more.
+    let row_w = |i: usize| {
+        let l = &app.net().layers[i];
+        let shape = app.shape(crate::nn::Src::Layer(i)).to_string().chars().count();
+        let marks = 2 * usize::from(l.origin.is_reinitialized())
+            + 2 * usize::from(!app.analysis().layers[i].warnings.is_empty());
+        idx_w + 1 + name_w + if show_kind { kind_w + 1 } else { 0 } + 1 + shape + marks
+    };
+    let marks_fit = (0..app.net().layers.len())
+        .filter(|&i| app.net().layers[i].kind.has_weights())
+        .all(|i| row_w(i) + 2 <= inner.width as usize);
+    let reinit = app.net().layers.iter().any(|l| l.origin.is_reinitialized());
+    let title = if reinit {
+        let head = format!("layers ({}) · ", app.net().layers.len());
+        let full = head.chars().count() + "↺ re-initialized".chars().count() + 2;
+        let mark = if full <= area.width as usize { "↺ re-initialized" } else { "↺ re-init" };
+        Line::from(vec![Span::raw(head), Span::styled(mark, t.reinit())])
+    } else {
+        // The rows marked • are the layers with weights: they make up the network depth.
+        let head = format!("layers ({})", app.net().layers.len());
+        let key = format!(" · • = network depth {}", app.analysis().network_depth);
+        if marks_fit && head.chars().count() + key.chars().count() + 2 <= area.width as usize {
+            Line::from(vec![Span::raw(head), Span::styled(key, t.dim())])
+        } else {
+            Line::from(head)
+        }
+    };
+    let block = panel(app, title, Some(Focus::Layers));
+    block.render(area, buf);
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {
         let src = app.src_at(row);
@@ -104,9 +121,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         if warn {
             spans.push(Span::styled(" !", t.warn()));
         }
-        // The depth mark comes last, only where it fits: ↺ and ! matter more.
-        let used: usize = spans.iter().map(|s| s.width()).sum();
-        if deep && used + 2 <= inner.width as usize {
+        if deep && marks_fit {
             spans.push(Span::styled(" •", t.dim()));
         }
         let mut line = Line::from(spans);
@@ -161,6 +176,12 @@ mod tests {
         let text = testing::text(&testing::render(&app, 60, 26, render));
         assert!(text.contains("• = network depth 8"), "{text}");
         assert_eq!(text.matches('•').count(), 8 + 1, "{text}");
+        // Too narrow for the mark on every weighted row: on none (and no key in the title).
+        for w in 24..40 {
+            let text = testing::text(&testing::render(&app, w, 26, render));
+            let n: usize = text.lines().skip(1).map(|l| l.matches('•').count()).sum();
+            assert!(n == 0 || n == 8, "width {w}: {n} marks\n{text}");
+        }
     }
 
     #[test]
