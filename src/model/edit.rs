@@ -158,7 +158,20 @@ pub fn change_kind(net: &Network, i: usize, kind: &str, old: &Analysis) -> Resul
         "maxpool" | "avgpool" => format!("type = \"{kind}\"\nsize = 2\nstride = 2\n"),
         other => format!("type = \"{other}\"\n"),
     };
-    edit_params(net, i, &text)
+    let mut e = edit_params(net, i, &text)?;
+    // A name convscope generated (`conv_new1`) follows the new kind (`relu_new1`); a name from a
+    // spec or a model is the user's and stays.
+    let old = &net.layers[i];
+    let generated = old
+        .name
+        .strip_prefix(old.kind.type_name())
+        .and_then(|rest| rest.strip_prefix("_new"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    if generated && old.kind.type_name() != kind {
+        let name = unique_name(&e.net, kind);
+        e.net.layers[i].name = name;
+    }
+    Ok(e)
 }
 
 fn no_layer(i: usize) -> ModelError {
@@ -502,6 +515,18 @@ mod tests {
         assert!(e.reinitialized.contains(&1));
         let e2 = change_kind(&e.net, 1, "relu", &e.analysis).unwrap();
         assert_eq!(e2.net.layers[1].weights, Weights::None);
+    }
+
+    #[test]
+    fn a_generated_name_follows_the_new_kind_and_a_given_one_stays() {
+        let net = alexnet();
+        let a = analyze(&net).unwrap();
+        let e = insert_after(&net, 0, "relu", &a).unwrap();
+        assert_eq!(e.net.layers[1].name, "relu_new1");
+        let e = change_kind(&e.net, 1, "maxpool", &e.analysis).unwrap();
+        assert_eq!(e.net.layers[1].name, "maxpool_new1");
+        let e = change_kind(&net, 1, "conv", &a).unwrap();
+        assert_eq!(e.net.layers[1].name, "relu1", "a preset's name is kept");
     }
 
     #[test]

@@ -145,6 +145,16 @@ impl App {
         let changed = match &mut self.parts().3.popup {
             Some(Popup::Params(ed)) => ed.text.input(ev),
             // One line: Enter is never text (it saves, through the key table).
+            Some(Popup::Save(p))
+                if !p.saving
+                    && ev.code == KeyCode::Char('u')
+                    && ev.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) =>
+            {
+                // C-u clears the path, as in a shell.
+                p.text = super::popup::text_field("");
+                p.error = None;
+                false
+            }
             Some(Popup::Save(p)) if !p.saving && ev.code != KeyCode::Enter => {
                 let typed = p.text.input(ev);
                 p.error = p.error.take().filter(|_| !typed);

@@ -396,9 +396,10 @@ fn save_writes_a_spec_that_reopens_the_edited_network() {
     assert_eq!(app.shape(Src::Layer(0)), Shape3::new(16, 16, 12));
     // A good one.
     let good = dir.path().join("edited.toml");
-    for _ in 0..bad.to_str().unwrap().len() {
-        press(&mut app, &[KeyCode::Backspace]);
-    }
+    // C-u clears the path.
+    press_with(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    let Some(Popup::Save(p)) = &app.popup() else { panic!("the prompt stays open") };
+    assert_eq!(p.path(), "");
     type_str(&mut app, good.to_str().unwrap());
     press(&mut app, &[KeyCode::Enter]);
     run_effects(&mut app);

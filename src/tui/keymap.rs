@@ -185,7 +185,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Chooser, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing changes", Some("cancel")),
     b(S::Prompt, &[k(C::Enter)], A::Confirm, "save to the typed path", Some("save")),
     b(S::Prompt, &[k(C::Esc), ctrl('c')], A::Cancel, "cancel: nothing is written", Some("cancel")),
-    b(S::Prompt, TEXT, TEXT_KEY, "edit the path", None),
+    b(S::Prompt, TEXT, TEXT_KEY, "edit the path (C-u clears it)", None),
     // hjkl always move the map cursor; the list and the column keep the arrows.
     b(S::Layers, &[k(C::Up)], A::PrevLayer, "previous layer", Some("layer")),
     b(S::Layers, &[k(C::Down)], A::NextLayer, "next layer", Some("")),
