@@ -27,16 +27,44 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let head =
         format!("{:<name_w$} {:>12} {:>9} {:>7}  channels", "layer", "shape", "dead", "zero");
     Line::from(Span::styled(head, t.label())).render(Rect { height: 1, ..inner }, buf);
-    let list_h = inner.height.saturating_sub(1) as usize;
+    // What the numbers mean, and that they hold for this one input only.
+    let image = match app.input_label() {
+        "" => "this input".to_string(),
+        l => format!("this one input ({l})"),
+    };
+    let forms = [
+        format!(
+            "for {image} only: dead = constant slices of all slices, zero = of them all 0, \
+             channels = their d; another image may wake them"
+        ),
+        format!("for {image} only: dead = constant slices, zero = all 0, channels = their d"),
+        "for this input only · dead = constant · zero = all 0".to_string(),
+    ];
+    let w = inner.width as usize;
+    let note = forms.iter().find(|f| f.chars().count() <= w).unwrap_or(&forms[2]).clone();
+    let note_area = Rect { y: inner.y + 1, height: 1, ..inner };
+    Line::from(Span::styled(note, t.dim())).render(note_area, buf);
+    let top = 2u16;
+    let list_h = inner.height.saturating_sub(top) as usize;
+    let fixed = name_w + 1 + 12 + 1 + 9 + 1 + 7 + 2;
+    let room = (inner.width as usize).saturating_sub(fixed);
     let first = window_start(app.rows(), list_h, App::row_of(app.sel()));
     for (y, row) in (first..app.rows()).take(list_h).enumerate() {
         let src = app.src_at(row);
         let Some(st) = app.stats(src) else { continue };
         let dead: Vec<usize> = st.dead().collect();
-        let mut list: String =
-            dead.iter().take(24).map(|d| d.to_string()).collect::<Vec<_>>().join(" ");
-        if dead.len() > 24 {
-            list.push_str(&format!(" … +{}", dead.len() - 24));
+        // As many indices as fit, whole; the rest counted.
+        let mut list = String::new();
+        for (k, d) in dead.iter().enumerate() {
+            let item = if list.is_empty() { d.to_string() } else { format!(" {d}") };
+            let more = format!(" +{} more", dead.len() - k);
+            let last = k + 1 == dead.len();
+            let need = item.len() + if last { 0 } else { more.len() };
+            if list.len() + need > room {
+                list.push_str(if list.is_empty() { more.trim_start() } else { &more });
+                break;
+            }
+            list.push_str(&item);
         }
         let text = format!(
             "{:<name_w$} {:>12} {:>9} {:>7}  {list}",
@@ -52,7 +80,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             t.warn()
         };
-        let r = Rect::new(inner.x, inner.y + 1 + y as u16, inner.width, 1);
+        let r = Rect::new(inner.x, inner.y + top + y as u16, inner.width, 1);
         if src == app.sel() {
             buf.set_style(r, style);
         }
@@ -74,5 +102,13 @@ mod tests {
         insta::assert_snapshot!(term.backend());
         let text = testing::text(&term);
         assert!(text.lines().any(|l| l.contains("relu1") && l.contains(" 1/3 ")), "{text}");
+        assert!(text.contains("for this input only"), "{text}");
+        // Too narrow for the index: it is counted, not cut.
+        let text = testing::text(&testing::render(&app, 44, 8, super::render));
+        let row = text.lines().find(|l| l.contains("relu1")).unwrap();
+        assert!(
+            row.trim_end_matches(['│', ' ']).ends_with('2') || row.contains("+1 more"),
+            "{row}"
+        );
     }
 }
