@@ -32,15 +32,27 @@ pub fn slice_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let s = app.shape(app.sel());
-    let title = format!(
-        "montage · {} · {} slices of {}×{} · d {}/{} · Enter opens",
-        app.name_of(app.sel()),
-        s.d,
-        s.h,
-        s.w,
-        app.d(),
-        s.d
-    );
+    let (per_row, _, _, rows_fit) = montage_grid(app);
+    let (from, to) = (first(app), (first(app) + per_row * rows_fit).min(s.d));
+    let shown = if to - from < s.d {
+        format!("slices {from}:{to} of {} (+{} more: , . scroll)", s.d, s.d - (to - from))
+    } else {
+        format!("{} slices", s.d)
+    };
+    let forms = [
+        format!(
+            "montage · {} · {shown} of {}×{} · d {}/{} · Enter opens",
+            app.name_of(app.sel()),
+            s.h,
+            s.w,
+            app.d(),
+            s.d
+        ),
+        format!("montage · {} · {shown} · d {}/{}", app.name_of(app.sel()), app.d(), s.d),
+        format!("montage · {shown}"),
+    ];
+    let w = area.width as usize;
+    let title = forms.iter().find(|f| f.chars().count() + 2 <= w).unwrap_or(&forms[2]).clone();
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -97,5 +109,18 @@ mod tests {
         let text = testing::text(&term);
         assert!(text.contains("d 2 dead") && text.contains("d 1"), "{text}");
         assert_eq!(slice_at(&app, Rect::new(0, 0, 40, 12), 2, 2), Some(0));
+    }
+
+    #[test]
+    fn slices_that_do_not_fit_are_counted_in_the_title() {
+        let mut app = testing::alexnet_shapes();
+        app.update(Action::Select(Src::Layer(4)));
+        app.update(Action::Resize(80, 24));
+        let (per_row, _, _, rows_fit) = crate::tui::layout::montage_grid(&app);
+        let shown = per_row * rows_fit;
+        assert!(shown < 256, "conv2's 256 slices do not fit 80×24");
+        let text = testing::text(&testing::render(&app, 80, 24, render));
+        let want = format!("slices 0:{shown} of 256 (+{} more", 256 - shown);
+        assert!(text.contains(&want), "{want}\n{text}");
     }
 }
