@@ -13,6 +13,8 @@ pub mod fmt;
 pub mod model;
 pub mod nn;
 pub mod output;
+#[cfg(test)]
+mod readme_block;
 pub mod signals;
 pub mod text;
 pub mod tui;

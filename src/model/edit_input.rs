@@ -61,11 +61,15 @@ pub fn resize_input(net: &Network, text: &str) -> Result<Edited> {
     new.input.size_from = Some(FROM_EDITOR.into());
     let analysis = analyze(&new)?;
     let old = analyze(net)?;
+    // The old analysis of each layer of the new network, matched by name (once: the OCR models
+    // have over 1,000 layers).
+    let by_name: std::collections::HashMap<&str, usize> =
+        net.layers.iter().enumerate().map(|(k, l)| (l.name.as_str(), k)).collect();
+    let before = |name: &str| by_name.get(name).map(|&k| &old.layers[k]);
     // A layer that ran at the old size but cannot at the new one (P-Net's conv1 would hold more
     // than 2^31 values at 16384×16384) makes the size invalid, not the layer greyed.
     for (j, l) in new.layers.iter().enumerate() {
-        let was =
-            net.layers.iter().position(|o| o.name == l.name).map(|k| old.layers[k].computed());
+        let was = before(&l.name).map(|o| o.computed());
         if was == Some(true) && !analysis.layers[j].computed() {
             let why = match &analysis.layers[j].status {
                 crate::nn::analysis::Status::NotComputable(why) => why.clone(),
@@ -83,10 +87,9 @@ pub fn resize_input(net: &Network, text: &str) -> Result<Edited> {
         .iter()
         .enumerate()
         .filter_map(|(j, l)| {
-            let before =
-                net.layers.iter().position(|o| o.name == l.name).map(|k| old.layers[k].output);
+            let was = before(&l.name).map(|o| o.output);
             let after = analysis.layers[j].output;
-            (before != Some(after)).then_some((j, before, after))
+            (was != Some(after)).then_some((j, was, after))
         })
         .collect();
     Ok(Edited { net: new, analysis, target: 0, changed, reinitialized: Vec::new() })

@@ -394,18 +394,7 @@ mod tests {
     /// The README's key section is generated from the table; `UPDATE_README=1` rewrites it.
     #[test]
     fn the_readme_lists_the_key_table() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-        let text = std::fs::read_to_string(path).expect("README.md exists");
-        let (start, end) = ("<!-- keys:start -->\n", "<!-- keys:end -->");
-        let a = text.find(start).expect("the README has a keys:start marker") + start.len();
-        let b = text.find(end).expect("the README has a keys:end marker");
-        let want = markdown();
-        if std::env::var_os("UPDATE_README").is_some() {
-            let new = format!("{}{want}{}", &text[..a], &text[b..]);
-            std::fs::write(path, new).expect("the README is writable");
-            return;
-        }
-        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
+        crate::readme_block::check("keys", &markdown());
     }
 
     #[test]

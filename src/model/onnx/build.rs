@@ -147,8 +147,9 @@ impl Builder {
             }
             let size = self.net.input.shape;
             let reason = format!(
-                "{} at the input size {}×{} (try another with --size HxW)",
+                "{} {} {}×{} (try another with --size HxW)",
                 crate::text::one_line(&e.kind.to_string()),
+                super::size_search::MISFIT,
                 size.h,
                 size.w
             );

@@ -173,7 +173,7 @@ pub fn import_with(
 /// disagree) counts as 32 too, so the size is rounded.
 fn downsampling(net: &Network) -> usize {
     let Ok(a) = crate::nn::analysis::analyze(net) else { return 1 };
-    let misfit = a.not_computable().any(|(_, why)| why.contains("at the input size"));
+    let misfit = size_search::has_misfit(&a);
     let jump = a.layers.iter().map(|l| l.rf.jump[0].max(l.rf.jump[1])).max().unwrap_or(1);
     if misfit { jump.max(32) } else { jump }
 }

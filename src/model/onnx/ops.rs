@@ -163,17 +163,7 @@ pub fn is_supported(op: &str) -> bool {
 mod tests {
     #[test]
     fn the_readme_lists_exactly_the_supported_ops() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-        let text = std::fs::read_to_string(path).expect("README.md exists");
-        let (start, end) = ("<!-- ops:start -->\n", "<!-- ops:end -->");
-        let a = text.find(start).expect("the README has an ops:start marker") + start.len();
-        let b = text.find(end).expect("the README has an ops:end marker");
-        let want = super::markdown();
-        if std::env::var_os("UPDATE_README").is_some() {
-            std::fs::write(path, format!("{}{want}{}", &text[..a], &text[b..])).unwrap();
-            return;
-        }
-        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
+        crate::readme_block::check("ops", &super::markdown());
     }
 
     #[test]

@@ -9,10 +9,18 @@ use super::{Imported, InputPlan};
 /// Heights (then widths) tried, smallest first: text recognisers are trained at 32 or 48 rows.
 const SIDES: &[usize] = &[32, 48, 64, 96, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640];
 
+/// What the importer writes into the reason of a layer that does not fit the input size.
+pub(super) const MISFIT: &str = "at the input size";
+
+/// Whether some layer is not computed because it does not fit the input size.
+pub(super) fn has_misfit(a: &crate::nn::analysis::Analysis) -> bool {
+    a.not_computable().any(|(_, why)| why.contains(MISFIT))
+}
+
 /// How many layers are not computed because they do not fit the input size.
 pub(super) fn misfits(imp: &Imported) -> usize {
     let Ok(a) = crate::nn::analysis::analyze(&imp.network) else { return 0 };
-    if !a.not_computable().any(|(_, why)| why.contains("at the input size")) {
+    if !has_misfit(&a) {
         return 0;
     }
     a.not_computable().count()

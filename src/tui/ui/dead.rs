@@ -40,8 +40,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("for {image} only: dead = constant slices, zero = all 0, channels = their d"),
         "for this input only · dead = constant · zero = all 0".to_string(),
     ];
-    let w = inner.width as usize;
-    let note = forms.iter().find(|f| f.chars().count() <= w).unwrap_or(&forms[2]).clone();
+    let note = super::first_fit(&forms, inner.width as usize);
     let note_area = Rect { y: inner.y + 1, height: 1, ..inner };
     Line::from(Span::styled(note, t.dim())).render(note_area, buf);
     let top = 2u16;

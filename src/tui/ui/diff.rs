@@ -82,7 +82,7 @@ pub fn title(app: &App, width: usize) -> String {
         format!("after − before · {name} · d {}/{}", app.d(), s.d),
         "after − before".to_string(),
     ];
-    forms.iter().find(|t| t.chars().count() + 2 <= width).unwrap_or(&forms[2]).clone()
+    super::title_fit(&forms, width)
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {

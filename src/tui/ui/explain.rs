@@ -514,17 +514,7 @@ mod tests {
             .iter()
             .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect::<String>() + "\n")
             .collect();
-        let want = format!("```\n{}```\n", body.trim_end().to_string() + "\n");
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-        let text = std::fs::read_to_string(path).unwrap();
-        let (start, end) = ("<!-- q7:start -->\n", "<!-- q7:end -->");
-        let a = text.find(start).expect("a q7:start marker") + start.len();
-        let b = text.find(end).expect("a q7:end marker");
-        if std::env::var_os("UPDATE_README").is_some() {
-            std::fs::write(path, format!("{}{want}{}", &text[..a], &text[b..])).unwrap();
-            return;
-        }
-        assert_eq!(&text[a..b], want, "run with UPDATE_README=1 to regenerate");
+        crate::readme_block::check("q7", &format!("```\n{}\n```\n", body.trim_end()));
     }
 
     #[test]

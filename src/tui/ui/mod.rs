@@ -121,6 +121,22 @@ pub fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Option<Focus>) ->
 }
 
 /// `X[12, 40, 7]`.
+/// The first of `forms` (longest first) that fits in `width` columns, else the last (shortest).
+pub fn first_fit<S: AsRef<str>>(forms: &[S], width: usize) -> String {
+    let last = forms.last().map_or("", |f| f.as_ref());
+    forms
+        .iter()
+        .map(|f| f.as_ref())
+        .find(|f| f.chars().count() <= width)
+        .unwrap_or(last)
+        .to_string()
+}
+
+/// [`first_fit`] for a panel title: the panel's two border columns are not the title's.
+pub fn title_fit<S: AsRef<str>>(forms: &[S], panel_width: usize) -> String {
+    first_fit(forms, panel_width.saturating_sub(2))
+}
+
 pub fn at3(name: &str, r: usize, c: usize, d: usize) -> String {
     format!("{name}[{r}, {c}, {d}]")
 }

@@ -51,8 +51,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("montage · {} · {shown} · d {}/{}", app.name_of(app.sel()), app.d(), s.d),
         format!("montage · {shown}"),
     ];
-    let w = area.width as usize;
-    let title = forms.iter().find(|f| f.chars().count() + 2 <= w).unwrap_or(&forms[2]).clone();
+    let title = super::title_fit(&forms, area.width as usize);
     let block = panel(app, title, None);
     let inner = block.inner(area);
     block.render(area, buf);

@@ -27,8 +27,7 @@ pub fn title(app: &App, width: usize) -> String {
             format!("input photo (RGB) · {}×{}", s.h, s.w),
             "input photo (RGB)".to_string(),
         ];
-        let fits = |t: &String| t.chars().count() + 2 <= width;
-        return forms.iter().find(|t| fits(t)).unwrap_or(&forms[2]).clone();
+        return super::title_fit(&forms, width);
     }
     let (d, name) = (app.d(), app.name_of(app.sel()));
     let forms = [
@@ -36,8 +35,7 @@ pub fn title(app: &App, width: usize) -> String {
         format!("X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
         format!("X[:, :, {d}] · {}×{} · d {d}/{}", s.h, s.w, s.d),
     ];
-    let fits = |t: &String| t.chars().count() + 2 <= width;
-    forms.iter().find(|t| fits(t)).unwrap_or(&forms[2]).clone()
+    super::title_fit(&forms, width)
 }
 
 /// The map's cells inside the panel: the inner area less the legend row.
@@ -111,10 +109,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             ". shows one channel (d 0 = R) · , comes back to the photo",
             ". one channel · , the photo",
         ];
-        let w = inner.width as usize;
-        let note = forms.iter().find(|f| f.chars().count() <= w).unwrap_or(&forms[2]);
+        let note = super::first_fit(&forms, inner.width as usize);
         let row = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
-        Line::from(Span::styled(*note, t.dim())).centered().render(row, buf);
+        Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
         return;
     }
     let Some(r) = raster(app, m) else {
