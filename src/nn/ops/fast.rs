@@ -118,7 +118,10 @@ pub fn concat(parts: &[ArrayViewD<'_, f32>], axis: usize, out: &[usize]) -> Opti
     let outer: usize = out[..axis].iter().product();
     let slices: Vec<&[f32]> = parts.iter().map(|p| p.as_slice()).collect::<Option<_>>()?;
     let blocks: Vec<usize> = parts.iter().map(|p| p.shape()[axis..].iter().product()).collect();
-    if blocks.iter().sum::<usize>() * outer != total {
+    // Each part must hold `outer` blocks (shape inference checked it; a slip is the general
+    // path's to report, not a panic here).
+    let whole = slices.iter().zip(&blocks).all(|(s, &b)| s.len() == outer * b);
+    if !whole || blocks.iter().sum::<usize>() * outer != total {
         return None;
     }
     let mut v = buffers::take(total);
