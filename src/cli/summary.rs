@@ -16,6 +16,10 @@ pub fn presets() -> Result<()> {
     for (name, text) in presets::PRESETS {
         let spec = spec::parse(text, name)?;
         out.line(format!("{name:<18} {}", spec.description.unwrap_or_default()));
+        let net = model::load(name, WeightMode::ShapesOnly)?;
+        if let Some(note) = net.untrained_note() {
+            out.line(format!("{:<18}   {note}", ""));
+        }
     }
     out.print()
 }

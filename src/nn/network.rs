@@ -1,6 +1,6 @@
 //! A network: an input description and a list of layers in topological order (a DAG).
 
-use super::layer::{Layer, Src};
+use super::layer::{Layer, Origin, Src};
 use super::tensor::{Shape3, Tensor, Volume, dims_text};
 use super::view::{Hint, ViewMap};
 use ndarray::IxDyn;
@@ -183,6 +183,44 @@ pub struct Network {
 }
 
 impl Network {
+    /// Whether the weights are not trained, in words, when any weight layer was generated
+    /// (`init = "edges"`, seeded random, or re-initialised by an edit) rather than loaded:
+    /// `edge-bank first layer, seeded random deeper layers: shapes real, maps untrained`.
+    pub fn untrained_note(&self) -> Option<String> {
+        let weighted: Vec<&Origin> =
+            self.layers.iter().filter(|l| l.kind.has_weights()).map(|l| &l.origin).collect();
+        let edges =
+            |o: &Origin| matches!(o, Origin::Edges | Origin::Reinitialized { edges: true, .. });
+        let random = |o: &Origin| {
+            matches!(o, Origin::Random { .. } | Origin::Reinitialized { edges: false, .. })
+        };
+        let (ne, nr) = (
+            weighted.iter().filter(|o| edges(o)).count(),
+            weighted.iter().filter(|o| random(o)).count(),
+        );
+        let generated = ne + nr;
+        if generated == 0 {
+            return None;
+        }
+        let tail = "shapes real, maps untrained";
+        if generated < weighted.len() {
+            return Some(format!(
+                "{generated} of {} weight layers generated, not trained (edge bank or seeded random)",
+                weighted.len()
+            ));
+        }
+        let first_edges = weighted.first().is_some_and(|o| edges(o));
+        Some(match (ne, nr) {
+            (1, 0) => format!("hand-designed edge-bank filters: {tail}"),
+            (_, 0) => format!("hand-designed edge-bank weights: {tail}"),
+            (0, _) => format!("seeded random weights: {tail}"),
+            (1, _) if first_edges => {
+                format!("edge-bank first layer, seeded random deeper layers: {tail}")
+            }
+            _ => format!("edge-bank and seeded random weights: {tail}"),
+        })
+    }
+
     /// Find a layer by name, by another name it goes by (an ONNX output tensor), or by its
     /// 0-based index written as a number.
     pub fn find(&self, name_or_index: &str) -> Option<usize> {

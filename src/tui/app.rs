@@ -272,6 +272,7 @@ impl App {
                 }
             }
             (View::Main, Focus::Layers) => self.view.focus = Focus::Slice,
+            (View::Filters, _) => self.view.filter_numbers = !self.view.filter_numbers,
             _ => {}
         }
         self.fix_focus();
@@ -387,6 +388,11 @@ impl App {
 
     pub fn zoom(&self) -> bool {
         self.view.zoom
+    }
+
+    /// Whether the filters view shows the numbers of `W[d]`.
+    pub fn filter_numbers(&self) -> bool {
+        self.view.filter_numbers
     }
 
     pub fn colormap(&self) -> Colormap {

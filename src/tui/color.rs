@@ -173,6 +173,20 @@ fn nearest_ansi16(c: Rgb) -> Color {
     ANSI16.iter().min_by_key(|(_, rgb)| dist2(c, *rgb)).map_or(Color::Reset, |(col, _)| *col)
 }
 
+/// The characters of a signed (diverging) map without colour: blank near 0, then four steps of
+/// magnitude, the `-` family below 0 and the `+` family above it.
+pub const SIGNED_NEG: [char; 5] = [' ', ',', '-', '=', '%'];
+pub const SIGNED_POS: [char; 5] = [' ', '.', '+', '*', '#'];
+
+/// The character of `v` on a signed ramp whose ends are `−m` and `m`.
+pub fn signed_char(v: f32, m: f32) -> char {
+    if !v.is_finite() || m <= 0.0 {
+        return ' ';
+    }
+    let level = ((v.abs() / m).clamp(0.0, 1.0) * 4.0).round() as usize;
+    if v < 0.0 { SIGNED_NEG[level] } else { SIGNED_POS[level] }
+}
+
 /// The ramp character for an intensity `t` in `0..=1` (clamped; NaN is blank).
 pub fn ramp_char(t: f32) -> char {
     if t.is_nan() {
@@ -232,5 +246,35 @@ mod tests {
         assert_eq!(ramp_char(0.5), '+');
         assert_eq!(ramp_char(2.0), '@');
         assert_eq!(ramp_char(f32::NAN), ' ');
+    }
+}
+
+#[cfg(test)]
+mod near_white_tests {
+    use super::*;
+    use crate::tui::colormap::Colormap;
+
+    fn chroma(c: Rgb) -> i32 {
+        let (a, b, c) = (c.0 as i32, c.1 as i32, c.2 as i32);
+        a.max(b).max(c) - a.min(b).min(c)
+    }
+
+    #[test]
+    fn near_white_colours_of_every_map_stay_grey_in_256_colours() {
+        let mut worst = (0, Rgb(0, 0, 0), 0u8);
+        for map in Colormap::ALL {
+            for i in 0..=1000 {
+                let c = map.at(i as f32 / 1000.0);
+                let mean = (c.0 as i32 + c.1 as i32 + c.2 as i32) / 3;
+                if chroma(c) <= 40 && mean >= 180 {
+                    let q = quantize_256(c);
+                    let got = chroma(palette_rgb(q));
+                    if got - chroma(c) > worst.0 {
+                        worst = (got - chroma(c), c, q);
+                    }
+                }
+            }
+        }
+        assert!(worst.0 <= 20, "{:?} became palette {} (chroma {})", worst.1, worst.2, worst.0);
     }
 }

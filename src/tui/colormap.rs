@@ -97,6 +97,20 @@ impl Colormap {
         }
     }
 
+    /// How to read the map's colours, in words: `red < 0 < blue`, `purple (low) → yellow (high)`.
+    pub fn reading(self) -> &'static str {
+        match self {
+            Colormap::Auto | Colormap::Viridis => "purple (low) → yellow (high)",
+            Colormap::Magma => "black (low) → pale yellow (high)",
+            Colormap::Inferno => "black (low) → yellow (high)",
+            Colormap::Cividis => "blue (low) → yellow (high)",
+            Colormap::Greys => "black (low) → white (high)",
+            Colormap::RdBu => "red < 0 < blue",
+            Colormap::PuOr => "purple < 0 < orange",
+            Colormap::PiYG => "pink < 0 < green",
+        }
+    }
+
     /// The colour at position `t` in `0..=1` (clamped). Greys runs dark→light, like the others.
     pub fn at(self, t: f32) -> Rgb {
         let t = if t.is_nan() { 0.5 } else { t.clamp(0.0, 1.0) } as f64;

@@ -199,6 +199,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Montage, &[k(C::Enter)], A::Open, "open the picked slice", Some("open")),
     b(S::Filters, &[k(C::Left), ch('h')], A::PrevDepth, "previous filter W[d − 1]", Some("filter")),
     b(S::Filters, &[k(C::Right), ch('l')], A::NextDepth, "next filter W[d + 1]", Some("")),
+    b(S::Filters, &[k(C::Enter)], A::Open, "show or hide the numbers of W[d]", Some("numbers")),
     b(S::Dead, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
     b(S::Dead, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
     b(S::Dead, &[k(C::Enter)], A::Open, "open the layer's first dead channel", Some("open")),

@@ -30,6 +30,34 @@ pub struct Areas {
     pub explain: Option<Rect>,
     /// A classifier's top-5 classes (networks with labels), under the depth column.
     pub top5: Option<Rect>,
+    /// Compact layouts: the one-line strip above the stacked panel that names the panels
+    /// sharing that place and the key that reaches each ([`stacked`] lists them).
+    pub tabs: Option<Rect>,
+    /// Which panels share the stacked place (compact layouts), in Tab order; `shown` is drawn.
+    pub stacked: Stacked,
+}
+
+/// The panels that take turns in a compact layout's shared place, and the one on screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stacked {
+    /// Indices into [`Focus::ORDER`] of the panels sharing the place (a bit per panel).
+    mask: u8,
+    pub shown: Option<Focus>,
+}
+
+impl Stacked {
+    pub fn panels(&self) -> impl Iterator<Item = Focus> + '_ {
+        Focus::ORDER
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.mask & (1 << i) != 0)
+            .map(|(_, f)| f)
+    }
+    fn add(&mut self, f: Focus) {
+        if let Some(i) = Focus::ORDER.iter().position(|g| *g == f) {
+            self.mask |= 1 << i;
+        }
+    }
 }
 
 impl Areas {
@@ -74,10 +102,14 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         return a;
     }
     if w >= WIDE.0 && h >= WIDE.1 {
-        let left = layers_width(app).clamp(30, 36);
-        let right = 39;
+        // Past 150 columns the extra width goes to the left (the shape panel's formulas) and
+        // to the slice; the depth column keeps its width.
+        let left = layers_width(app).clamp(34, 36).max((w / 5).min(48));
+        let right = if w >= 150 { 39 } else { 37 };
         let mid = w - left - right;
-        let lh = (app.rows() as u16 + 2).clamp(6, (body.height / 2).max(6));
+        // The list takes what the shape panel (24 rows) leaves, at least 2/5 of the height.
+        let lh = (app.rows() as u16 + 2)
+            .clamp(6, (body.height * 2 / 5).max(body.height.saturating_sub(24)).max(6));
         a.layers = Some(Rect::new(body.x, body.y, left, lh));
         a.shape = Some(Rect::new(body.x, body.y + lh, left, body.height - lh));
         let sh = (body.height * 5 / 8).max(10);
@@ -109,6 +141,21 @@ pub fn areas(app: &App, area: Rect) -> Areas {
         Focus::Layers | Focus::Column => Focus::Slice,
         f => f,
     };
+    for f in Focus::ORDER {
+        let own_place = match f {
+            Focus::Layers => a.layers.is_some(),
+            Focus::Column => a.column.is_some(),
+            _ => false,
+        };
+        if !own_place {
+            a.stacked.add(f);
+        }
+    }
+    a.stacked.shown = Some(shown);
+    if rest.height > 4 {
+        a.tabs = Some(Rect { height: 1, ..rest });
+        rest = Rect { y: rest.y + 1, height: rest.height - 1, ..rest };
+    }
     set(&mut a, shown, rest);
     a
 }
@@ -171,7 +218,20 @@ mod tests {
         }
         // The depth column fits its title; the slice gets most of the height.
         let s = a.slice.unwrap();
-        assert!(s.width >= 50 && s.height >= 23, "{s:?}");
+        assert!(s.width >= 45 && s.height >= 23, "{s:?}");
+    }
+
+    #[test]
+    fn at_200x60_the_room_goes_to_the_slice_and_the_shape_panel() {
+        let app = testing::alexnet_shapes();
+        let small = areas(&app, Rect::new(0, 0, 120, 40));
+        let big = areas(&app, Rect::new(0, 0, 200, 60));
+        let (s0, s1) = (small.slice.unwrap(), big.slice.unwrap());
+        let (p0, p1) = (small.shape.unwrap(), big.shape.unwrap());
+        assert!(s1.width >= 2 * s0.width && s1.height > s0.height, "{s0:?} {s1:?}");
+        assert!(p1.width >= 40 && p1.width > p0.width && p1.height > p0.height, "{p0:?} {p1:?}");
+        // The depth column does not grow past what its bars need.
+        assert!(big.column.unwrap().width <= 40);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //!   (apply, recompute, undo/redo, save) and [`dim`] (dimming panels whose numbers are stale);
 //! - [`ui`]: one draw function per panel; [`layout`] places them;
 //! - [`color`], [`colormap`], [`raster`], [`bars`]: colour tiers, colormaps, the half-block
-//!   heatmap rasteriser and bar charts;
+//!   heatmap rasteriser and bar charts; [`wrap`] wraps text without breaking expressions;
 //! - [`terminal`]: the event loop, mouse mapping and terminal setup/restore.
 //!
 //! The UI never computes a convolution: every number comes from [`crate::nn`].
@@ -40,6 +40,7 @@ pub(crate) mod testing;
 pub mod theme;
 pub mod ui;
 mod view_state;
+pub mod wrap;
 
 pub use color::ColorMode;
 pub use colormap::Colormap;

@@ -163,6 +163,24 @@ impl Geometry {
         Some(((px * cw) as u16, (py / chh) as u16))
     }
 
+    /// Where in its cell source position `(r, c)` falls, as `(row, col)` thirds (0, 1, 2): when
+    /// several neurons share a cell, the cursor's mark shows which part of the cell it is in,
+    /// so it moves as the cursor moves. Upscaled maps (a neuron spans cells) give the centre.
+    pub fn third_of(&self, r: usize, c: usize) -> (usize, usize) {
+        let Fit::Down { out_h, out_w } = self.fit else { return (1, 1) };
+        let (_, chh) = self.px_per_cell();
+        let third = |i: usize, n: usize, out: usize, per_cell: usize| {
+            let neurons_per_cell = n as f64 / out as f64 * per_cell.max(1) as f64;
+            if neurons_per_cell <= 1.0 {
+                return 1;
+            }
+            let cells = (i as f64 + 0.5) * out as f64 / n as f64 / per_cell.max(1) as f64;
+            ((cells.fract() * 3.0) as usize).min(2)
+        };
+        // A cell is `chh` pixels tall and one pixel wide (two characters without colour).
+        (third(r, self.src_h, out_h, chh), third(c, self.src_w, out_w, 1))
+    }
+
     /// The cell (relative) holding source position `(r, c)` seen as a corner: its pixel's cell
     /// (for outlining boxes).
     pub fn corner_cell(&self, r: usize, c: usize) -> (u16, u16) {
@@ -261,7 +279,14 @@ impl Raster {
         let Some((r, c)) = cursor else { return };
         let Some((x, y)) = g.cell_of(r, c) else { return };
         let Some(&v) = self.values.get([r, c]) else { return };
-        let marks: &[u16] = if g.half { &[0] } else { &[0, 1] };
+        let (ty, tx) = g.third_of(r, c);
+        let marks: &[u16] = match (g.half, tx) {
+            (true, _) => &[0],
+            (false, 0) => &[0],
+            (false, 2) => &[1],
+            (false, _) => &[0, 1],
+        };
+        const MARK: [[char; 3]; 3] = [['┌', '┬', '┐'], ['├', '┼', '┤'], ['└', '┴', '┘']];
         for dx in marks {
             let pos = (ox + x + dx, oy + y);
             if !area.contains(pos.into()) {
@@ -270,7 +295,7 @@ impl Raster {
             let Some(cell) = buf.cell_mut(pos) else { continue };
             if g.half {
                 let rgb = self.scale.rgb(v);
-                cell.set_char('┼')
+                cell.set_char(MARK[ty][tx])
                     .set_fg(self.tier.color(rgb.contrast()))
                     .set_bg(self.tier.color(rgb));
                 cell.modifier.insert(Modifier::BOLD);
@@ -303,9 +328,17 @@ fn ramp_cell(scale: &Scale, tier: Tier, v: f32) -> RCell {
         return RCell { sym: '?', fg, bg: Color::Reset };
     }
     let t = scale.t(v);
-    if tier == Tier::C16 && scale.map.is_diverging() {
-        let fg = if v < 0.0 { Color::Red } else { Color::Blue };
-        return RCell { sym: ramp_char((2.0 * t - 1.0).abs()), fg, bg: Color::Reset };
+    if scale.map.is_diverging() {
+        // Sign and magnitude, readable as text: `%=-,` below 0, `.+*#` above, blank near 0;
+        // 16 colours also colour them by sign.
+        let (a, b) = scale.range();
+        let sym = crate::tui::color::signed_char(v, a.abs().max(b.abs()));
+        let fg = match tier {
+            Tier::C16 if v < 0.0 => Color::Red,
+            Tier::C16 => Color::Blue,
+            _ => Color::Reset,
+        };
+        return RCell { sym, fg, bg: Color::Reset };
     }
     RCell { sym: ramp_char(t), fg: Color::Reset, bg: Color::Reset }
 }
@@ -352,6 +385,24 @@ pub fn value_color(scale: &Scale, tier: Tier, v: f32) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cursor_mark_moves_within_a_shared_cell() {
+        // 55×55 in 20×10 cells (half blocks): each cell holds about 2.75 × 2.75 neurons.
+        let g = Geometry::new(55, 55, Tier::Truecolor, 20, 10);
+        assert!(matches!(g.fit, Fit::Down { .. }), "{:?}", g.fit);
+        let mut moved = 0;
+        for c in 0..54 {
+            let (a, b) =
+                ((g.cell_of(0, c), g.third_of(0, c)), (g.cell_of(0, c + 1), g.third_of(0, c + 1)));
+            assert!(a != b, "columns {c} and {} look the same: {a:?}", c + 1);
+            moved += 1;
+        }
+        assert_eq!(moved, 54);
+        // Upscaled maps mark the centre.
+        let up = Geometry::new(5, 5, Tier::Truecolor, 40, 20);
+        assert_eq!(up.third_of(2, 3), (1, 1));
+    }
     use crate::tui::colormap::Colormap;
     use ndarray::array;
 

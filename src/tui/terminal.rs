@@ -267,6 +267,12 @@ pub fn mouse_actions(app: &App, area: Rect, m: MouseEvent) -> Vec<Action> {
     let hit = |r: Option<Rect>| r.filter(|r| r.contains((x, y).into()));
     match app.view() {
         View::Main => {
+            if let Some(r) = hit(a.tabs) {
+                return ui::tabs::panel_at(&a.stacked, r, x)
+                    .map(Action::Focus)
+                    .into_iter()
+                    .collect();
+            }
             if let Some(r) = hit(a.slice) {
                 let (g, map) = ui::slice::geometry(app, r);
                 let mut out = vec![Action::Focus(Focus::Slice)];

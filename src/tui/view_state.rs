@@ -13,6 +13,8 @@ pub(super) struct ViewState {
     /// The page of the key help shown (wraps around; the overlay knows how many there are).
     pub help_page: usize,
     pub zoom: bool,
+    /// The filters view shows the numbers of `W[d]` under the thumbnails.
+    pub filter_numbers: bool,
     pub colormap: Colormap,
     pub scale_mode: ScaleMode,
     pub tier: Tier,
@@ -33,6 +35,7 @@ impl ViewState {
             help: false,
             help_page: 0,
             zoom: false,
+            filter_numbers: false,
             colormap,
             scale_mode: ScaleMode::Slice,
             tier,

@@ -21,6 +21,7 @@ mod onnx_models;
 mod real_models;
 mod refcheck;
 mod seed_literal;
+mod seven_questions;
 mod tui_e2e;
 mod tui_edit_e2e;
 mod tui_pty;

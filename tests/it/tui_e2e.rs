@@ -52,7 +52,7 @@ fn walk_cs231n_numpy_from_conv1_to_help_and_quit() {
     let mut t = Term::start(&["-m", "cs231n-numpy"], 120, 40, &[]);
     // The first frame shows shapes at once; the pass then finishes.
     t.wait_text("cs231n-numpy");
-    t.wait_text("pass ");
+    t.wait_pass();
     // Move to conv1: the shape panel has 4×4×2 and the formula.
     t.send("]");
     let s = t.wait_text("depth slice X[:, :, 0] of conv1 · 4×4 · d 0/2");
@@ -100,7 +100,7 @@ fn walk_cs231n_numpy_from_conv1_to_help_and_quit() {
 #[test]
 fn resizing_to_20x6_and_back_does_not_panic() {
     let mut t = Term::start(&["-m", "cs231n-numpy"], 100, 30, &[]);
-    t.wait_text("pass ");
+    t.wait_pass();
     t.send("]l");
     t.wait_text("depth column X[0, 1, :]");
     t.resize(20, 6);
@@ -117,7 +117,7 @@ fn resizing_to_20x6_and_back_does_not_panic() {
 #[test]
 fn without_colour_the_heatmap_is_an_ascii_ramp() {
     let mut t = Term::start(&["-m", "cs231n-numpy"], 120, 40, &[("NO_COLOR", "1")]);
-    t.wait_text("pass ");
+    t.wait_pass();
     t.send("]");
     let s = t.wait_text("no colour");
     assert!(!s.contains('▀'), "half blocks need colour:\n{s}");

@@ -13,7 +13,7 @@ const ESC: &str = "\x1b";
 /// alexnet at 120×60: the layer list shows every layer.
 fn alexnet() -> Term {
     let mut t = Term::start(&["-m", "alexnet"], 120, 60, &[]);
-    t.wait_text("pass ");
+    t.wait_pass();
     t
 }
 

@@ -112,6 +112,13 @@ impl Term {
         }
     }
 
+    /// Wait until the first pass has finished: the header's right end gives its time in ms.
+    pub fn wait_pass(&mut self) -> String {
+        self.wait("the first pass", |s| {
+            s.lines().next().is_some_and(|h| h.trim_end().ends_with(" ms"))
+        })
+    }
+
     pub fn wait_text(&mut self, text: &str) -> String {
         self.wait(text, |s| s.contains(text))
     }

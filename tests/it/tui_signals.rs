@@ -50,7 +50,7 @@ fn signal_and_wait(t: &mut Term, sig: i32) -> u32 {
 fn sigterm_and_sighup_restore_the_terminal() {
     for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
         let mut t = Term::start(&["-m", "cs231n-numpy"], 100, 30, &[]);
-        t.wait_text("pass ");
+        t.wait_pass();
         assert!(t.parser.lock().unwrap().screen().alternate_screen(), "the explorer is up");
         let code = signal_and_wait(&mut t, sig);
         assert_eq!(code, 128 + sig as u32, "signal {sig}");

@@ -11,10 +11,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-/// `depth column X[12, 40, :] · 96 values`.
-pub fn title(app: &App) -> String {
+/// `depth column X[3, 4, :] · 96 values`, shortened to fit a panel `width` columns wide.
+pub fn title(app: &App, width: usize) -> String {
     let (r, c) = app.cursor();
-    format!("depth column X[{r}, {c}, :] · {} values", app.shape(app.sel()).d)
+    let n = app.shape(app.sel()).d;
+    let forms = [
+        format!("depth column X[{r}, {c}, :] · {n} values"),
+        format!("depth column X[{r}, {c}, :]"),
+        format!("column X[{r}, {c}, :] · {n} values"),
+        format!("X[{r}, {c}, :] · {n} values"),
+        format!("X[{r}, {c}, :]"),
+    ];
+    super::title_fit(&forms, width)
 }
 
 /// The column's values at the cursor, if computed.
@@ -49,7 +57,7 @@ pub fn input_channel_names(app: &App) -> Option<&'static [&'static str]> {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let block = panel(app, title(app), Some(Focus::Column));
+    let block = panel(app, area, title(app, area.width as usize), Some(Focus::Column));
     let inner = block.inner(area);
     block.render(area, buf);
     if app.not_computed(app.sel()).is_some() {
@@ -65,14 +73,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let top = st.top.iter().map(|(d, v)| format!("{d}:{}", fmt_val(*v))).collect::<Vec<_>>();
     // top-5 takes two lines when one is too narrow.
     let mut top_lines = vec![String::from("top-5")];
+    // Whole items only: what does not fit on the second line is left out, marked with `…`.
+    let width = inner.width as usize;
     for item in top {
         let n = top_lines.len();
         let last = &mut top_lines[n - 1];
-        if last.chars().count() + 1 + item.chars().count() > inner.width as usize && n < 2 {
-            top_lines.push(format!("     {item}"));
-        } else {
+        if last.chars().count() + 1 + item.chars().count() <= width {
             last.push(' ');
             last.push_str(&item);
+        } else if n < 2 {
+            top_lines.push(format!("     {item}"));
+        } else {
+            if last.chars().count() + 2 <= width {
+                last.push_str(" …");
+            }
+            break;
         }
     }
     top_lines.resize(2, String::new());

@@ -13,6 +13,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let block = panel(
         app,
+        area,
         "dead channels: constant depth slices · Enter opens the first · n the next",
         None,
     );

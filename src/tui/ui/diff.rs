@@ -87,7 +87,7 @@ pub fn title(app: &App, width: usize) -> String {
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
-    let block = panel(app, title(app, area.width as usize), Some(Focus::Slice));
+    let block = panel(app, area, title(app, area.width as usize), Some(Focus::Slice));
     let inner = block.inner(area);
     block.render(area, buf);
     let diff = match slice_diff(app) {

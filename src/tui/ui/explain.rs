@@ -15,7 +15,7 @@ use crate::tui::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 /// The seed's formula for conv neuron `(r, c, d)`.
 pub fn conv_formula(rows: AxisWindow, cols: AxisWindow, ch: &str, d: usize, bias: bool) -> String {
@@ -379,7 +379,7 @@ fn contributions(
     }
 }
 
-/// `V = 1.008 + (−0.4373) + 0.05587 + (−0.04895) + b 0 = 0.5773`: the channel contributions
+/// `V = 1.008 + (−0.4373) + 0.05587 + (−0.04895) + 0 (b) = 0.5773`: the channel contributions
 /// in channel order plus the bias, which is the neuron's value.
 fn sum_line(t: &Theme, v: &str, terms: &NeuronTerms) -> Line<'static> {
     let signed = |x: f32| if x < 0.0 { format!("({})", fmt_val(x)) } else { fmt_val(x) };
@@ -391,7 +391,7 @@ fn sum_line(t: &Theme, v: &str, terms: &NeuronTerms) -> Line<'static> {
     };
     Line::from(vec![
         Span::styled(format!("{v} = "), t.label()),
-        Span::raw(format!("{body} + b {} = ", signed(terms.bias))),
+        Span::raw(format!("{body} + {} (b) = ", signed(terms.bias))),
         Span::styled(fmt_val(terms.value), t.accent()),
     ])
 }
@@ -456,10 +456,12 @@ fn window_grid(
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (r, c) = app.cursor();
     let title = format!("explain · {}[{r}, {c}, {}]", app.name_of(app.sel()), app.d());
-    let block = panel(app, title, Some(Focus::Explain));
+    let block = panel(app, area, title, Some(Focus::Explain));
     let inner = block.inner(area);
     match lines(app, inner.width, inner.height) {
-        Some(l) => Paragraph::new(l).wrap(Wrap { trim: false }).block(block).render(area, buf),
+        Some(l) => {
+            Paragraph::new(crate::tui::wrap::lines(l, inner.width)).block(block).render(area, buf)
+        }
         None => {
             block.render(area, buf);
             centered_note(app, inner, buf, &waiting(app));
@@ -484,7 +486,7 @@ mod tests {
             .collect();
         let v = app.volume(Src::Layer(0)).unwrap()[[0, 0, 0]];
         let sum =
-            text.iter().find(|l| l.starts_with("V[0, 0, 0] = ") && l.contains("+ b ")).unwrap();
+            text.iter().find(|l| l.starts_with("V[0, 0, 0] = ") && l.contains(" (b) = ")).unwrap();
         assert!(sum.ends_with(&format!("= {}", fmt_val(v))), "{sum}");
         // The grid of the largest contributor: its products sum to its bar's number.
         let at = text.iter().position(|l| l.starts_with("channel ")).expect("a grid");

@@ -1,5 +1,8 @@
 //! The filters of a conv layer: every `W[k]` as an RGB image when each filter has 3 input
-//! channels (filters are small images), else `W[d]` as one mini heatmap per input channel.
+//! channels (filters are small images), every `W[k]` as one signed map when each reads one
+//! channel (depthwise: `W[k]` reads channel k), else `W[d]` as one map per input channel it
+//! reads. On top: where the weights come from and how the colours read; `Enter` shows the
+//! numbers of `W[d]`.
 
 use super::{centered_note, panel, theme, thumb_caption};
 use crate::nn::{LayerKind, Src, Weights};
@@ -11,6 +14,7 @@ use crate::tui::raster::Raster;
 use ndarray::{Array2, ArrayView3, Axis};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 /// The thumbnail grid for `n` tiles of `ph × pw` pixels: `(per_row, tile_cols, tile_rows,
@@ -49,7 +53,7 @@ fn stretch(w: &ArrayView3<f32>, ci: usize) -> Array2<f32> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let Src::Layer(li) = app.sel() else {
-        let block = panel(app, "filters", None);
+        let block = panel(app, area, "filters", None);
         let inner = block.inner(area);
         block.render(area, buf);
         centered_note(app, inner, buf, "the input has no filters: select a conv layer ([ ])");
@@ -57,7 +61,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let layer = &app.net().layers[li];
     let (LayerKind::Conv(p), Weights::Conv { w, b }) = (&layer.kind, &layer.weights) else {
-        let block = panel(app, format!("filters · {}", layer.name), None);
+        let block = panel(app, area, format!("filters · {}", layer.name), None);
         let inner = block.inner(area);
         block.render(area, buf);
         let convs: Vec<&str> = app
@@ -84,59 +88,100 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (k, fh, fw, cg) = w.dim();
     let d = app.d().min(k.saturating_sub(1));
     let bias = b.as_ref().map_or(String::new(), |b| format!(" · b[{d}] = {}", fmt_val(b[d])));
-    let rgb = cg == 3;
-    let title = if rgb {
-        format!(
+    let mode = Mode::of(cg, p.groups, k);
+    let per_group = (k / p.groups.max(1)).max(1);
+    let first_channel = (d / per_group) * cg;
+    let title = match mode {
+        Mode::Rgb => format!(
             "filters of {} · K = {} filters of {fh}×{fw}×3, each shown as an RGB image · W[{d}]{bias}",
             layer.name, p.filters
-        )
-    } else {
-        format!("filter W[{d}] of {} · {fh}×{fw}×{cg}: one map per input channel{bias}", layer.name)
+        ),
+        Mode::Each if p.groups > 1 && p.groups == k => format!(
+            "filters of {} · depthwise: W[k] is {fh}×{fw} and reads input channel k only · W[{d}]{bias}",
+            layer.name
+        ),
+        Mode::Each => {
+            format!("filters of {} · K = {k} filters of {fh}×{fw}×1 · W[{d}]{bias}", layer.name)
+        }
+        Mode::Channels => format!(
+            "filter W[{d}] of {} · {fh}×{fw}×{cg}: one map per input channel it reads{bias}",
+            layer.name
+        ),
     };
-    let block = panel(app, title, None);
+    let block = panel(app, area, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
-    let half = app.tier().has_pixels();
-    let n = if rgb { k } else { cg };
-    let (per_row, tw, th, rows_fit) = grid(n, (fh, fw), half, inner);
-    let page = per_row * rows_fit;
-    let first = if rgb { (d / page) * page } else { 0 };
+    // Two lines on top: where the weights come from, and how the colours read.
     let wd = w.index_axis(Axis(0), d);
-    let sym = wd.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    let scale = Scale::new(
-        -sym,
-        sym,
-        if app.colormap() == Colormap::Auto { Colormap::RdBu } else { app.colormap() },
-    );
+    let sym = match mode {
+        Mode::Each => w.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+        _ => wd.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+    };
+    let choice = if app.colormap() == Colormap::Auto { Colormap::RdBu } else { app.colormap() };
+    let scale = Scale::new(-sym, sym, choice);
+    let mut head: Vec<Line> = Vec::new();
+    if let Some(l) = super::shape::origin_line(app, layer) {
+        head.push(l);
+    }
+    if let Some(note) = app.net().untrained_note() {
+        head.push(Line::from(Span::styled(note, t.warn())));
+    }
+    head.push(legend(app, mode, &scale, inner.width));
+    let head_rows = (head.len() as u16).min(inner.height);
+    for (i, l) in head.into_iter().take(head_rows as usize).enumerate() {
+        let row = Rect::new(inner.x, inner.y + i as u16, inner.width, 1);
+        Line::from(super::fit_spans(l.spans, inner.width as usize)).render(row, buf);
+    }
+    let mut body = Rect { y: inner.y + head_rows, height: inner.height - head_rows, ..inner };
+    if app.filter_numbers() {
+        let lines = numbers(app, &wd, mode, first_channel, body.width);
+        let rows = (lines.len() as u16 + 1).min(body.height / 2 + 1);
+        let at = Rect { y: body.bottom() - rows, height: rows, ..body };
+        for (i, l) in lines.into_iter().take(rows as usize - 1).enumerate() {
+            let row = Rect::new(at.x, at.y + 1 + i as u16, at.width, 1);
+            Line::from(super::fit_spans(l.spans, at.width as usize)).render(row, buf);
+        }
+        body.height -= rows;
+    }
+    let half = app.tier().has_pixels();
+    let n = if mode == Mode::Channels { cg } else { k };
+    let (per_row, tw, th, rows_fit) = grid(n, (fh, fw), half, body);
+    let page = per_row * rows_fit;
+    let first = if mode == Mode::Channels { 0 } else { (d / page) * page };
     for i in 0..page.min(n.saturating_sub(first)) {
         let item = first + i;
         let (col, row) = ((i % per_row) as u16, (i / per_row) as u16);
-        let cell = Rect::new(inner.x + col * (tw + 1), inner.y + row * (th + 1), tw, th);
-        if cell.right() > inner.right() || cell.bottom() >= inner.bottom() {
+        let cell = Rect::new(body.x + col * (tw + 1), body.y + row * (th + 1), tw, th);
+        if cell.right() > body.right() || cell.bottom() >= body.bottom() {
             continue;
         }
-        let key = Key::of(
-            app,
-            What::Filter {
-                layer: li,
-                k: if rgb { item } else { d },
-                ci: if rgb { usize::MAX } else { item },
-            },
-            tw,
-            th,
-        );
-        let r = app.cache.borrow_mut().get_or(key, || {
-            if rgb {
+        let (fk, ci) = match mode {
+            Mode::Rgb => (item, usize::MAX),
+            Mode::Each => (item, 0),
+            Mode::Channels => (d, item),
+        };
+        let key = Key::of(app, What::Filter { layer: li, k: fk, ci }, tw, th);
+        let r = app.cache.borrow_mut().get_or(key, || match mode {
+            Mode::Rgb => {
                 let f = w.index_axis(Axis(0), item);
                 let ch = [stretch(&f, 0), stretch(&f, 1), stretch(&f, 2)];
                 Raster::rgb([ch[0].view(), ch[1].view(), ch[2].view()], app.tier(), tw, th)
-            } else {
-                Raster::new(wd.index_axis(Axis(2), item), scale, app.tier(), tw, th)
             }
+            Mode::Each => Raster::new(
+                w.index_axis(Axis(0), item).index_axis(Axis(2), 0),
+                scale,
+                app.tier(),
+                tw,
+                th,
+            ),
+            Mode::Channels => Raster::new(wd.index_axis(Axis(2), item), scale, app.tier(), tw, th),
         });
         r.render(cell, buf, None);
-        let label = if rgb { format!("{item}") } else { format!("ch {item}") };
-        let style = if rgb && item == d { t.selected() } else { t.dim() };
+        let label = match mode {
+            Mode::Channels => format!("ch {}", first_channel + item),
+            _ => format!("{item}"),
+        };
+        let style = if mode != Mode::Channels && item == d { t.selected() } else { t.dim() };
         thumb_caption(buf, cell.x, cell.y + th, tw, &label, style);
     }
     if first + page < n {
@@ -148,6 +193,109 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.dim(),
         );
     }
+}
+
+/// How a layer's filters are laid out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Each filter reads 3 channels: every `W[k]` as one RGB image.
+    Rgb,
+    /// Each filter reads one channel (depthwise, or a one-channel input): every `W[k]` as one
+    /// signed map, all on one scale.
+    Each,
+    /// `W[d]` alone, one signed map per input channel it reads.
+    Channels,
+}
+
+impl Mode {
+    fn of(cg: usize, _groups: usize, _k: usize) -> Mode {
+        match cg {
+            3 => Mode::Rgb,
+            1 => Mode::Each,
+            _ => Mode::Channels,
+        }
+    }
+}
+
+/// The legend line: how the colours read, and the key that shows the numbers.
+fn legend(app: &App, mode: Mode, scale: &Scale, width: u16) -> Line<'static> {
+    let t = theme(app);
+    let keys = if app.filter_numbers() {
+        " · Enter hides the numbers"
+    } else {
+        " · Enter shows W[d]'s numbers"
+    };
+    if mode == Mode::Rgb {
+        let text = if app.tier().has_pixels() {
+            "each filter stretched from its own min (dark) to its max (bright), R, G, B together"
+        } else {
+            "each filter stretched from its own min to its max, drawn as brightness (no colour here)"
+        };
+        return Line::from(vec![Span::styled(text, t.dim()), Span::styled(keys, t.label())]);
+    }
+    let (a, b) = scale.range();
+    let mut spans = vec![Span::styled(fmt_val(a), t.dim()), Span::raw(" ")];
+    let bar_w = (width as usize / 5).clamp(6, 20) as u16;
+    for (ch, fg, bg) in crate::tui::raster::colour_bar(scale, app.tier(), bar_w) {
+        spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
+    }
+    spans.push(Span::styled(format!(" {}", fmt_val(b)), t.dim()));
+    let reading = super::slice::reading(app, scale);
+    let how = reading.get(2).cloned().unwrap_or_default();
+    let whose = if mode == Mode::Each { "one scale for every filter" } else { "the scale of W[d]" };
+    spans.push(Span::styled(format!("  {how} · {whose}"), t.dim()));
+    spans.push(Span::styled(keys, t.label()));
+    Line::from(spans)
+}
+
+/// The numbers of `W[d]`, one `F×F` grid per input channel, side by side while they fit.
+fn numbers(
+    app: &App,
+    wd: &ArrayView3<f32>,
+    mode: Mode,
+    first_channel: usize,
+    width: u16,
+) -> Vec<Line<'static>> {
+    let t = theme(app);
+    let (fh, fw, cg) = wd.dim();
+    let cell = 10usize;
+    let block_w = fw * cell + 2;
+    let per_line = ((width as usize) / block_w).max(1);
+    let name = |ci: usize| match (mode, ci) {
+        (Mode::Rgb, 0) => "R".to_string(),
+        (Mode::Rgb, 1) => "G".to_string(),
+        (Mode::Rgb, _) => "B".to_string(),
+        _ => format!("ch {}", first_channel + ci),
+    };
+    let shown = cg.min(per_line * 2);
+    let mut out = Vec::new();
+    for band in (0..shown).collect::<Vec<_>>().chunks(per_line) {
+        let mut head = String::new();
+        for &ci in band {
+            head.push_str(&format!(
+                "{:<block_w$}",
+                format!("W[{}][:, :, {ci}] = {}", app.d(), name(ci))
+            ));
+        }
+        out.push(Line::from(Span::styled(head.trim_end().to_string(), t.label())));
+        for y in 0..fh {
+            let mut row = String::new();
+            for &ci in band {
+                for x in 0..fw {
+                    row.push_str(&format!(" {:>w$}", fmt_val(wd[[y, x, ci]]), w = cell - 1));
+                }
+                row.push_str("  ");
+            }
+            out.push(Line::raw(row.trim_end().to_string()));
+        }
+    }
+    if shown < cg {
+        out.push(Line::from(Span::styled(
+            format!("+{} more input channels (numbers of the first {shown} shown)", cg - shown),
+            t.dim(),
+        )));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::tui::raster::Raster;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 /// A window `[top, bottom) × [left, right)` in one volume's coordinates (may hang over edges).
 pub type Win = (i64, i64, i64, i64);
@@ -127,7 +127,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let (r, c) = app.cursor();
     let title = format!("input image · receptive field of {}[{r}, {c}, :]", app.name_of(app.sel()));
-    let block = panel(app, title, None);
+    let block = panel(app, area, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
     let text_w = 46.min(inner.width / 2);
@@ -207,7 +207,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.dim(),
         )));
     }
-    Paragraph::new(lines).wrap(Wrap { trim: false }).render(text_area, buf);
+    Paragraph::new(crate::tui::wrap::lines(lines, text_area.width)).render(text_area, buf);
     let Some(ras) = photo_raster(app, img_area) else {
         centered_note(app, img_area, buf, &waiting(app));
         return;

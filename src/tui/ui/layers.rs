@@ -85,7 +85,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Line::from(head)
         }
     };
-    let block = panel(app, title, Some(Focus::Layers));
+    let block = panel(app, area, title, Some(Focus::Layers));
     block.render(area, buf);
     let first = first_row(app, area);
     for (y, row) in (first..app.rows()).take(inner.height as usize).enumerate() {

@@ -17,6 +17,7 @@ pub mod shape;
 pub mod slice;
 pub mod small;
 pub mod status;
+pub mod tabs;
 pub mod top5;
 
 use super::app::App;
@@ -77,6 +78,9 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             if let Some(r) = a.top5 {
                 top5::render(app, r, buf);
             }
+            if let Some(r) = a.tabs {
+                tabs::render(app, &a.stacked, r, buf);
+            }
         }
         View::Montage => {
             montage::render(app, a.body, buf);
@@ -109,27 +113,72 @@ pub fn theme(app: &App) -> Theme {
     Theme::new(app.tier())
 }
 
-/// A bordered panel; the focused one (in the dashboard) has a highlighted border.
-pub fn panel<'a>(app: &App, title: impl Into<Line<'a>>, focus: Option<Focus>) -> Block<'a> {
+/// A bordered panel over `area`; the focused one (in the dashboard) has a highlighted border. A
+/// title too long for the border is shortened at a word with `…` (see [`fit_spans`]); panels
+/// that know better short forms pick one first with [`title_fit`].
+pub fn panel<'a>(
+    app: &App,
+    area: Rect,
+    title: impl Into<Line<'a>>,
+    focus: Option<Focus>,
+) -> Block<'a> {
     let t = theme(app);
     let focused = app.view() == View::Main && focus.is_some_and(|f| f == app.focus());
     let title: Line = title.into();
+    let title = Line::from(fit_spans(title.spans, area.width.saturating_sub(2) as usize));
     Block::bordered()
         .border_type(if focused { BorderType::Thick } else { BorderType::Plain })
         .border_style(t.border(focused))
         .title(title.style(t.title()))
 }
 
-/// `X[12, 40, 7]`.
-/// The first of `forms` (longest first) that fits in `width` columns, else the last (shortest).
+/// `spans` cut to `width` columns without cutting a word: the text ends at the last space that
+/// fits (trailing separators dropped) and gets `…`. A single word longer than the width is cut
+/// with `…` at its end, the only case where a word is cut.
+pub fn fit_spans(spans: Vec<Span<'_>>, width: usize) -> Vec<Span<'static>> {
+    let chars: Vec<(char, Style)> =
+        spans.iter().flat_map(|s| s.content.chars().map(move |c| (c, s.style))).collect();
+    if chars.len() <= width {
+        return spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)).collect();
+    }
+    if width == 0 {
+        return Vec::new();
+    }
+    let room = width - 1;
+    let mut end = (0..=room).rev().find(|&i| i < chars.len() && chars[i].0 == ' ').unwrap_or(room);
+    while end > 0 && matches!(chars[end - 1].0, ' ' | '·' | ',' | '(' | '—' | ':' | '=') {
+        end -= 1;
+    }
+    if end == 0 {
+        end = room;
+    }
+    let mut out: Vec<Span<'static>> = Vec::new();
+    for (c, style) in chars[..end]
+        .iter()
+        .copied()
+        .chain(std::iter::once(('…', chars[end.min(chars.len() - 1)].1)))
+    {
+        match out.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push(c),
+            _ => out.push(Span::styled(c.to_string(), style)),
+        }
+    }
+    out
+}
+
+/// [`fit_spans`] for plain text.
+pub fn fit_text(text: &str, width: usize) -> String {
+    fit_spans(vec![Span::raw(text)], width).iter().map(|s| s.content.as_ref()).collect()
+}
+
+/// The first of `forms` (longest first) that fits in `width` columns, else the last
+/// (shortest) shortened at a word with `…`.
 pub fn first_fit<S: AsRef<str>>(forms: &[S], width: usize) -> String {
     let last = forms.last().map_or("", |f| f.as_ref());
-    forms
-        .iter()
-        .map(|f| f.as_ref())
-        .find(|f| f.chars().count() <= width)
-        .unwrap_or(last)
-        .to_string()
+    match forms.iter().map(|f| f.as_ref()).find(|f| f.chars().count() <= width) {
+        Some(f) => f.to_string(),
+        None => fit_text(last, width),
+    }
 }
 
 /// [`first_fit`] for a panel title: the panel's two border columns are not the title's.
@@ -137,6 +186,7 @@ pub fn title_fit<S: AsRef<str>>(forms: &[S], panel_width: usize) -> String {
     first_fit(forms, panel_width.saturating_sub(2))
 }
 
+/// `X[12, 40, 7]`.
 pub fn at3(name: &str, r: usize, c: usize, d: usize) -> String {
     format!("{name}[{r}, {c}, {d}]")
 }
@@ -177,5 +227,30 @@ pub fn waiting(app: &App) -> String {
         Some(p) => format!("computing {} · {}/{}", p.name, p.layer + 1, p.total),
         None if app.input().is_some() => "computing…".into(),
         None => "loading the weights and the input…".into(),
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::{first_fit, fit_text};
+
+    #[test]
+    fn shortened_text_ends_at_a_word_with_an_ellipsis() {
+        assert_eq!(
+            fit_text("depth column X[0, 0, :] · 96 values", 31),
+            "depth column X[0, 0, :] · 96…"
+        );
+        assert_eq!(
+            fit_text("depth column X[0, 0, :] · 96 values", 100),
+            "depth column X[0, 0, :] · 96 values"
+        );
+        assert_eq!(fit_text("network depth 50 (layers with weights)", 20), "network depth 50…");
+        assert_eq!(fit_text("abcdefghij", 5), "abcd…");
+        assert_eq!(fit_text("abc", 0), "");
+        for w in 0..40 {
+            let s = fit_text("shape · block3.expand_relu6 · 56×56×144", w);
+            assert!(s.chars().count() <= w, "{w}: {s}");
+        }
+        assert_eq!(first_fit(&["a long form", "short"], 3), "sh…");
     }
 }

@@ -52,7 +52,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         format!("montage · {shown}"),
     ];
     let title = super::title_fit(&forms, area.width as usize);
-    let block = panel(app, title, None);
+    let block = panel(app, area, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(vol) = app.volume(app.sel()) else {

@@ -11,7 +11,7 @@ use crate::tui::state::Focus;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget};
 
 fn pads_text(p: Pads) -> String {
     if p.top == p.left && p.left == p.bottom && p.bottom == p.right {
@@ -220,40 +220,60 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
         )
     };
     out.push(kv("receptive field", rf_text));
-    // Where the weights come from (trained numbers, a hand-designed bank, or generated).
-    match &layer.origin {
-        crate::nn::Origin::Reinitialized { seed, edges } => {
+    out.extend(origin_line(app, layer));
+    if let Some(note) = app.net().untrained_note() {
+        out.push(Line::from(vec![
+            Span::styled("network ", t.label()),
+            Span::styled(note, t.warn()),
+        ]));
+    }
+    out
+}
+
+/// Where a layer's weights come from: trained numbers from a file, the hand-designed edge bank,
+/// seeded random numbers, or a re-initialisation after an edit. `None` without weights.
+pub fn origin_line(app: &App, layer: &crate::nn::Layer) -> Option<Line<'static>> {
+    use crate::nn::Origin;
+    let t = theme(app);
+    let kv = |k: &str, v: String, style| {
+        Line::from(vec![Span::styled(format!("{k} "), t.label()), Span::styled(v, style)])
+    };
+    Some(match &layer.origin {
+        Origin::Reinitialized { seed, edges } => {
             let what = if *edges {
                 "the hand-designed edge bank".to_string()
             } else {
                 format!("seeded random weights (seed {seed})")
             };
-            out.push(Line::from(vec![
+            Line::from(vec![
                 Span::styled("↺ re-initialized", t.reinit()),
                 Span::raw(format!(
                     ": an edit changed the weight shape, so these are {what}, not trained ones"
                 )),
-            ]));
+            ])
         }
-        crate::nn::Origin::Random { seed } => out.push(Line::from(vec![
-            Span::styled("weights ", t.label()),
-            Span::styled(format!("seeded random (seed {seed}), not trained"), t.warn()),
-        ])),
-        crate::nn::Origin::Edges => out
-            .push(kv("weights", "hand-designed edge bank (init = \"edges\"), not trained".into())),
-        crate::nn::Origin::File(path) if layer.kind.has_weights() => {
+        Origin::Random { seed } => {
+            kv("weights", format!("seeded random (seed {seed}), not trained"), t.warn())
+        }
+        Origin::Edges => kv(
+            "weights",
+            "hand-designed edge bank (init = \"edges\"), not trained".into(),
+            t.warn(),
+        ),
+        Origin::File(path) if layer.kind.has_weights() => {
             let name = path.file_name().map_or(String::new(), |n| n.to_string_lossy().into());
-            out.push(kv("weights", format!("from the file {}", crate::text::printable(&name))));
+            let name = crate::text::printable(&name);
+            kv("weights", format!("loaded from the file {name}"), ratatui::style::Style::new())
         }
-        _ => {}
-    }
-    out
+        _ => return None,
+    })
 }
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let title = format!("shape · {}", app.name_of(app.sel()));
-    let block = panel(app, title, Some(Focus::Shape));
-    Paragraph::new(lines(app)).wrap(Wrap { trim: false }).block(block).render(area, buf);
+    let block = panel(app, area, title, Some(Focus::Shape));
+    let rows = crate::tui::wrap::lines(lines(app), block.inner(area).width);
+    Paragraph::new(rows).block(block).render(area, buf);
 }
 
 #[cfg(test)]

@@ -33,7 +33,9 @@ pub fn title(app: &App, width: usize) -> String {
     let forms = [
         format!("depth slice X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
         format!("X[:, :, {d}] of {name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
-        format!("X[:, :, {d}] · {}×{} · d {d}/{}", s.h, s.w, s.d),
+        format!("{name} X[:, :, {d}] · {}×{} · d {d}/{}", s.h, s.w, s.d),
+        format!("{name} · {}×{} · d {d}/{}", s.h, s.w, s.d),
+        format!("{name} · d {d}/{}", s.d),
     ];
     super::title_fit(&forms, width)
 }
@@ -46,7 +48,43 @@ pub fn map_area(area: Rect) -> Rect {
         area.width.saturating_sub(2),
         area.height.saturating_sub(2),
     );
-    Rect { height: inner.height.saturating_sub(1), ..inner }
+    Rect { height: inner.height.saturating_sub(legend_rows(inner)), ..inner }
+}
+
+/// Rows under the map for its legend: the colour bar, and (when the panel is tall enough) a
+/// second row that says how to read the colours and which scale is used.
+fn legend_rows(inner: Rect) -> u16 {
+    if inner.height >= 14 { 2 } else { 1 }
+}
+
+/// How to read the colours of `scale` at this tier, the scale mode and the keys that change
+/// them: `RdBu: red < 0 < blue · scale per slice (s) · c colormap`.
+pub fn reading(app: &App, scale: &crate::tui::colormap::Scale) -> Vec<String> {
+    use crate::tui::color::{ASCII_RAMP, SIGNED_NEG, SIGNED_POS, Tier};
+    let how = match app.tier() {
+        t if t.has_pixels() => format!("{}: {}", scale.map.name(), scale.map.reading()),
+        tier => {
+            let cols = if tier == Tier::C16 { ", red < 0 < blue" } else { "" };
+            if scale.map.is_diverging() {
+                let neg: String = SIGNED_NEG[1..].iter().rev().collect();
+                let pos: String = SIGNED_POS[1..].iter().collect();
+                format!("characters {neg} < 0 < {pos}{cols}")
+            } else {
+                let ramp: String = ASCII_RAMP[1..].iter().collect();
+                format!("characters low {ramp} high")
+            }
+        }
+    };
+    let mode = match app.scale_mode() {
+        ScaleMode::Slice => "scale of this slice",
+        ScaleMode::Layer => "scale of the whole layer",
+    };
+    vec![
+        format!("{how} · {mode} (s) · c colormap"),
+        format!("{how} · {mode} (s)"),
+        how.clone(),
+        scale.map.name().to_string(),
+    ]
 }
 
 /// Where the map is drawn (for mouse clicks): its geometry and area.
@@ -77,7 +115,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ScaleMode::Layer => "per layer",
     };
     let title = title(app, area.width as usize);
-    let block = panel(app, title.clone(), Some(Focus::Slice));
+    let block = panel(app, area, title.clone(), Some(Focus::Slice));
     let block = match app.scale(app.sel(), app.d()) {
         Some(_) if app.shows_rgb() => block,
         Some(s) => {
@@ -112,6 +150,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let note = super::first_fit(&forms, inner.width as usize);
         let row = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
+        if legend_rows(inner) == 2 {
+            let ratio = format!("{} ({})", r.geom.ratio(), r.geom.px_word());
+            let row = Rect::new(inner.x, m.bottom(), inner.width, 1);
+            Line::from(Span::styled(ratio, t.label())).centered().render(row, buf);
+        }
+        return;
+    }
+    let s = app.shape(app.sel());
+    if s.h == 1 && s.w == 1 {
+        // One number per slice: a colour block would sit at one end of its own scale.
+        one_value(app, inner, buf);
         return;
     }
     let Some(r) = raster(app, m) else {
@@ -120,7 +169,75 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     r.render(m, buf, Some(app.cursor()));
     ticks(app, &r, m, area, buf);
-    legend(app, &r, Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1), buf);
+    legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf);
+    if legend_rows(inner) == 2 {
+        let note = super::first_fit(&reading(app, &r.scale), inner.width as usize);
+        let row = Rect::new(inner.x, m.bottom() + 1, inner.width, 1);
+        Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
+    }
+}
+
+/// A 1×1 slice (fc, global pool) as its number, and where it sits among the layer's values.
+fn one_value(app: &App, inner: Rect, buf: &mut Buffer) {
+    let t = theme(app);
+    let Some(vals) = super::column::values(app) else {
+        centered_note(app, inner, buf, &waiting(app));
+        return;
+    };
+    let d = app.d().min(vals.len().saturating_sub(1));
+    let Some(&v) = vals.get(d) else { return };
+    let finite: Vec<f32> = vals.iter().copied().filter(|x| x.is_finite()).collect();
+    let (lo, hi) = crate::tui::colormap::min_max(finite.iter());
+    let above = finite.iter().filter(|x| **x > v).count();
+    let n = vals.len();
+    let w = inner.width as usize;
+    let bar_w = w.saturating_sub(4).min(40);
+    let pos = if hi > lo && v.is_finite() {
+        (((v - lo) / (hi - lo)) * (bar_w.max(1) - 1) as f32).round() as usize
+    } else {
+        bar_w / 2
+    };
+    let bar: String = (0..bar_w).map(|i| if i == pos { '●' } else { '─' }).collect();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("X[0, 0, {d}] = "), t.label()),
+            Span::styled(fmt_val(v), t.accent()),
+        ]),
+        Line::from(Span::styled(
+            super::first_fit(
+                &[
+                    "a 1×1 slice is one number, not an image: the depth column holds all of them",
+                    "a 1×1 slice is one number, not an image",
+                    "one number per slice",
+                ],
+                w,
+            ),
+            t.dim(),
+        )),
+        Line::raw(""),
+        Line::from(Span::styled(
+            super::first_fit(
+                &[format!("among the {n} values of this layer"), format!("among {n}")],
+                w,
+            ),
+            t.label(),
+        )),
+        Line::from(format!("├{bar}┤")),
+        Line::from(vec![
+            Span::styled("min ", t.label()),
+            Span::raw(fmt_val(lo)),
+            Span::styled("  max ", t.label()),
+            Span::raw(fmt_val(hi)),
+        ]),
+        Line::from(Span::raw(format!("rank {} of {n} from the top", above + 1))),
+    ];
+    let top = inner.y + inner.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.into_iter().enumerate() {
+        let y = top + i as u16;
+        if y < inner.bottom() {
+            l.centered().render(Rect::new(inner.x, y, inner.width, 1), buf);
+        }
+    }
 }
 
 /// Ticks on the border point at the cursor's row and column.

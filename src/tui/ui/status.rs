@@ -46,7 +46,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
     let mut used = 0usize;
     let room = area.width.saturating_sub(rw + 1) as usize;
-    for (keys, word) in hints(&app.scopes()) {
+    let mut hints = hints(&app.scopes());
+    // In a compact layout panels take turns: the key that reaches them goes first.
+    let (w, h) = app.size();
+    let compact = crate::tui::layout::areas(app, Rect::new(0, 0, w, h)).tabs.is_some();
+    if compact && let Some(i) = hints.iter().position(|(_, word)| *word == "panel") {
+        let tab = hints.remove(i);
+        hints.insert(0, tab);
+    }
+    for (keys, word) in hints {
         let piece = format!("{keys} {word}");
         let w = piece.chars().count() + 2;
         if used + w > room {

@@ -28,7 +28,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let last = app.net().layers.len() - 1;
     let title = format!("top-5 classes · softmax of {}", app.net().layers[last].name);
-    let block = panel(app, title, None);
+    let block = panel(app, area, title, None);
     let inner = block.inner(area);
     block.render(area, buf);
     let Some(v) = app.volume(Src::Layer(last)) else {
