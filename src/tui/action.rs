@@ -43,6 +43,9 @@ pub enum Action {
     NextDepth10,
     /// Montage: the slice one row of thumbnails up / down.
     PrevDepthRow,
+    /// Montage thumbnails one size larger (fewer per page) or smaller.
+    ThumbsBigger,
+    ThumbsSmaller,
     NextDepthRow,
     /// Next colormap in the cycle.
     CycleColormap,

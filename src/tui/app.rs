@@ -203,6 +203,12 @@ impl App {
                     sel.step_depth(&a, by);
                 }
             }
+            Action::ThumbsBigger => {
+                self.view.thumb_min = (self.view.thumb_min + 4).min(layout::THUMB_MAX);
+            }
+            Action::ThumbsSmaller => {
+                self.view.thumb_min = self.view.thumb_min.saturating_sub(4).max(layout::THUMB_MIN);
+            }
             Action::PrevDepthRow => {
                 let cols = self.montage_cols() as isize;
                 self.selection.step_depth(&a, -cols)
@@ -223,15 +229,9 @@ impl App {
             Action::DeadView => self.view.toggle_view(View::Dead),
             Action::NextDead => self.next_dead(),
             Action::Digit(_) => {}
-            Action::SetCursor(r, c) => {
-                sel.cursor = (r, c);
-                sel.clamp(&a);
-            }
+            Action::SetCursor(r, c) => sel.set_cursor(&a, r, c),
             Action::Select(s) => sel.select(&a, s),
-            Action::SetDepth(d) => {
-                sel.d = d;
-                sel.clamp(&a);
-            }
+            Action::SetDepth(d) => sel.set_d(&a, d),
             Action::Focus(f) => self.view.focus = f,
             Action::Resize(w, h) => {
                 self.view.size = (w, h);
@@ -264,6 +264,7 @@ impl App {
                 let first = self.stats(self.sel()).and_then(|s| s.dead().next());
                 match first {
                     Some(d) => {
+                        self.selection.want_d = d;
                         self.selection.d = d;
                         self.view.view = View::Main;
                         self.view.focus = Focus::Slice;
@@ -310,6 +311,7 @@ impl App {
         match dead.iter().find(|&&x| x > d).or(dead.first()) {
             Some(&x) => {
                 self.selection.d = x;
+                self.selection.want_d = x;
                 self.say(format!("dead channel d {x} ({} in {})", dead.len(), self.sel_name()));
             }
             None => self.say(format!("{}: no dead channel", self.sel_name())),
@@ -388,6 +390,11 @@ impl App {
 
     pub fn zoom(&self) -> bool {
         self.view.zoom
+    }
+
+    /// The smallest montage thumbnail width the user asked for (`+`, `-`).
+    pub fn thumb_min(&self) -> u16 {
+        self.view.thumb_min
     }
 
     /// Whether the filters view shows the numbers of `W[d]`.
@@ -595,17 +602,30 @@ mod tests {
     use crate::tui::testing;
 
     #[test]
-    fn changing_layers_keeps_the_cursor_where_it_was_relatively() {
+    fn changing_layers_keeps_the_cursor_on_the_same_place_of_the_photo() {
         let mut app = testing::alexnet_shapes();
         app.update(Action::Select(Src::Layer(0))); // conv1 55×55×96
         app.update(Action::SetCursor(54, 27));
         app.update(Action::SetDepth(90));
+        let rf = app.analysis().layers[0].rf;
+        let centre = |i: usize, ax: usize| {
+            rf.start[ax] + (i * rf.jump[ax]) as i64 + (rf.size[ax] as i64 - 1) / 2
+        };
+        let (y, x) = (centre(54, 0), centre(27, 1));
         app.update(Action::Select(Src::Layer(3))); // pool1 27×27×96
-        assert_eq!(app.cursor(), (26, 13));
+        let p = app.analysis().layers[3].rf;
+        let at = |i: usize, ax: usize| {
+            p.start[ax] as f64 + (i * p.jump[ax]) as f64 + (p.size[ax] as f64 - 1.0) / 2.0
+        };
+        let (r, c) = app.cursor();
+        assert!((at(r, 0) - y as f64).abs() <= p.jump[0] as f64 / 2.0, "{r} → {}", at(r, 0));
+        assert!((at(c, 1) - x as f64).abs() <= p.jump[1] as f64 / 2.0, "{c} → {}", at(c, 1));
         assert_eq!(app.d(), 90);
-        app.update(Action::Select(Src::Input)); // 227×227×3
-        assert_eq!(app.cursor(), (222, 113));
+        app.update(Action::Select(Src::Input)); // 227×227×3: the very pixel
+        assert_eq!(app.cursor(), (y as usize, x as usize));
         assert_eq!(app.d(), 2);
+        app.update(Action::Select(Src::Layer(0)));
+        assert_eq!((app.cursor(), app.d()), ((54, 27), 90));
     }
 
     #[test]

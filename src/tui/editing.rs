@@ -317,12 +317,13 @@ impl App {
     fn apply_edited(&mut self, e: Edited, what: String, select: Src) {
         let before = (**self.net()).clone();
         self.parts().3.history.push(before, what.clone());
-        let (shapes, reinit) = (e.changed.len(), e.reinitialized.len());
+        let shapes = e.changed.len();
+        let reinit = reinit_words(&e.net, &e.reinitialized);
         self.set_net(e.net, e.analysis, what.clone(), select);
         let s = if shapes == 1 { "" } else { "s" };
         let mut msg = format!("{what} · {shapes} shape{s} changed");
-        if reinit > 0 {
-            msg.push_str(&format!(" · {reinit} re-initialized"));
+        if !reinit.is_empty() {
+            msg.push_str(&format!(" · re-initialized: {reinit}"));
         }
         msg.push_str(" · u undoes");
         self.say(msg);
@@ -394,6 +395,7 @@ impl App {
         };
         let new = analysis.shape_of(sel.sel);
         sel.cursor = (rel_pos(sel.cursor.0, old.h, new.h), rel_pos(sel.cursor.1, old.w, new.w));
+        sel.forget_place();
         sel.clamp(&analysis);
         pass.resync(&net, &analysis);
         pass.generation += 1;
@@ -414,3 +416,34 @@ impl App {
 #[cfg(test)]
 #[path = "editing_tests.rs"]
 mod tests;
+
+/// What the re-initialised layers' weights became, grouped: `conv1 edge bank, conv2 fc6 seeded
+/// random (seed 7)`.
+fn reinit_words(net: &crate::nn::Network, layers: &[usize]) -> String {
+    use crate::nn::Origin;
+    let mut edges = Vec::new();
+    let mut random: Vec<(u64, Vec<&str>)> = Vec::new();
+    for &i in layers {
+        let Some(l) = net.layers.get(i) else { continue };
+        match l.origin {
+            Origin::Reinitialized { edges: true, .. } | Origin::Edges => {
+                edges.push(l.name.as_str())
+            }
+            Origin::Reinitialized { seed, edges: false } | Origin::Random { seed } => {
+                match random.iter_mut().find(|(s, _)| *s == seed) {
+                    Some((_, names)) => names.push(l.name.as_str()),
+                    None => random.push((seed, vec![l.name.as_str()])),
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut parts = Vec::new();
+    if !edges.is_empty() {
+        parts.push(format!("{} the edge bank", edges.join(" ")));
+    }
+    for (seed, names) in random {
+        parts.push(format!("{} seeded random (seed {seed})", names.join(" ")));
+    }
+    parts.join(", ")
+}

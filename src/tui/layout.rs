@@ -176,6 +176,10 @@ pub fn focusable(_app: &App) -> Vec<Focus> {
     Focus::ORDER.to_vec()
 }
 
+/// The smallest and largest montage thumbnail widths.
+pub const THUMB_MIN: u16 = 6;
+pub const THUMB_MAX: u16 = 32;
+
 /// The montage grid for the current size: `(per_row, thumb_cols, thumb_rows, rows_visible)`.
 /// Each thumbnail has one more row for its label and one column of gap.
 pub fn montage_grid(app: &App) -> (usize, u16, u16, usize) {
@@ -189,13 +193,16 @@ pub fn montage_grid(app: &App) -> (usize, u16, u16, usize) {
         let rows_fit = (inner_h / (th + 1)).max(1);
         (per_row, tw as u16, th as u16, rows_fit)
     };
-    for tw in (6..=32).rev() {
+    // The largest thumbnails that show every slice, but never smaller than the user asked for
+    // (then the slices are paged).
+    let min = app.thumb_min().clamp(THUMB_MIN, THUMB_MAX) as usize;
+    for tw in (min..=THUMB_MAX as usize).rev() {
         let (per_row, tw, th, rows_fit) = grid(tw);
         if n.div_ceil(per_row) <= rows_fit {
             return (per_row, tw, th, rows_fit);
         }
     }
-    grid(6)
+    grid(min)
 }
 
 #[cfg(test)]

@@ -229,6 +229,13 @@ pub fn run_checks(app: &mut Harness) {
 }
 
 /// Run every pending effect synchronously: checks, passes and saves. Returns the jobs that ran.
+/// The folder relative save paths of tests land in (one per test process).
+fn scratch() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("convscope-test-saves-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
 pub fn run_effects(app: &mut Harness) -> Vec<u64> {
     let mut jobs = Vec::new();
     loop {
@@ -244,7 +251,11 @@ pub fn run_effects(app: &mut Harness) -> Vec<u64> {
                     jobs.push(id);
                 }
                 Effect::Save { net, path } => {
-                    let r = model::save::save_spec(&net, &path).map_err(|e| e.to_string());
+                    // Tests type paths (storms type anything): a relative one is written under a
+                    // scratch folder, never into the working tree.
+                    let target =
+                        if path.is_relative() { scratch().join(&path) } else { path.clone() };
+                    let r = model::save::save_spec(&net, &target).map_err(|e| e.to_string());
                     app.update(Msg::Saved(path, r));
                 }
             }

@@ -15,6 +15,8 @@ pub(super) struct ViewState {
     pub zoom: bool,
     /// The filters view shows the numbers of `W[d]` under the thumbnails.
     pub filter_numbers: bool,
+    /// The smallest montage thumbnail width (columns): `+` raises it, `-` lowers it.
+    pub thumb_min: u16,
     pub colormap: Colormap,
     pub scale_mode: ScaleMode,
     pub tier: Tier,
@@ -36,6 +38,7 @@ impl ViewState {
             help_page: 0,
             zoom: false,
             filter_numbers: false,
+            thumb_min: super::layout::THUMB_MIN,
             colormap,
             scale_mode: ScaleMode::Slice,
             tier,

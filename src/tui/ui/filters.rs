@@ -93,8 +93,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let first_channel = (d / per_group) * cg;
     let title = match mode {
         Mode::Rgb => format!(
-            "filters of {} · K = {} filters of {fh}×{fw}×3, each shown as an RGB image · W[{d}]{bias}",
-            layer.name, p.filters
+            "filters of {} · K = {} filters of {fh}×{fw}×3, each shown as {} · W[{d}]{bias}",
+            layer.name,
+            p.filters,
+            if app.tier().has_pixels() {
+                "an RGB image"
+            } else {
+                "its brightness (no colour here)"
+            }
         ),
         Mode::Each if p.groups > 1 && p.groups == k => format!(
             "filters of {} · depthwise: W[k] is {fh}×{fw} and reads input channel k only · W[{d}]{bias}",

@@ -59,6 +59,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         centered_note(app, inner, buf, &waiting(app));
         return;
     };
+    if s.h == 1 && s.w == 1 {
+        // An fc layer or a global pool: D numbers, drawn as one chart rather than D squares.
+        let values: Vec<f32> = vol.iter().copied().collect();
+        bar_chart(app, inner, buf, &values);
+        return;
+    }
     let (per_row, tw, th, rows_fit) = montage_grid(app);
     let first = first(app);
     for i in 0..per_row * rows_fit {
@@ -90,12 +96,113 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The D values of a 1×1×D volume as one chart: column j covers channels `a:b` and its bar spans
+/// their min to max (through 0); the column of d is highlighted.
+fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
+    use crate::tui::bars::fmt_val;
+    let t = theme(app);
+    let n = values.len();
+    if n == 0 || area.height < 5 || area.width < 12 {
+        return;
+    }
+    let label_w = 9u16;
+    let cols = ((area.width - label_w) as usize).min(n).max(1);
+    let rows = (area.height - 3) as usize;
+    let span = |j: usize| (j * n / cols)..((j + 1) * n / cols).max(j * n / cols + 1);
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let lo = finite.clone().fold(0.0f32, f32::min);
+    let hi = finite.fold(0.0f32, f32::max);
+    let range = if hi > lo { hi - lo } else { 1.0 };
+    // Row 0 is `hi`, row rows-1 is `lo`.
+    let row_of = |v: f32| {
+        (((hi - v) / range) * (rows - 1) as f32).round().clamp(0.0, (rows - 1) as f32) as usize
+    };
+    let per = n.div_ceil(cols);
+    let d = app.d().min(n - 1);
+    let head = if per > 1 {
+        format!(
+            "{n} values, one per channel · each column = {per} channels, its bar from their min to their max · d {d} = {}",
+            fmt_val(values[d])
+        )
+    } else {
+        format!("{n} values, one per channel · d {d} = {}", fmt_val(values[d]))
+    };
+    let head = super::fit_text(&head, area.width as usize);
+    buf.set_stringn(area.x, area.y, head, area.width as usize, t.label());
+    let top = area.y + 1;
+    let x0 = area.x + label_w;
+    buf.set_stringn(area.x, top, fmt_val(hi), label_w as usize - 1, t.dim());
+    buf.set_stringn(area.x, top + row_of(0.0) as u16, "0", label_w as usize - 1, t.dim());
+    buf.set_stringn(area.x, top + rows as u16 - 1, fmt_val(lo), label_w as usize - 1, t.dim());
+    let zero = row_of(0.0);
+    for j in 0..cols {
+        let r = span(j);
+        let chunk = &values[r.clone()];
+        let cmin = chunk.iter().copied().filter(|v| v.is_finite()).fold(f32::INFINITY, f32::min);
+        let cmax =
+            chunk.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
+        let x = x0 + j as u16;
+        let style = if r.contains(&d) { t.selected() } else { t.accent() };
+        if cmin > cmax {
+            buf.set_string(x, top + zero as u16, "?", t.error());
+            continue;
+        }
+        let (a, b) = (row_of(cmax.max(0.0)), row_of(cmin.min(0.0)));
+        for y in a..=b {
+            let ch = if y == zero && a != b { '┼' } else { '█' };
+            buf.set_string(x, top + y as u16, ch.to_string(), style);
+        }
+        if a == b {
+            buf.set_string(x, top + zero as u16, "─", style);
+        }
+    }
+    let axis = top + rows as u16;
+    let last = format!("{}", n - 1);
+    buf.set_string(x0, axis, "0", t.dim());
+    let lx = (x0 + cols as u16).saturating_sub(last.len() as u16);
+    buf.set_string(lx, axis, &last, t.dim());
+    let mid = "channel (d) → · ←/→ move d · Enter opens";
+    let mx = x0 + (cols as u16).saturating_sub(mid.chars().count() as u16) / 2;
+    if mx > x0 + 2 && mx + (mid.chars().count() as u16) < lx {
+        buf.set_string(mx, axis, mid, t.dim());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::nn::Src;
     use crate::tui::action::Action;
     use crate::tui::testing;
+
+    #[test]
+    fn an_fc_layer_is_one_bar_chart_with_its_columns_explained() {
+        let mut app = testing::cifar_app();
+        let fc = (0..app.net().layers.len())
+            .find(|&i| matches!(app.net().layers[i].kind, crate::nn::LayerKind::Fc { .. }))
+            .expect("cifar has an fc layer");
+        app.update(Action::Select(Src::Layer(fc)));
+        app.update(Action::Resize(80, 20));
+        let term = testing::render(&app, 80, 20, render);
+        let text = testing::text(&term);
+        let values: Vec<f32> = app.volume(app.sel()).expect("computed").iter().copied().collect();
+        assert!(text.contains(&format!("{} values, one per channel", values.len())), "{text}");
+        // One column per channel here: the largest value's bar reaches the top row, the
+        // smallest's the bottom row (of the chart, inside the border and below the heading).
+        let buf = term.backend().buffer();
+        let (x0, top, rows) = (1 + 9, 2u16, 20 - 2 - 3);
+        let arg = |best: fn(f32, f32) -> bool| {
+            (0..values.len()).fold(0, |b, i| if best(values[i], values[b]) { i } else { b })
+        };
+        let (hi, lo) = (arg(|a, b| a > b), arg(|a, b| a < b));
+        if values[hi] > 0.0 {
+            assert_eq!(buf[(x0 + hi as u16, top)].symbol(), "█", "{text}");
+        }
+        if values[lo] < 0.0 {
+            assert_eq!(buf[(x0 + lo as u16, top + rows - 1)].symbol(), "█", "{text}");
+        }
+        assert!(values[hi] > 0.0 || values[lo] < 0.0, "some value is not 0");
+    }
 
     #[test]
     fn every_slice_is_a_labelled_thumbnail() {
