@@ -257,6 +257,25 @@ mod tests {
     use crate::tui::testing;
 
     #[test]
+    fn the_readme_shows_the_q3_trace_as_the_screen_does() {
+        let mut app = testing::alexnet_shapes();
+        app.update(Action::Select(Src::Layer(7))); // pool2
+        app.update(Action::SetCursor(3, 5));
+        let term = testing::render(&app, 120, 40, render);
+        // The text column: the right 46 columns inside the border.
+        let rows: Vec<String> = testing::text(&term)
+            .lines()
+            .skip(1)
+            .take(38)
+            .map(|l| l.chars().skip(73).take(46).collect::<String>().trim_end().to_string())
+            .collect();
+        let end = rows.iter().rposition(|r| !r.is_empty()).map_or(0, |i| i + 1);
+        let body = rows[..end].join("\n");
+        assert!(body.contains("sees 67×67 pixels"), "{body}");
+        crate::readme_block::check("q3", &format!("```\n{body}\n```\n"));
+    }
+
+    #[test]
     fn the_trace_ends_at_the_library_receptive_field() {
         let app = testing::alexnet_shapes();
         for (layer, r, c) in [(3, 1, 2), (4, 0, 0), (12, 6, 9), (0, 54, 54)] {

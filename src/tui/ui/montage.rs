@@ -34,7 +34,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let s = app.shape(app.sel());
     let (per_row, _, _, rows_fit) = montage_grid(app);
     let (from, to) = (first(app), (first(app) + per_row * rows_fit).min(s.d));
-    let shown = if to - from < s.d {
+    let shown = if s.h == 1 && s.w == 1 {
+        format!("{} values as one chart", s.d)
+    } else if to - from < s.d {
         format!("slices {from}:{to} of {} (+{} more: , . scroll)", s.d, s.d - (to - from))
     } else {
         format!("{} slices", s.d)
@@ -149,8 +151,7 @@ fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
         }
         let (a, b) = (row_of(cmax.max(0.0)), row_of(cmin.min(0.0)));
         for y in a..=b {
-            let ch = if y == zero && a != b { '┼' } else { '█' };
-            buf.set_string(x, top + y as u16, ch.to_string(), style);
+            buf.set_string(x, top + y as u16, "█", style);
         }
         if a == b {
             buf.set_string(x, top + zero as u16, "─", style);
