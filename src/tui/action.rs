@@ -46,6 +46,9 @@ pub enum Action {
     /// Montage thumbnails one size larger (fewer per page) or smaller.
     ThumbsBigger,
     ThumbsSmaller,
+    /// The input view's layer-by-layer trace, a few steps down or up.
+    ScrollDown,
+    ScrollUp,
     NextDepthRow,
     /// Next colormap in the cycle.
     CycleColormap,

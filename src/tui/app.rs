@@ -203,6 +203,8 @@ impl App {
                     sel.step_depth(&a, by);
                 }
             }
+            Action::ScrollDown => self.view.trace_scroll = self.view.trace_scroll.saturating_add(4),
+            Action::ScrollUp => self.view.trace_scroll = self.view.trace_scroll.saturating_sub(4),
             Action::ThumbsBigger => {
                 self.view.thumb_min = (self.view.thumb_min + 4).min(layout::THUMB_MAX);
             }
@@ -390,6 +392,11 @@ impl App {
 
     pub fn zoom(&self) -> bool {
         self.view.zoom
+    }
+
+    /// Steps of the input view's trace scrolled past (the view clamps it).
+    pub fn trace_scroll(&self) -> usize {
+        self.view.trace_scroll
     }
 
     /// The smallest montage thumbnail width the user asked for (`+`, `-`).
@@ -581,7 +588,7 @@ impl App {
             View::Montage => vec![Scope::Montage],
             View::Filters => vec![Scope::Filters],
             View::Dead => vec![Scope::Dead],
-            View::Input => vec![],
+            View::Input => vec![Scope::Input],
             View::Main => match self.view.focus {
                 Focus::Layers => vec![Scope::Layers],
                 Focus::Column => vec![Scope::Column],

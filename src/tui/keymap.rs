@@ -18,6 +18,8 @@ pub enum Scope {
     Filters,
     /// The dead-channel view.
     Dead,
+    /// The input view with the receptive field.
+    Input,
     /// The help overlay is open.
     Help,
     /// The parameter editor (`e`) is open; keys not in the table edit the text.
@@ -37,6 +39,7 @@ impl Scope {
             Scope::Montage => "montage (m)",
             Scope::Filters => "filters (f)",
             Scope::Dead => "dead channels (d)",
+            Scope::Input => "input view (i)",
             Scope::Help => "this help",
             Scope::Editor => "parameter editor (e)",
             Scope::Chooser => "layer kind chooser (a, t)",
@@ -56,13 +59,14 @@ impl Scope {
 }
 
 /// Every scope in the order of the help and the README.
-pub const SCOPES: [Scope; 9] = [
+pub const SCOPES: [Scope; 10] = [
     Scope::Global,
     Scope::Layers,
     Scope::Column,
     Scope::Montage,
     Scope::Filters,
     Scope::Dead,
+    Scope::Input,
     Scope::Editor,
     Scope::Chooser,
     Scope::Prompt,
@@ -208,6 +212,8 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Filters, &[k(C::Left), ch('h')], A::PrevDepth, "previous filter W[d − 1]", Some("filter")),
     b(S::Filters, &[k(C::Right), ch('l')], A::NextDepth, "next filter W[d + 1]", Some("")),
     b(S::Filters, &[k(C::Enter)], A::Open, "show or hide the numbers of W[d]", Some("numbers")),
+    b(S::Input, &[ctrl('d')], A::ScrollDown, "scroll the trace down", Some("scroll")),
+    b(S::Input, &[ctrl('u')], A::ScrollUp, "scroll the trace up", Some("")),
     b(S::Dead, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
     b(S::Dead, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
     b(S::Dead, &[k(C::Enter)], A::Open, "open the layer's first dead channel", Some("open")),

@@ -17,6 +17,8 @@ pub(super) struct ViewState {
     pub filter_numbers: bool,
     /// The smallest montage thumbnail width (columns): `+` raises it, `-` lowers it.
     pub thumb_min: u16,
+    /// Steps of the input view's trace scrolled past.
+    pub trace_scroll: usize,
     pub colormap: Colormap,
     pub scale_mode: ScaleMode,
     pub tier: Tier,
@@ -39,6 +41,7 @@ impl ViewState {
             zoom: false,
             filter_numbers: false,
             thumb_min: super::layout::THUMB_MIN,
+            trace_scroll: 0,
             colormap,
             scale_mode: ScaleMode::Slice,
             tier,

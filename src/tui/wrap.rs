@@ -29,17 +29,23 @@ fn classes(chars: &[char]) -> Vec<u8> {
             '(' | '[' | '{' => depth += 1,
             ')' | ']' | '}' => depth = (depth - 1).max(0),
             ' ' => {
+                // An operator stands between spaces (`a − b`, `x = 1`); `-154` is a number.
+                let spaced =
+                    |j: Option<usize>| j.and_then(|j| chars.get(j)).is_none_or(|c| *c == ' ');
                 let prev = i.checked_sub(1).map(|j| chars[j]);
                 let next = chars.get(i + 1).copied();
-                let near_op = prev.is_some_and(is_op) || next.is_some_and(is_op);
-                // `0 (b)`, `(−0.5) (b)`: a value and its name in brackets stay together.
-                let named =
-                    prev.is_some_and(|p| p.is_ascii_digit() || p == ')') && next == Some('(');
+                let prev_op = prev.is_some_and(is_op) && spaced(i.checked_sub(2));
+                let next_op = next.is_some_and(is_op) && spaced(Some(i + 2));
+                // `0 (b)`, `(−0.5) (b)`: a value and its short name in brackets stay together.
+                let short = chars[i + 1..].iter().take(6).any(|c| *c == ')');
+                let named = prev.is_some_and(|p| p.is_ascii_digit() || p == ')')
+                    && next == Some('(')
+                    && short;
                 out[i] = if depth > 0 || named {
                     3
-                } else if !near_op {
+                } else if !(prev_op || next_op) {
                     1
-                } else if next.is_some_and(is_op) {
+                } else if next_op {
                     2
                 } else {
                     3
@@ -145,6 +151,14 @@ mod tests {
         assert_eq!(
             rows("V[0, 0, 0] = 0.1825 + 0.4593 + 0.3318 + 0 (b) = 0.9736", 49),
             ["V[0, 0, 0] = 0.1825 + 0.4593 + 0.3318 + 0 (b)", "  = 0.9736"]
+        );
+    }
+
+    #[test]
+    fn negative_numbers_are_not_operators() {
+        assert_eq!(
+            rows("box rows -154:185, cols -154:185 (negative = padding)", 34),
+            ["box rows -154:185, cols -154:185", "  (negative = padding)"]
         );
     }
 

@@ -68,10 +68,12 @@ fn window_text((top, left, bottom, right): Win, as_x: bool) -> String {
         } else {
             format!("[{top}:{bottom}, {left}:{right}]")
         }
-    } else {
+    } else if as_x {
         format!(
             "rows {top}:{bottom}, cols {left}:{right} (negative = padding, not numpy's from-the-end)"
         )
+    } else {
+        format!("rows {top}:{bottom}, cols {left}:{right}")
     }
 }
 
@@ -188,24 +190,55 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("traced back, layer by layer:", t.label())));
     let steps = trace(app, app.sel(), r, c);
-    // What fits (one line per step, a line for "+N more"); the rest is counted, not cut.
-    let tw = (text_area.width as usize).max(1);
-    let used: usize = lines.iter().map(|l| l.width().div_ceil(tw).max(1)).sum();
-    let room = (text_area.height as usize).saturating_sub(used);
-    let shown = if steps.len() > room { room.saturating_sub(1) } else { steps.len() };
-    for (name, shape, (a, l, b, rr)) in steps.iter().take(shown) {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{name:<9}"), t.accent()),
-            Span::raw(format!(" {}", window_text((*a, *l, *b, *rr), false))),
-            Span::styled(format!("  of {shape}"), t.dim()),
-        ]));
-    }
-    if steps.len() > shown {
-        let more = steps.len() - shown;
+    if steps.iter().any(|(_, _, (a, l, ..))| *a < 0 || *l < 0) {
         lines.push(Line::from(Span::styled(
-            format!("+{more} more (a taller terminal shows them)"),
+            "(negative rows and cols are zero padding, not numpy's from-the-end)",
             t.dim(),
         )));
+    }
+    let step_lines: Vec<Line> = steps
+        .iter()
+        .map(|(name, shape, (a, l, b, rr))| {
+            Line::from(vec![
+                Span::styled(format!("{name:<9}"), t.accent()),
+                Span::raw(format!(" {}", window_text((*a, *l, *b, *rr), false))),
+                Span::styled(format!("  of {shape}"), t.dim()),
+            ])
+        })
+        .collect();
+    let heights: Vec<usize> = step_lines
+        .iter()
+        .map(|l| crate::tui::wrap::lines(vec![l.clone()], text_area.width).len())
+        .collect();
+    // What fits, as wrapped rows, with a row for each "more" mark; the rest is counted, not cut.
+    let used: usize = crate::tui::wrap::lines(lines.clone(), text_area.width).len();
+    let room = (text_area.height as usize).saturating_sub(used);
+    // Scrolled (C-d, C-u): the steps above and below the window are counted, not cut.
+    let fits = |skip: usize| {
+        let count = |avail: usize| {
+            let mut sum = 0;
+            heights[skip..]
+                .iter()
+                .take_while(|h| {
+                    sum += **h;
+                    sum <= avail
+                })
+                .count()
+        };
+        let avail = room.saturating_sub(usize::from(skip > 0));
+        let n = count(avail);
+        if skip + n < steps.len() { count(avail.saturating_sub(1)) } else { n }
+    };
+    let max_skip = (0..=steps.len()).find(|&k| k + fits(k) >= steps.len()).unwrap_or(0);
+    let skip = app.trace_scroll().min(max_skip);
+    let shown = fits(skip);
+    if skip > 0 {
+        lines.push(Line::from(Span::styled(format!("↑ {skip} more above (C-u)"), t.dim())));
+    }
+    lines.extend(step_lines.into_iter().skip(skip).take(shown));
+    let below = steps.len() - skip - shown;
+    if below > 0 {
+        lines.push(Line::from(Span::styled(format!("+{below} more (C-d scrolls)"), t.dim())));
     }
     Paragraph::new(crate::tui::wrap::lines(lines, text_area.width)).render(text_area, buf);
     let Some(ras) = photo_raster(app, img_area) else {
@@ -307,8 +340,14 @@ mod tests {
             sees(&app, 0),
             "conv1's filters are 5×5, but this neuron sees 5×5 pixels of the input"
         );
-        // The trace does not fit 14 rows: what is left is counted, not cut.
-        assert!(text.contains("+2 more"), "{text}");
+        // At 14 rows the whole trace fits; at 12 the last step is counted, not cut, and C-d
+        // scrolls to it.
+        assert!(text.contains("input     [2:7, 2:7]  of 11×11×4"), "{text}");
+        let short = testing::text(&testing::render(&app, 80, 13, render));
+        assert!(short.contains("+2 more (C-d scrolls)"), "{short}");
+        app.update(Action::ScrollDown);
+        let scrolled = testing::text(&testing::render(&app, 80, 13, render));
+        assert!(scrolled.contains("↑ 2 more above"), "{scrolled}");
     }
 
     #[test]
