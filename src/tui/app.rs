@@ -203,8 +203,14 @@ impl App {
                     sel.step_depth(&a, by);
                 }
             }
-            Action::ScrollDown => self.view.trace_scroll = self.view.trace_scroll.saturating_add(4),
-            Action::ScrollUp => self.view.trace_scroll = self.view.trace_scroll.saturating_sub(4),
+            Action::ScrollDown => {
+                let page = self.view.scroll_page.get().max(1);
+                self.view.trace_scroll = self.view.trace_scroll.saturating_add(page);
+            }
+            Action::ScrollUp => {
+                let page = self.view.scroll_page.get().max(1);
+                self.view.trace_scroll = self.view.trace_scroll.saturating_sub(page);
+            }
             Action::ThumbsBigger => {
                 self.view.thumb_min = (self.view.thumb_min + 4).min(layout::THUMB_MAX);
             }
@@ -394,9 +400,15 @@ impl App {
         self.view.zoom
     }
 
-    /// Steps of the input view's trace scrolled past (the view clamps it).
+    /// Steps of the input view's trace (rows of the filter numbers) scrolled past; the view
+    /// clamps it.
     pub fn trace_scroll(&self) -> usize {
         self.view.trace_scroll
+    }
+
+    /// A view tells how many steps or rows it showed, so that C-d pages by that much.
+    pub fn note_scroll_page(&self, shown: usize) {
+        self.view.scroll_page.set(shown.max(1));
     }
 
     /// The smallest montage thumbnail width the user asked for (`+`, `-`).

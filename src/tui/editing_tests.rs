@@ -368,7 +368,7 @@ fn reinitialized_layers_are_marked_in_the_list_and_the_shape_panel() {
     assert!(row("conv1 conv").contains("32×32×8 ↺ •"), "{list}");
     assert!(row("fc    fc").contains("1×1×10 ↺ •"), "{list}");
     assert!(!row("relu1 relu").contains('↺') && !row("relu1 relu").contains('•'), "{list}");
-    let shape = testing::text(&testing::render(&app, 60, 16, crate::tui::ui::shape::render));
+    let shape = testing::text(&testing::render(&app, 60, 24, crate::tui::ui::shape::render));
     assert!(shape.contains("↺ re-initialized: an edit changed the weight shape"), "{shape}");
 }
 

@@ -212,6 +212,8 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Filters, &[k(C::Left), ch('h')], A::PrevDepth, "previous filter W[d − 1]", Some("filter")),
     b(S::Filters, &[k(C::Right), ch('l')], A::NextDepth, "next filter W[d + 1]", Some("")),
     b(S::Filters, &[k(C::Enter)], A::Open, "show or hide the numbers of W[d]", Some("numbers")),
+    b(S::Filters, &[ctrl('d')], A::ScrollDown, "scroll the numbers down", Some("scroll")),
+    b(S::Filters, &[ctrl('u')], A::ScrollUp, "scroll the numbers up", Some("")),
     b(S::Input, &[ctrl('d')], A::ScrollDown, "scroll the trace down", Some("scroll")),
     b(S::Input, &[ctrl('u')], A::ScrollUp, "scroll the trace up", Some("")),
     b(S::Dead, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),

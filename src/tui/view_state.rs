@@ -17,8 +17,10 @@ pub(super) struct ViewState {
     pub filter_numbers: bool,
     /// The smallest montage thumbnail width (columns): `+` raises it, `-` lowers it.
     pub thumb_min: u16,
-    /// Steps of the input view's trace scrolled past.
+    /// Steps of the input view's trace (or rows of the filter numbers) scrolled past.
     pub trace_scroll: usize,
+    /// How many steps or rows the last frame showed: one C-d scrolls by that much.
+    pub scroll_page: std::cell::Cell<usize>,
     pub colormap: Colormap,
     pub scale_mode: ScaleMode,
     pub tier: Tier,
@@ -42,6 +44,7 @@ impl ViewState {
             filter_numbers: false,
             thumb_min: super::layout::THUMB_MIN,
             trace_scroll: 0,
+            scroll_page: std::cell::Cell::new(1),
             colormap,
             scale_mode: ScaleMode::Slice,
             tier,
@@ -54,6 +57,7 @@ impl ViewState {
 
     pub fn toggle_view(&mut self, v: View) {
         self.view = if self.view == v { View::Main } else { v };
+        self.trace_scroll = 0;
         self.zoom = false;
     }
 

@@ -65,6 +65,12 @@ pub fn preview_lines(app: &App, v: &Validation, room: usize) -> Vec<Line<'static
             out.push(Line::from(head));
             if let Some(f) = &p.formula {
                 out.push(Line::from(Span::styled(f.clone(), t.accent())));
+                // The spec's words for the letters of the formula and the shape panel.
+                let names = match p.kind {
+                    "conv" => "filters = K · size = F · stride = S · pad = P · dilation = d",
+                    _ => "size = F · stride = S · pad = P",
+                };
+                out.push(Line::from(Span::styled(names, t.dim())));
             }
             let (now, was) = p.params;
             if now > 0 || was.is_some_and(|w| w > 0) {

@@ -97,9 +97,12 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
     let src = *layer.inputs.first()?;
     let x = app.volume(src)?;
     let xs = app.shape(src);
+    // The seed's names: V is this layer's output (the volume the slice and column panels
+    // draw), X is what it reads.
+    let vname = format!("V = {}'s output (the slice panel), ", layer.name);
     let xname = match src {
-        Src::Input => "X = the input volume".to_string(),
-        s => format!("X = output of {} ({xs})", app.name_of(s)),
+        Src::Input => format!("{vname}X = its input: the input volume"),
+        s => format!("{vname}X = its input: {}'s output ({xs})", app.name_of(s)),
     };
     let x_at = x.get([d, r, c]).copied();
     let head =
@@ -120,11 +123,16 @@ pub fn lines(app: &App, width: u16, room: u16) -> Option<Vec<Line<'static>>> {
             let neuron = Neuron { r, c, d, name: &v, stored };
             conv_lines(&t, &mut l, g, &neuron, &terms, b.is_some());
             l.push(Line::from(Span::styled(xname, t.dim())));
-            let left = room.saturating_sub(l.len() as u16 + 2) as usize;
-            contributions(&t, &mut l, &terms, width, left);
-            l.push(sum_line(&t, &v, &terms));
+            // Rows as they will wrap: the heading of the bars and the sum line keep theirs.
+            let rows = |l: &[Line<'static>]| crate::tui::wrap::lines(l.to_vec(), width).len();
+            let sum = sum_line(&t, &v, &terms);
+            let heading = Line::raw("contribution of each input channel (top 99 of 999, by size):");
+            let fixed = rows(&l) + rows(std::slice::from_ref(&sum)) + rows(&[heading]);
+            contributions(&t, &mut l, &terms, width, (room as usize).saturating_sub(fixed));
+            l.push(sum);
             // The numbers themselves, when the window is small and there is room for them.
-            let left = room.saturating_sub(l.len() as u16) as usize;
+            let used = crate::tui::wrap::lines(l.clone(), width).len();
+            let left = (room as usize).saturating_sub(used);
             window_grid(&t, &mut l, &x.view(), &w.view(), g, (d, r, c), &terms, (width, left));
         }
         (LayerKind::MaxPool(_) | LayerKind::AvgPool(_), _) => {
@@ -412,44 +420,63 @@ fn window_grid(
     let (rows, cols) = (g.window.rows.window(r), g.window.cols.window(c));
     let (fh, fw) = (rows.f, cols.f);
     let cell = 7;
-    if fh * fw > 25 || room < fh + 2 || (width as usize) < 2 * fw * cell + 3 {
+    if fh * fw > 25 {
         return;
     }
-    let Some(&(ci, part)) = terms.contrib.iter().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-    else {
-        return;
+    let hint = |l: &mut Vec<Line<'static>>, text: String| {
+        l.push(Line::from(Span::styled(text, t.dim())));
     };
+    if room < fh + 2 || (width as usize) < 2 * fw * cell + 3 {
+        if room >= 1 {
+            hint(l, "the numbers of X's window and of W[d]: z (zoom) gives them room".into());
+        }
+        return;
+    }
+    // The channels by the size of their part, each as its X window beside its W slice, while
+    // they fit; the others are counted.
+    let mut order: Vec<(usize, f32)> = terms.contrib.clone();
+    order.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
     let group_start = terms.contrib.first().map_or(0, |f| f.0);
     let (r0, r1) = (rows.start, rows.start + ((fh - 1) * rows.dil) as i64 + 1);
     let (c0, c1) = (cols.start, cols.start + ((fw - 1) * cols.dil) as i64 + 1);
-    l.push(Line::from(Span::styled(
-        format!(
-            "channel {ci}: X[{r0}:{r1}, {c0}:{c1}, {ci}] │ W[{d}][:, :, {}]  (Σ of products {})",
-            ci - group_start,
-            fmt_val(part)
-        ),
-        t.label(),
-    )));
     let num = |v: Option<f32>| match v {
         Some(v) => format!("{:>6}", format!("{v:.3}").trim_end_matches('0').trim_end_matches('.')),
         None => format!("{:>6}", "pad"),
     };
-    for fy in 0..fh {
-        let iy = rows.start + (fy * rows.dil) as i64;
-        let xs: Vec<String> = (0..fw)
-            .map(|fx| {
-                let ix = cols.start + (fx * cols.dil) as i64;
-                let inside = iy >= 0 && ix >= 0;
-                num(inside.then(|| x.get([ci, iy as usize, ix as usize]).copied()).flatten())
-            })
-            .collect();
-        let ws: Vec<String> =
-            (0..fw).map(|fx| num(w.get([d, fy, fx, ci - group_start]).copied())).collect();
-        l.push(Line::from(vec![
-            Span::raw(xs.join(" ")),
-            Span::styled(" │ ", t.dim()),
-            Span::raw(ws.join(" ")),
-        ]));
+    let mut left = room;
+    for (n, &(ci, part)) in order.iter().enumerate() {
+        let more = order.len() - n;
+        let need = fh + 1 + usize::from(more > 1);
+        if left < need {
+            hint(l, format!("+{more} more channels' numbers (z, or a taller terminal)"));
+            break;
+        }
+        left -= fh + 1;
+        l.push(Line::from(Span::styled(
+            format!(
+                "channel {ci}: X[{r0}:{r1}, {c0}:{c1}, {ci}] │ W[{d}][:, :, {}]  (Σ of products {})",
+                ci - group_start,
+                fmt_val(part)
+            ),
+            t.label(),
+        )));
+        for fy in 0..fh {
+            let iy = rows.start + (fy * rows.dil) as i64;
+            let xs: Vec<String> = (0..fw)
+                .map(|fx| {
+                    let ix = cols.start + (fx * cols.dil) as i64;
+                    let inside = iy >= 0 && ix >= 0;
+                    num(inside.then(|| x.get([ci, iy as usize, ix as usize]).copied()).flatten())
+                })
+                .collect();
+            let ws: Vec<String> =
+                (0..fw).map(|fx| num(w.get([d, fy, fx, ci - group_start]).copied())).collect();
+            l.push(Line::from(vec![
+                Span::raw(xs.join(" ")),
+                Span::styled(" │ ", t.dim()),
+                Span::raw(ws.join(" ")),
+            ]));
+        }
     }
 }
 

@@ -72,17 +72,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             .map(|l| l.name.as_str())
             .take(6)
             .collect();
-        let msg = if matches!(layer.kind, LayerKind::Conv(_)) {
-            "loading the weights…".to_string()
-        } else {
-            format!(
-                "{} is {}: no filters; conv layers: {}",
-                layer.name,
-                layer.kind.type_name(),
+        if matches!(layer.kind, LayerKind::Conv(_)) {
+            centered_note(app, inner, buf, "loading the weights…");
+            return;
+        }
+        let msg = vec![
+            Line::from(vec![Span::styled(
+                format!("{} is {}: it has no filters", layer.name, layer.kind.type_name()),
+                t.accent(),
+            )]),
+            Line::from(format!(
+                "filters belong to conv layers: {} · [ ] change the layer, f or Esc goes back",
                 convs.join(", ")
-            )
+            )),
+        ];
+        let top = Rect {
+            y: inner.y + inner.height / 3,
+            height: inner.height - inner.height / 3,
+            ..inner
         };
-        centered_note(app, inner, buf, &msg);
+        ratatui::widgets::Paragraph::new(crate::tui::wrap::lines(msg, top.width))
+            .centered()
+            .render(top, buf);
         return;
     };
     let (k, fh, fw, cg) = w.dim();
@@ -143,7 +154,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let lines = numbers(app, &wd, mode, first_channel, body.width);
         let rows = (lines.len() as u16 + 1).min(body.height / 2 + 1);
         let at = Rect { y: body.bottom() - rows, height: rows, ..body };
-        for (i, l) in lines.into_iter().take(rows as usize - 1).enumerate() {
+        // Rows that do not fit scroll (C-d, C-u) and are counted.
+        let room = rows as usize - 1;
+        let fits = lines.len() <= room;
+        let page = if fits { room } else { room.saturating_sub(1).max(1) };
+        let skip = app.trace_scroll().min(lines.len().saturating_sub(page));
+        app.note_scroll_page(page);
+        let mut shown: Vec<Line> = lines.iter().skip(skip).take(page).cloned().collect();
+        if !fits {
+            let end = skip + shown.len();
+            shown.push(Line::from(Span::styled(
+                format!("rows {skip}:{end} of {} (C-d, C-u scroll)", lines.len()),
+                t.dim(),
+            )));
+        }
+        for (i, l) in shown.into_iter().enumerate() {
             let row = Rect::new(at.x, at.y + 1 + i as u16, at.width, 1);
             Line::from(super::fit_spans(l.spans, at.width as usize)).render(row, buf);
         }
@@ -234,8 +259,10 @@ fn legend(app: &App, mode: Mode, scale: &Scale, width: u16) -> Line<'static> {
     if mode == Mode::Rgb {
         let text = if app.tier().has_pixels() {
             "each filter stretched from its own min (dark) to its max (bright), R, G, B together"
+                .to_string()
         } else {
-            "each filter stretched from its own min to its max, drawn as brightness (no colour here)"
+            let ramp: String = crate::tui::color::ASCII_RAMP[1..].iter().collect();
+            format!("each filter's brightness from its own min to its max: low {ramp} high")
         };
         return Line::from(vec![Span::styled(text, t.dim()), Span::styled(keys, t.label())]);
     }
@@ -246,8 +273,7 @@ fn legend(app: &App, mode: Mode, scale: &Scale, width: u16) -> Line<'static> {
         spans.push(Span::styled(ch.to_string(), ratatui::style::Style::new().fg(fg).bg(bg)));
     }
     spans.push(Span::styled(format!(" {}", fmt_val(b)), t.dim()));
-    let reading = super::slice::reading(app, scale);
-    let how = reading.get(2).cloned().unwrap_or_default();
+    let how = super::slice::how_to_read(app, scale);
     let whose = if mode == Mode::Each { "one scale for every filter" } else { "the scale of W[d]" };
     spans.push(Span::styled(format!("  {how} · {whose}"), t.dim()));
     spans.push(Span::styled(keys, t.label()));

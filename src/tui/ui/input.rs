@@ -232,6 +232,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let max_skip = (0..=steps.len()).find(|&k| k + fits(k) >= steps.len()).unwrap_or(0);
     let skip = app.trace_scroll().min(max_skip);
     let shown = fits(skip);
+    app.note_scroll_page(shown);
     if skip > 0 {
         lines.push(Line::from(Span::styled(format!("↑ {skip} more above (C-u)"), t.dim())));
     }
@@ -347,7 +348,7 @@ mod tests {
         assert!(short.contains("+2 more (C-d scrolls)"), "{short}");
         app.update(Action::ScrollDown);
         let scrolled = testing::text(&testing::render(&app, 80, 13, render));
-        assert!(scrolled.contains("↑ 2 more above"), "{scrolled}");
+        assert!(scrolled.contains("more above (C-u)"), "{scrolled}");
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     // the shape stays visible.
     let longest = (0..app.rows()).map(|i| app.name_of(app.src_at(i)).chars().count()).max();
     let longest = longest.unwrap_or(5);
-    let fixed = idx_w + shape_w.unwrap_or(8) + 3;
+    // The • of the network depth (question 6) keeps its two columns: names are cut first.
+    let mark_w = if app.net().layers.iter().any(|l| l.kind.has_weights()) { 2 } else { 0 };
+    let fixed = idx_w + shape_w.unwrap_or(8) + 3 + mark_w;
     let show_kind = longest + kind_w + 1 + fixed <= inner.width as usize;
     let kind_w = if show_kind { kind_w } else { 0 };
     let room =
@@ -165,8 +167,9 @@ mod tests {
         let mut app = testing::Harness { app, effects: vec![] };
         app.update(Action::Select(Src::Layer(0)));
         let text = testing::text(&testing::render(&app, 34, 8, render));
-        // 32 inner columns: "block1.expand_conv" (18) + "conv" would not fit with the shape.
-        assert!(text.contains(" 0 block1.expand_conv 55×55×96"), "{text}");
+        // 32 inner columns: "block1.expand_conv" (18) + "conv" would not fit with the shape and
+        // the network-depth mark, which keeps its place: the kind goes, then the name is cut.
+        assert!(text.contains(" 0 block1.expand_c… 55×55×96 •"), "{text}");
         assert!(!text.contains("maxpool"), "{text}");
         // Short names keep the kind.
         let app = testing::alexnet_shapes();

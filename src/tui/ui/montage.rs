@@ -121,15 +121,19 @@ fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
     };
     let per = n.div_ceil(cols);
     let d = app.d().min(n - 1);
-    let head = if per > 1 {
-        format!(
-            "{n} values, one per channel · each column = {per} channels, its bar from their min to their max · d {d} = {}",
-            fmt_val(values[d])
-        )
+    let at_d = format!("d {d} = {}", fmt_val(values[d]));
+    let forms = if per > 1 {
+        vec![
+            format!(
+                "{n} values, one per channel · each column = {per} channels, its bar from their min to their max · {at_d}"
+            ),
+            format!("{n} values · each column = {per} channels, min to max · {at_d}"),
+            format!("{n} values · column = {per} channels · {at_d}"),
+        ]
     } else {
-        format!("{n} values, one per channel · d {d} = {}", fmt_val(values[d]))
+        vec![format!("{n} values, one per channel · {at_d}"), format!("{n} values · {at_d}")]
     };
-    let head = super::fit_text(&head, area.width as usize);
+    let head = super::first_fit(&forms, area.width as usize);
     buf.set_stringn(area.x, area.y, head, area.width as usize, t.label());
     let top = area.y + 1;
     let x0 = area.x + label_w;
@@ -144,17 +148,31 @@ fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
         let cmax =
             chunk.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
         let x = x0 + j as u16;
-        let style = if r.contains(&d) { t.selected() } else { t.accent() };
+        buf.set_string(x, top + zero as u16, "─", t.dim());
         if cmin > cmax {
             buf.set_string(x, top + zero as u16, "?", t.error());
             continue;
         }
+        // Above 0 and below 0 in the colours of the diverging maps (RdBu: red < 0 < blue);
+        // without colour, negative parts are shaded.
+        let mono = !app.tier().has_pixels() && app.tier() != crate::tui::color::Tier::C16;
+        let (pos, neg) = if r.contains(&d) {
+            (t.selected(), t.selected())
+        } else {
+            let c = |col| ratatui::style::Style::new().fg(col);
+            (c(ratatui::style::Color::Blue), c(ratatui::style::Color::Red))
+        };
         let (a, b) = (row_of(cmax.max(0.0)), row_of(cmin.min(0.0)));
         for y in a..=b {
-            buf.set_string(x, top + y as u16, "█", style);
-        }
-        if a == b {
-            buf.set_string(x, top + zero as u16, "─", style);
+            let below = y > zero || (y == zero && cmax <= 0.0 && cmin < 0.0);
+            let (ch, style) = match (below, mono) {
+                (true, true) => ("▒", neg),
+                (true, false) => ("█", neg),
+                (false, _) => ("█", pos),
+            };
+            if y != zero || cmax != 0.0 || cmin != 0.0 {
+                buf.set_string(x, top + y as u16, ch, style);
+            }
         }
     }
     let axis = top + rows as u16;

@@ -272,7 +272,16 @@ pub fn origin_line(app: &App, layer: &crate::nn::Layer) -> Option<Line<'static>>
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let title = format!("shape · {}", app.name_of(app.sel()));
     let block = panel(app, area, title, Some(Focus::Shape));
-    let rows = crate::tui::wrap::lines(lines(app), block.inner(area).width);
+    let inner = block.inner(area);
+    let mut rows = crate::tui::wrap::lines(lines(app), inner.width);
+    let h = inner.height as usize;
+    if rows.len() > h && h > 0 {
+        // What does not fit is counted, not cut.
+        let more = rows.len() - (h - 1);
+        rows.truncate(h - 1);
+        let t = theme(app);
+        rows.push(Line::from(Span::styled(format!("+{more} more lines (z zooms)"), t.dim())));
+    }
     Paragraph::new(rows).block(block).render(area, buf);
 }
 

@@ -57,12 +57,19 @@ fn legend_rows(inner: Rect) -> u16 {
     if inner.height >= 14 { 2 } else { 1 }
 }
 
-/// How to read the colours of `scale` at this tier, the scale mode and the keys that change
-/// them: `RdBu: red < 0 < blue · scale per slice (s) · c colormap`.
-pub fn reading(app: &App, scale: &crate::tui::colormap::Scale) -> Vec<String> {
+/// How to read the colours of `scale` at this tier: `RdBu: red < 0 < blue`, or the characters
+/// of the ramp without colour.
+pub fn how_to_read(app: &App, scale: &crate::tui::colormap::Scale) -> String {
     use crate::tui::color::{ASCII_RAMP, SIGNED_NEG, SIGNED_POS, Tier};
-    let how = match app.tier() {
-        t if t.has_pixels() => format!("{}: {}", scale.map.name(), scale.map.reading()),
+    match app.tier() {
+        t if t.has_pixels() => {
+            let zero = if !scale.map.is_diverging() && scale.lo < 0.0 {
+                " (0 not marked: c for RdBu)"
+            } else {
+                ""
+            };
+            format!("{}: {}{zero}", scale.map.name(), scale.map.reading())
+        }
         tier => {
             let cols = if tier == Tier::C16 { ", red < 0 < blue" } else { "" };
             if scale.map.is_diverging() {
@@ -74,17 +81,31 @@ pub fn reading(app: &App, scale: &crate::tui::colormap::Scale) -> Vec<String> {
                 format!("characters low {ramp} high")
             }
         }
+    }
+}
+
+/// The legend's second row, longest first: how the map is drawn (`ratio`), how its colours
+/// read, and the scale mode with the keys that change them. Every form keeps the ratio and the
+/// scale mode.
+pub fn reading(app: &App, scale: &crate::tui::colormap::Scale, ratio: &[String]) -> Vec<String> {
+    let how = how_to_read(app, scale);
+    let (mode, short) = match app.scale_mode() {
+        ScaleMode::Slice => ("scale of this slice", "per slice"),
+        ScaleMode::Layer => ("scale of the whole layer", "per layer"),
     };
-    let mode = match app.scale_mode() {
-        ScaleMode::Slice => "scale of this slice",
-        ScaleMode::Layer => "scale of the whole layer",
-    };
-    vec![
-        format!("{how} · {mode} (s) · c colormap"),
-        format!("{how} · {mode} (s)"),
-        how.clone(),
-        scale.map.name().to_string(),
-    ]
+    let name = if app.tier().has_pixels() { scale.map.name() } else { "characters" };
+    let mut out = Vec::new();
+    for r in ratio {
+        for f in [
+            format!("{how} · {mode} (s) · c colormap"),
+            format!("{how} · {mode} (s)"),
+            format!("{how} · {short} (s)"),
+            format!("{name} · {short} (s)"),
+        ] {
+            out.push(if r.is_empty() { f } else { format!("{r} · {f}") });
+        }
+    }
+    out
 }
 
 /// Where the map is drawn (for mouse clicks): its geometry and area.
@@ -119,7 +140,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let block = match app.scale(app.sel(), app.d()) {
         Some(_) if app.shows_rgb() => block,
         Some(s) => {
-            let right = format!(" {} · {mode} ", s.map.name());
+            let name = if app.tier().has_pixels() { s.map.name() } else { "characters" };
+            let right = format!(" {name} · {mode} ");
             if title.chars().count() + right.chars().count() + 3 <= area.width as usize {
                 block.title_top(Line::from(right).right_aligned())
             } else {
@@ -151,9 +173,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let row = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
         if legend_rows(inner) == 2 {
-            let ratio = format!("{} ({})", r.geom.ratio(), r.geom.px_word());
+            let ratio =
+                r.geom.ratio().replace("neurons", "photo pixels").replace("neuron", "photo pixel");
+            let forms = [format!("{ratio} ({})", r.geom.px_word()), ratio];
             let row = Rect::new(inner.x, m.bottom(), inner.width, 1);
-            Line::from(Span::styled(ratio, t.label())).centered().render(row, buf);
+            let text = super::first_fit(&forms, inner.width as usize);
+            Line::from(Span::styled(text, t.label())).centered().render(row, buf);
         }
         return;
     }
@@ -169,9 +194,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     };
     r.render(m, buf, Some(app.cursor()));
     ticks(app, &r, m, area, buf);
-    legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf);
-    if legend_rows(inner) == 2 {
-        let note = super::first_fit(&reading(app, &r.scale), inner.width as usize);
+    let two = legend_rows(inner) == 2;
+    legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf, !two);
+    if two {
+        let ratio = r.geom.ratio();
+        let zoom = if matches!(r.geom.fit, crate::tui::raster::Fit::Down { .. }) && !app.zoom() {
+            " (z for more)"
+        } else {
+            ""
+        };
+        let ratios = [
+            format!("{ratio} ({}){zoom}", r.geom.px_word()),
+            format!("{ratio}{zoom}"),
+            ratio.clone(),
+        ];
+        let note = super::first_fit(&reading(app, &r.scale, &ratios), inner.width as usize);
         let row = Rect::new(inner.x, m.bottom() + 1, inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
     }
@@ -255,7 +292,7 @@ fn ticks(app: &App, r: &Raster, m: Rect, area: Rect, buf: &mut Buffer) {
 }
 
 /// `−4.1 ▕colours▏ 4.1  min −0.52 max 4.1`.
-fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
+fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer, with_ratio: bool) {
     if area.height == 0 || area.width < 12 {
         return;
     }
@@ -274,7 +311,9 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer) {
     let short_ratio = format!("  {ratio}");
     let fixed = lo.chars().count() + hi.chars().count() + 2;
     let w = area.width as usize;
-    let ratio_text = if w >= fixed + long_ratio.chars().count() + 8 {
+    let ratio_text = if !with_ratio {
+        String::new()
+    } else if w >= fixed + long_ratio.chars().count() + 8 {
         long_ratio
     } else if w >= fixed + short_ratio.chars().count() + 6 {
         short_ratio
