@@ -84,16 +84,21 @@ impl Geometry {
     /// `1 neuron = 3×3 px`, or `1 px = mean of 2.8×2.8 neurons`. A pixel is half a cell (▀) in
     /// colour, two characters without.
     pub fn ratio(&self) -> String {
+        self.ratio_of("neuron", "neurons")
+    }
+
+    /// [`ratio`](Self::ratio) for source pixels of another name (`photo pixel`).
+    pub fn ratio_of(&self, one: &str, many: &str) -> String {
         match self.fit {
-            Fit::Up { k: 1 } => "1 px = 1 neuron".into(),
-            Fit::Up { k } => format!("1 neuron = {k}×{k} px"),
+            Fit::Up { k: 1 } => format!("1 px = 1 {one}"),
+            Fit::Up { k } => format!("1 {one} = {k}×{k} px"),
             Fit::Down { out_h, out_w } => {
                 let f = |n: usize, m: usize| {
                     let v = n as f64 / m.max(1) as f64;
                     let s = format!("{v:.1}");
                     s.strip_suffix(".0").map_or(s.clone(), str::to_string)
                 };
-                format!("1 px = mean of {}×{} neurons", f(self.src_h, out_h), f(self.src_w, out_w))
+                format!("1 px = mean of {}×{} {many}", f(self.src_h, out_h), f(self.src_w, out_w))
             }
         }
     }

@@ -141,18 +141,16 @@ impl Selection {
     /// (else keeps its relative position); d is the one last chosen, clamped.
     pub fn select(&mut self, a: &Analysis, s: Src) {
         let old = a.shape_of(self.sel);
-        // Until the cursor is moved it has no place to keep: (0, 0) stays (0, 0).
-        let anchor = self.anchor;
         let s = src_at(a, row_of(s));
         let new = a.shape_of(s);
-        match (anchor, field(a, s)) {
+        // Until the cursor is moved it has no place to keep: (0, 0) stays (0, 0).
+        match (self.anchor, field(a, s)) {
             (Some((y, x)), Some(rf)) => {
                 self.cursor = (nearest(&rf, 0, y, new.h), nearest(&rf, 1, x, new.w));
             }
             (_, None) => self.cursor = (0, 0),
             (None, Some(_)) => self.relocate(old, new),
         }
-        self.anchor = anchor;
         self.sel = s;
         self.d = self.want_d;
         self.clamp(a);

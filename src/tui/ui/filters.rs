@@ -99,7 +99,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (k, fh, fw, cg) = w.dim();
     let d = app.d().min(k.saturating_sub(1));
     let bias = b.as_ref().map_or(String::new(), |b| format!(" · b[{d}] = {}", fmt_val(b[d])));
-    let mode = Mode::of(cg, p.groups, k);
+    let mode = Mode::of(cg);
     let per_group = (k / p.groups.max(1)).max(1);
     let first_channel = (d / per_group) * cg;
     let title = match mode {
@@ -239,7 +239,8 @@ enum Mode {
 }
 
 impl Mode {
-    fn of(cg: usize, _groups: usize, _k: usize) -> Mode {
+    /// The layout for filters that read `cg` input channels each.
+    fn of(cg: usize) -> Mode {
         match cg {
             3 => Mode::Rgb,
             1 => Mode::Each,

@@ -38,7 +38,9 @@ const FORMS: [Form; 6] = {
     ]
 };
 
-fn left<'a>(app: &App, f: Form) -> Vec<Span<'a>> {
+/// The header's left part in form `f`; `untrained` is whether the network's weights are
+/// generated (computed once per frame, not once per form).
+fn left<'a>(app: &App, f: Form, untrained: bool) -> Vec<Span<'a>> {
     let t = theme(app);
     let sep = || Span::styled(" · ", t.dim());
     let mut left = Vec::new();
@@ -46,7 +48,7 @@ fn left<'a>(app: &App, f: Form) -> Vec<Span<'a>> {
         left.extend([Span::styled("convscope", t.title()), sep()]);
     }
     left.push(Span::styled(app.net().name.clone(), t.accent()));
-    if app.net().untrained_note().is_some() {
+    if untrained {
         let word = if f.depth_long { " (weights not trained)" } else { " (untrained)" };
         left.push(Span::styled(word, t.warn()));
     }
@@ -107,9 +109,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let room = area.width as usize;
     // The longest header and right-hand note that fit together; else the shortest header
     // shortened at a word, beside the shortest note.
+    let untrained = app.net().untrained_note().is_some();
     let mut choice = None;
     'forms: for f in FORMS {
-        let l = left(app, f);
+        let l = left(app, f, untrained);
         for r in &right {
             if width(&l) + r.width() < room {
                 choice = Some((l, r.clone()));
@@ -121,7 +124,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         // Neither side may take more than half: both shortened at a word.
         let r = right.last().cloned().unwrap_or_default();
         let rw = r.width().min(room / 2);
-        let l = super::fit_spans(left(app, FORMS[FORMS.len() - 1]), room.saturating_sub(rw + 1));
+        let last = left(app, FORMS[FORMS.len() - 1], untrained);
+        let l = super::fit_spans(last, room.saturating_sub(rw + 1));
         (l, Span::styled(super::fit_text(&r.content, rw), r.style))
     });
     let rw = (r.width() as u16).min(area.width);

@@ -196,31 +196,29 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             t.dim(),
         )));
     }
-    let step_lines: Vec<Line> = steps
+    // Everything as wrapped rows, wrapped once: the text above the trace, then each step.
+    let wrap = |l: Vec<Line<'static>>| crate::tui::wrap::lines(l, text_area.width);
+    let mut rows = wrap(lines);
+    let step_rows: Vec<Vec<Line<'static>>> = steps
         .iter()
         .map(|(name, shape, (a, l, b, rr))| {
-            Line::from(vec![
+            wrap(vec![Line::from(vec![
                 Span::styled(format!("{name:<9}"), t.accent()),
                 Span::raw(format!(" {}", window_text((*a, *l, *b, *rr), false))),
                 Span::styled(format!("  of {shape}"), t.dim()),
-            ])
+            ])])
         })
         .collect();
-    let heights: Vec<usize> = step_lines
-        .iter()
-        .map(|l| crate::tui::wrap::lines(vec![l.clone()], text_area.width).len())
-        .collect();
-    // What fits, as wrapped rows, with a row for each "more" mark; the rest is counted, not cut.
-    let used: usize = crate::tui::wrap::lines(lines.clone(), text_area.width).len();
-    let room = (text_area.height as usize).saturating_sub(used);
+    // What fits, with a row for each "more" mark; the rest is counted, not cut.
+    let room = (text_area.height as usize).saturating_sub(rows.len());
     // Scrolled (C-d, C-u): the steps above and below the window are counted, not cut.
     let fits = |skip: usize| {
         let count = |avail: usize| {
             let mut sum = 0;
-            heights[skip..]
+            step_rows[skip..]
                 .iter()
                 .take_while(|h| {
-                    sum += **h;
+                    sum += h.len();
                     sum <= avail
                 })
                 .count()
@@ -234,14 +232,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let shown = fits(skip);
     app.note_scroll_page(shown);
     if skip > 0 {
-        lines.push(Line::from(Span::styled(format!("↑ {skip} more above (C-u)"), t.dim())));
+        rows.extend(wrap(vec![Line::from(Span::styled(
+            format!("↑ {skip} more above (C-u)"),
+            t.dim(),
+        ))]));
     }
-    lines.extend(step_lines.into_iter().skip(skip).take(shown));
+    rows.extend(step_rows.into_iter().skip(skip).take(shown).flatten());
     let below = steps.len() - skip - shown;
     if below > 0 {
-        lines.push(Line::from(Span::styled(format!("+{below} more (C-d scrolls)"), t.dim())));
+        rows.extend(wrap(vec![Line::from(Span::styled(
+            format!("+{below} more (C-d scrolls)"),
+            t.dim(),
+        ))]));
     }
-    Paragraph::new(crate::tui::wrap::lines(lines, text_area.width)).render(text_area, buf);
+    Paragraph::new(rows).render(text_area, buf);
     let Some(ras) = photo_raster(app, img_area) else {
         centered_note(app, img_area, buf, &waiting(app));
         return;

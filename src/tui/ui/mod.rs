@@ -97,7 +97,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    status::render(app, a.status, buf);
+    status::render(app, a.status, buf, a.tabs.is_some());
     if app.help() {
         help::render(app, area, buf);
     }

@@ -10,11 +10,15 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-/// The first thumbnail shown (pages keep d visible).
-fn first(app: &App) -> usize {
-    let (per_row, _, _, rows_fit) = montage_grid(app);
+/// The first thumbnail shown for a grid (pages keep d visible).
+fn first_of(app: &App, (per_row, _, _, rows_fit): (usize, u16, u16, usize)) -> usize {
     let page = per_row * rows_fit;
     (app.d() / page) * page
+}
+
+/// The first thumbnail shown at the current size.
+fn first(app: &App) -> usize {
+    first_of(app, montage_grid(app))
 }
 
 /// The slice whose thumbnail is under absolute cell `(x, y)` of the body `area`.
@@ -32,8 +36,10 @@ pub fn slice_at(app: &App, area: Rect, x: u16, y: u16) -> Option<usize> {
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = theme(app);
     let s = app.shape(app.sel());
-    let (per_row, _, _, rows_fit) = montage_grid(app);
-    let (from, to) = (first(app), (first(app) + per_row * rows_fit).min(s.d));
+    let grid = montage_grid(app);
+    let (per_row, tw, th, rows_fit) = grid;
+    let first = first_of(app, grid);
+    let (from, to) = (first, (first + per_row * rows_fit).min(s.d));
     let shown = if s.h == 1 && s.w == 1 {
         format!("{} values as one chart", s.d)
     } else if to - from < s.d {
@@ -67,8 +73,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         bar_chart(app, inner, buf, &values);
         return;
     }
-    let (per_row, tw, th, rows_fit) = montage_grid(app);
-    let first = first(app);
     for i in 0..per_row * rows_fit {
         let d = first + i;
         if d >= s.d {
@@ -111,9 +115,9 @@ fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
     let cols = ((area.width - label_w) as usize).min(n).max(1);
     let rows = (area.height - 3) as usize;
     let span = |j: usize| (j * n / cols)..((j + 1) * n / cols).max(j * n / cols + 1);
-    let finite = values.iter().copied().filter(|v| v.is_finite());
-    let lo = finite.clone().fold(0.0f32, f32::min);
-    let hi = finite.fold(0.0f32, f32::max);
+    // The range runs through 0, so every bar starts at the zero line.
+    let (lo, hi) = crate::tui::colormap::min_max(values);
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
     let range = if hi > lo { hi - lo } else { 1.0 };
     // Row 0 is `hi`, row rows-1 is `lo`.
     let row_of = |v: f32| {
@@ -141,27 +145,22 @@ fn bar_chart(app: &App, area: Rect, buf: &mut Buffer, values: &[f32]) {
     buf.set_stringn(area.x, top + row_of(0.0) as u16, "0", label_w as usize - 1, t.dim());
     buf.set_stringn(area.x, top + rows as u16 - 1, fmt_val(lo), label_w as usize - 1, t.dim());
     let zero = row_of(0.0);
+    // Above 0 and below 0 in the colours of the diverging maps (RdBu: red < 0 < blue);
+    // without colour, negative parts are shaded.
+    let mono = !app.tier().has_pixels() && app.tier() != crate::tui::color::Tier::C16;
+    let hue = |col| ratatui::style::Style::new().fg(col);
+    let signs = (hue(ratatui::style::Color::Blue), hue(ratatui::style::Color::Red));
     for j in 0..cols {
         let r = span(j);
         let chunk = &values[r.clone()];
-        let cmin = chunk.iter().copied().filter(|v| v.is_finite()).fold(f32::INFINITY, f32::min);
-        let cmax =
-            chunk.iter().copied().filter(|v| v.is_finite()).fold(f32::NEG_INFINITY, f32::max);
         let x = x0 + j as u16;
         buf.set_string(x, top + zero as u16, "─", t.dim());
-        if cmin > cmax {
+        if !chunk.iter().any(|v| v.is_finite()) {
             buf.set_string(x, top + zero as u16, "?", t.error());
             continue;
         }
-        // Above 0 and below 0 in the colours of the diverging maps (RdBu: red < 0 < blue);
-        // without colour, negative parts are shaded.
-        let mono = !app.tier().has_pixels() && app.tier() != crate::tui::color::Tier::C16;
-        let (pos, neg) = if r.contains(&d) {
-            (t.selected(), t.selected())
-        } else {
-            let c = |col| ratatui::style::Style::new().fg(col);
-            (c(ratatui::style::Color::Blue), c(ratatui::style::Color::Red))
-        };
+        let (cmin, cmax) = crate::tui::colormap::min_max(chunk);
+        let (pos, neg) = if r.contains(&d) { (t.selected(), t.selected()) } else { signs };
         let (a, b) = (row_of(cmax.max(0.0)), row_of(cmin.min(0.0)));
         for y in a..=b {
             let below = y > zero || (y == zero && cmax <= 0.0 && cmin < 0.0);

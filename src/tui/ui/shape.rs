@@ -30,9 +30,14 @@ fn input_depth(app: &App) -> String {
     }
 }
 
+/// The window a filter of size `f` with dilation `d` covers: `F_eff = d·(F − 1) + 1`.
+fn f_eff(f: usize, d: usize) -> usize {
+    d * (f.max(1) - 1) + 1
+}
+
 /// The rule that keeps H×W: `P = (F − 1)/2 with S = 1 keeps 32×32` (with dilation, of F_eff).
 fn same_size_rule(f: usize, d: usize, x: crate::nn::Shape3) -> String {
-    let eff = d * (f.max(1) - 1) + 1;
+    let eff = f_eff(f, d);
     if eff % 2 == 1 {
         let what = if d > 1 { "F_eff" } else { "F" };
         format!("P = ({what} − 1)/2 = {} with S = 1 keeps {}×{}", (eff - 1) / 2, x.h, x.w)
@@ -168,14 +173,13 @@ pub fn lines(app: &App) -> Vec<Line<'static>> {
                 ));
             }
             if p.dilation_h > 1 || p.dilation_w > 1 {
-                let eff = |d: usize, f: usize| d * (f - 1) + 1;
                 out.push(kv(
                     "dilated",
                     format!(
                         "F_eff = d·(F − 1) + 1 = {}·({} − 1) + 1 = {}: the window a filter covers",
                         p.dilation_h,
                         p.kh,
-                        eff(p.dilation_h, p.kh)
+                        f_eff(p.kh, p.dilation_h)
                     ),
                 ));
             }

@@ -173,8 +173,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let row = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
         if legend_rows(inner) == 2 {
-            let ratio =
-                r.geom.ratio().replace("neurons", "photo pixels").replace("neuron", "photo pixel");
+            let ratio = r.geom.ratio_of("photo pixel", "photo pixels");
             let forms = [format!("{ratio} ({})", r.geom.px_word()), ratio];
             let row = Rect::new(inner.x, m.bottom(), inner.width, 1);
             let text = super::first_fit(&forms, inner.width as usize);
@@ -197,17 +196,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let two = legend_rows(inner) == 2;
     legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf, !two);
     if two {
-        let ratio = r.geom.ratio();
-        let zoom = if matches!(r.geom.fit, crate::tui::raster::Fit::Down { .. }) && !app.zoom() {
-            " (z for more)"
-        } else {
-            ""
-        };
-        let ratios = [
-            format!("{ratio} ({}){zoom}", r.geom.px_word()),
-            format!("{ratio}{zoom}"),
-            ratio.clone(),
-        ];
+        let ratios = ratio_forms(app, &r.geom, " (z for more)");
         let note = super::first_fit(&reading(app, &r.scale, &ratios), inner.width as usize);
         let row = Rect::new(inner.x, m.bottom() + 1, inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
@@ -277,6 +266,18 @@ fn one_value(app: &App, inner: Rect, buf: &mut Buffer) {
     }
 }
 
+/// How the map is drawn, longest first: the ratio with what a pixel is and the zoom hint
+/// (`zoom`, when the map is averaged and not zoomed), the ratio with the hint, the ratio alone.
+fn ratio_forms(app: &App, g: &Geometry, zoom: &str) -> [String; 3] {
+    let ratio = g.ratio();
+    let zoom = if matches!(g.fit, crate::tui::raster::Fit::Down { .. }) && !app.zoom() {
+        zoom
+    } else {
+        ""
+    };
+    [format!("{ratio} ({}){zoom}", g.px_word()), format!("{ratio}{zoom}"), ratio]
+}
+
 /// Ticks on the border point at the cursor's row and column.
 fn ticks(app: &App, r: &Raster, m: Rect, area: Rect, buf: &mut Buffer) {
     if let Some((x, y)) = r.geom.cell_of(app.cursor().0, app.cursor().1) {
@@ -301,14 +302,8 @@ fn legend(app: &App, r: &Raster, area: Rect, buf: &mut Buffer, with_ratio: bool)
     let (lo, hi) = (fmt_val(a), fmt_val(b));
     let extra = format!("  min {} max {}", fmt_val(r.scale.lo), fmt_val(r.scale.hi));
     // How the map is drawn: neurons per pixel, and (with room) what a pixel is.
-    let ratio = r.geom.ratio();
-    let zoom = if matches!(r.geom.fit, crate::tui::raster::Fit::Down { .. }) && !app.zoom() {
-        " · z for more"
-    } else {
-        ""
-    };
-    let long_ratio = format!("  {ratio} ({}){zoom}", r.geom.px_word());
-    let short_ratio = format!("  {ratio}");
+    let [long, _, short] = ratio_forms(app, &r.geom, " · z for more");
+    let (long_ratio, short_ratio) = (format!("  {long}"), format!("  {short}"));
     let fixed = lo.chars().count() + hi.chars().count() + 2;
     let w = area.width as usize;
     let ratio_text = if !with_ratio {

@@ -31,7 +31,9 @@ pub fn edits_note(app: &App) -> String {
     s
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+/// The status bar; `compact` (panels take turns, see the tab strip) puts the key that cycles
+/// them first.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, compact: bool) {
     let t = theme(app);
     let right = match (&app.alert(), &app.message(), app.count()) {
         (Some(e), _, _) => Span::styled(e.to_string(), t.error()),
@@ -48,8 +50,6 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let room = area.width.saturating_sub(rw + 1) as usize;
     let mut hints = hints(&app.scopes());
     // In a compact layout panels take turns: the key that reaches them goes first.
-    let (w, h) = app.size();
-    let compact = crate::tui::layout::areas(app, Rect::new(0, 0, w, h)).tabs.is_some();
     if compact && let Some(i) = hints.iter().position(|(_, word)| *word == "panel") {
         let tab = hints.remove(i);
         hints.insert(0, tab);
@@ -71,16 +71,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 #[cfg(test)]
 mod tests {
     use crate::tui::action::Action;
+    use crate::tui::app::App;
     use crate::tui::state::Focus;
     use crate::tui::testing;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
 
     #[test]
     fn the_status_bar_follows_the_focus() {
         let mut app = testing::alexnet_shapes();
-        let term = testing::render(&app, 120, 1, super::render);
+        let wide = |app: &App, area: Rect, buf: &mut Buffer| super::render(app, area, buf, false);
+        let term = testing::render(&app, 120, 1, wide);
         insta::assert_snapshot!(term.backend());
         app.update(Action::Focus(Focus::Slice));
-        let text = testing::text(&testing::render(&app, 120, 1, super::render));
+        let text = testing::text(&testing::render(&app, 120, 1, wide));
         assert!(text.starts_with("? help  q quit  hjkl move"), "{text}");
+        // When panels take turns, the key that reaches them comes first.
+        let compact = |app: &App, area: Rect, buf: &mut Buffer| super::render(app, area, buf, true);
+        let text = testing::text(&testing::render(&app, 80, 1, compact));
+        assert!(text.starts_with("Tab panel  ? help"), "{text}");
     }
 }
