@@ -86,7 +86,7 @@ pub fn how_to_read(app: &App, scale: &crate::tui::colormap::Scale) -> String {
 
 /// The legend's second row, longest first: how the map is drawn (`ratio`), how its colours
 /// read, and the scale mode with the keys that change them. Every form keeps the ratio and the
-/// scale mode.
+/// scale mode (the colour bar beside it shows the map when its name does not fit).
 pub fn reading(app: &App, scale: &crate::tui::colormap::Scale, ratio: &[String]) -> Vec<String> {
     let how = how_to_read(app, scale);
     let (mode, short) = match app.scale_mode() {
@@ -101,6 +101,7 @@ pub fn reading(app: &App, scale: &crate::tui::colormap::Scale, ratio: &[String])
             format!("{how} · {mode} (s)"),
             format!("{how} · {short} (s)"),
             format!("{name} · {short} (s)"),
+            format!("{short} (s)"),
         ] {
             out.push(if r.is_empty() { f } else { format!("{r} · {f}") });
         }
@@ -197,6 +198,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf, !two);
     if two {
         let ratios = ratio_forms(app, &r.geom, " (z for more)");
+        // The 1 px = … ratio and the scale mode are kept in every form.
         let note = super::first_fit(&reading(app, &r.scale, &ratios), inner.width as usize);
         let row = Rect::new(inner.x, m.bottom() + 1, inner.width, 1);
         Line::from(Span::styled(note, t.dim())).centered().render(row, buf);
@@ -458,6 +460,34 @@ mod tests {
         app.update(Action::PrevDepth);
         app.update(Action::PrevDepth);
         assert!(app.shows_rgb());
+    }
+
+    #[test]
+    fn the_scale_mode_stays_readable_when_the_legend_is_narrow() {
+        use crate::tui::action::Action;
+        let mut app = crate::tui::testing::numpy_app();
+        app.update(Action::Select(crate::nn::Src::Layer(0)));
+        let forms =
+            [("per slice (s)", "scale of this slice (s)"), ("per layer (s)", "whole layer (s)")];
+        for (word, long) in forms {
+            for w in 24..90u16 {
+                let area = ratatui::layout::Rect::new(0, 0, w, 20);
+                let (g, _) = super::geometry(&app, area);
+                let need = format!("{} · {word}", g.ratio()).chars().count();
+                let text = crate::tui::testing::text(&crate::tui::testing::render(
+                    &app,
+                    w,
+                    20,
+                    super::render,
+                ));
+                if need + 2 <= w as usize {
+                    let said = text.contains(word) || text.contains(long);
+                    assert!(said, "{word} at width {w}:\n{text}");
+                    assert!(text.contains(&g.ratio()), "{word} at width {w}:\n{text}");
+                }
+            }
+            app.update(Action::ToggleScale);
+        }
     }
 
     #[test]
