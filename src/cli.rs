@@ -37,6 +37,10 @@ pub struct Cli {
     /// Start with this colormap (viridis, rdbu, …).
     #[arg(long)]
     pub colormap: Option<String>,
+    /// How maps reach the terminal: real pixels (kitty, iterm, sixel) or half-blocks; auto
+    /// reads CONVSCOPE_GRAPHICS, then the environment, then asks the terminal (≤ 100 ms).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub graphics: crate::tui::graphics::Choice,
     /// The memory budget for weights and kept volumes, like 8G or 512M (default: 75% of the
     /// machine's memory, at most 60% of an address-space limit).
     #[arg(long, global = true, value_parser = crate::nn::budget::parse_size)]
@@ -169,6 +173,7 @@ pub fn run(cli: Cli) -> Result<()> {
             color: cli.color,
             colormap: cli.colormap,
             size: cli.size,
+            graphics: cli.graphics,
         }),
     }
 }

@@ -71,6 +71,10 @@ pub struct App {
     effects: Vec<Effect>,
     /// Memoised rasters; drawing may fill it.
     pub(super) cache: RefCell<RasterCache>,
+    /// The terminal's graphics (half-blocks unless [`set_graphics`](Self::set_graphics)).
+    caps: crate::tui::graphics::Caps,
+    /// The images of the frame being drawn; the event loop sends them after the frame.
+    pub gfx: RefCell<crate::tui::graphics::Frame>,
 }
 
 impl App {
@@ -85,6 +89,8 @@ impl App {
             edit: EditSession::default(),
             effects: Vec::new(),
             cache: RefCell::new(RasterCache::default()),
+            caps: crate::tui::graphics::Caps::halfblocks(),
+            gfx: RefCell::default(),
         };
         app.selection.clamp(&app.analysis);
         app
@@ -427,6 +433,21 @@ impl App {
 
     pub fn scale_mode(&self) -> ScaleMode {
         self.view.scale_mode
+    }
+
+    /// Draw maps as images with these graphics (the cached rasters are dropped).
+    pub fn set_graphics(&mut self, caps: crate::tui::graphics::Caps) {
+        self.caps = caps;
+        self.cache.borrow_mut().clear();
+    }
+
+    pub fn graphics(&self) -> crate::tui::graphics::Caps {
+        self.caps
+    }
+
+    /// What rasters are drawn with: the tier and the graphics.
+    pub fn paint(&self) -> crate::tui::raster::Paint {
+        crate::tui::raster::Paint { tier: self.tier(), caps: self.caps }
     }
 
     pub fn tier(&self) -> Tier {

@@ -46,6 +46,10 @@ impl Rgb {
     pub fn contrast(self) -> Rgb {
         if self.luma() > 0.5 { Rgb(0, 0, 0) } else { Rgb(255, 255, 255) }
     }
+    /// `[r, g, b]`.
+    pub fn bytes(self) -> [u8; 3] {
+        [self.0, self.1, self.2]
+    }
 }
 
 impl From<colorous::Color> for Rgb {

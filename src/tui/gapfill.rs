@@ -28,6 +28,24 @@ impl<B: Backend> GapFill<B> {
         &self.inner
     }
 
+    /// For writes that bypass ratatui (images): what they write is theirs to know.
+    pub fn inner_mut(&mut self) -> &mut B {
+        &mut self.inner
+    }
+
+    /// The cells of `r` show something else now (an image's pixels): never fill gaps with them.
+    pub fn forget(&mut self, r: ratatui::layout::Rect) {
+        for y in r.top()..r.bottom() {
+            if let Some(row) = self.shadow.get_mut(y as usize) {
+                for x in r.left()..r.right() {
+                    if let Some(c) = row.get_mut(x as usize) {
+                        *c = None;
+                    }
+                }
+            }
+        }
+    }
+
     fn known(&self, x: u16, y: u16) -> Option<&Cell> {
         self.shadow.get(y as usize)?.get(x as usize)?.as_ref()
     }

@@ -25,6 +25,7 @@ pub mod dim;
 pub mod edit_session;
 pub mod editing;
 pub mod gapfill;
+pub mod graphics;
 pub mod keymap;
 pub mod layout;
 mod pass_state;
@@ -60,4 +61,6 @@ pub struct Options {
     pub colormap: Option<String>,
     /// `--size HxW` for a model with open H and W.
     pub size: Option<(usize, usize)>,
+    /// `--graphics`: pixels through kitty, iTerm2 or sixel, or half-blocks.
+    pub graphics: graphics::Choice,
 }

@@ -6,13 +6,19 @@
 //!
 //! The aspect ratio is kept. A map that fits is upscaled by a whole factor `k`, so each value is a
 //! `k×k` square of pixels; a larger map is downsampled by the mean over each output pixel's area.
+//!
+//! Where the terminal draws images ([`graphics`](super::graphics)), a raster is instead the map's
+//! own pixels, one per neuron, and the cells it covers ([`Fit::Pixels`]); the cells are left blank
+//! (kitty placeholders in tmux) for the image to show through.
 
 use super::color::{Rgb, Tier, ramp_char};
 use super::colormap::Scale;
+use super::graphics::{Caps, Image, Mode, kitty};
 use ndarray::{Array2, ArrayView2};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
+use std::sync::Arc;
 
 /// How source values became pixels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +27,30 @@ pub enum Fit {
     Up { k: usize },
     /// Each pixel is the mean of a block of about `h/out_h × w/out_w` values.
     Down { out_h: usize, out_w: usize },
+    /// An image in the terminal's own pixels: one image pixel is `sub × sub` source values (1:
+    /// one neuron, the usual case; sixel must average a map larger than its panel), and one
+    /// source value is `num/den` screen pixels, a cell being `cw × ch` of them.
+    Pixels { sub: usize, num: usize, den: usize, cw: usize, ch: usize },
+}
+
+/// What a raster is drawn with: the colour tier, and the terminal's graphics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paint {
+    pub tier: Tier,
+    pub caps: Caps,
+}
+
+impl From<Tier> for Paint {
+    fn from(tier: Tier) -> Paint {
+        Paint { tier, caps: Caps::halfblocks() }
+    }
+}
+
+impl Paint {
+    /// Whether maps become images: the terminal has graphics and colour is on.
+    pub fn pixels(&self) -> bool {
+        self.caps.pixels() && self.tier.has_pixels()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -76,6 +106,48 @@ impl Geometry {
         g
     }
 
+    /// The geometry a raster drawn with `paint` gets: [`pixels`](Self::pixels) or
+    /// [`new`](Self::new).
+    pub fn of(h: usize, w: usize, paint: impl Into<Paint>, cols: u16, rows: u16) -> Geometry {
+        let paint = paint.into();
+        if paint.pixels() {
+            Geometry::pixels(h, w, paint.caps, cols, rows)
+        } else {
+            Geometry::new(h, w, paint.tier, cols, rows)
+        }
+    }
+
+    /// Fit an `h × w` map as an image into `cols × rows` cells: scaled up by a whole factor when
+    /// it fits the cells' screen pixels, else down (by the terminal; sixel, which cannot scale,
+    /// by a whole factor of its own).
+    pub fn pixels(h: usize, w: usize, caps: Caps, cols: u16, rows: u16) -> Geometry {
+        let (cw, ch) = caps.cell_or_default();
+        let (cw, ch) = (cw as usize, ch as usize);
+        let (pw, ph) = (cols as usize * cw, rows as usize * ch);
+        let fit = Fit::Pixels { sub: 1, num: 1, den: 1, cw, ch };
+        let mut g = Geometry { src_h: h, src_w: w, fit, cols: 0, rows: 0, half: true };
+        if h == 0 || w == 0 || pw == 0 || ph == 0 {
+            return g;
+        }
+        let (sub, num, den) = if w <= pw && h <= ph {
+            (1, (pw / w).min(ph / h), 1)
+        } else if caps.mode == Mode::Sixel {
+            let s = w.div_ceil(pw).max(h.div_ceil(ph));
+            (s, 1, s)
+        } else if pw * h <= ph * w {
+            (1, pw, w)
+        } else {
+            (1, ph, h)
+        };
+        g.fit = Fit::Pixels { sub, num, den, cw, ch };
+        // Sixel images are whole pixels (the source cut into `sub` blocks, rounded up).
+        let (iw, ih) = (w.div_ceil(sub), h.div_ceil(sub));
+        let cells = |n: usize, c: usize| ((n * sub * num / den).div_ceil(c)).max(1);
+        g.cols = cells(iw, cw).min(cols as usize) as u16;
+        g.rows = cells(ih, ch).min(rows as usize) as u16;
+        g
+    }
+
     pub fn is_empty(&self) -> bool {
         self.cols == 0 || self.rows == 0
     }
@@ -100,12 +172,19 @@ impl Geometry {
                 };
                 format!("1 px = mean of {}×{} {many}", f(self.src_h, out_h), f(self.src_w, out_w))
             }
+            Fit::Pixels { sub: 1, .. } => "1:1 pixels".to_string(),
+            Fit::Pixels { sub, .. } => format!("1 image px = mean of {sub}×{sub} {many}"),
         }
     }
 
     /// What a pixel is on this tier.
     pub fn px_word(&self) -> &'static str {
-        if self.half { "px = half a cell" } else { "px = 2 characters" }
+        match self.fit {
+            Fit::Pixels { sub: 1, .. } => "one image pixel each",
+            Fit::Pixels { .. } => "image pixels",
+            _ if self.half => "px = half a cell",
+            _ => "px = 2 characters",
+        }
     }
 
     /// Resample a map to this geometry's pixels: whole-block copies or area means.
@@ -115,7 +194,16 @@ impl Geometry {
                 data[[y / k, x / k]]
             }),
             Fit::Down { out_h, out_w } => area_mean(data, out_h, out_w),
+            Fit::Pixels { sub: 1, .. } => data.to_owned(),
+            Fit::Pixels { sub, .. } => {
+                area_mean(data, self.src_h.div_ceil(sub), self.src_w.div_ceil(sub))
+            }
         }
+    }
+
+    /// The screen pixel at the centre of source index `i` (one axis) and its cell, for images.
+    fn px_cell(i: usize, num: usize, den: usize, c: usize) -> usize {
+        (2 * i + 1) * num / (2 * den) / c
     }
 
     /// Where the map sits inside `area`: centred.
@@ -143,6 +231,10 @@ impl Geometry {
             Fit::Down { out_h, out_w } => {
                 ((2 * py + 1) * h / (2 * out_h), (2 * px + 1) * w / (2 * out_w))
             }
+            Fit::Pixels { num, den, cw, ch, .. } => {
+                let at = |cell: usize, c: usize| (2 * cell + 1) * c * den / (2 * num.max(1));
+                (at(y as usize, ch), at(x as usize, cw))
+            }
         };
         (rc.0 < h && rc.1 < w).then_some(rc)
     }
@@ -163,6 +255,10 @@ impl Geometry {
         let (py, px) = match self.fit {
             Fit::Up { k } => (r * k + (k - 1) / 2, c * k + k / 2),
             Fit::Down { out_h, out_w } => (r * out_h / h, c * out_w / w),
+            Fit::Pixels { num, den, cw, ch, .. } => {
+                let (x, y) = (Self::px_cell(c, num, den, cw), Self::px_cell(r, num, den, ch));
+                return Some(((x as u16).min(self.cols - 1), (y as u16).min(self.rows - 1)));
+            }
         };
         let (cw, chh) = self.px_per_cell();
         Some(((px * cw) as u16, (py / chh) as u16))
@@ -172,6 +268,17 @@ impl Geometry {
     /// several neurons share a cell, the cursor's mark shows which part of the cell it is in,
     /// so it moves as the cursor moves. Upscaled maps (a neuron spans cells) give the centre.
     pub fn third_of(&self, r: usize, c: usize) -> (usize, usize) {
+        if let Fit::Pixels { num, den, cw, ch, .. } = self.fit {
+            // Which third of its cell the neuron's centre is in, when a cell holds several.
+            let third = |i: usize, c: usize| {
+                if c * den <= num {
+                    return 1;
+                }
+                let px = (2 * i + 1) * num / (2 * den);
+                (px % c * 3 / c).min(2)
+            };
+            return (third(r, ch), third(c, cw));
+        }
         let Fit::Down { out_h, out_w } = self.fit else { return (1, 1) };
         let (_, chh) = self.px_per_cell();
         let third = |i: usize, n: usize, out: usize, per_cell: usize| {
@@ -193,6 +300,13 @@ impl Geometry {
         let (py, px) = match self.fit {
             Fit::Up { k } => (r * k, c * k),
             Fit::Down { out_h, out_w } => (r * out_h / h, c * out_w / w),
+            Fit::Pixels { num, den, cw, ch, .. } => {
+                let at = |i: usize, c: usize| (i * num / den / c) as u16;
+                return (
+                    at(c, cw).min(self.cols.saturating_sub(1)),
+                    at(r, ch).min(self.rows.saturating_sub(1)),
+                );
+            }
         };
         let (cw, chh) = self.px_per_cell();
         ((px * cw) as u16, (py / chh) as u16)
@@ -209,14 +323,41 @@ pub struct Raster {
     pub tier: Tier,
     pub geom: Geometry,
     cells: Vec<RCell>,
+    /// In pixel mode: the image the cells stand for.
+    pub image: Option<Arc<Image>>,
+    caps: Caps,
 }
 
 impl Raster {
     /// Rasterise `data` (rows × cols) to fit in `cols × rows` cells.
-    pub fn new(data: ArrayView2<f32>, scale: Scale, tier: Tier, cols: u16, rows: u16) -> Raster {
-        let (h, w) = data.dim();
+    pub fn new(
+        data: ArrayView2<f32>,
+        scale: Scale,
+        paint: impl Into<Paint>,
+        cols: u16,
+        rows: u16,
+    ) -> Raster {
+        let (paint, (h, w)) = (paint.into(), data.dim());
+        let (tier, caps) = (paint.tier, paint.caps);
+        if paint.pixels() {
+            let geom = Geometry::pixels(h, w, caps, cols, rows);
+            let px = geom.resample(data);
+            let (ih, iw) = px.dim();
+            let rgb = px.iter().flat_map(|&v| scale.rgb(v).bytes()).collect();
+            let image = Some(Arc::new(Image::new(iw as u32, ih as u32, rgb)));
+            let values = data.to_owned();
+            return Raster { values, scale, tier, geom, cells: Vec::new(), image, caps };
+        }
         let geom = Geometry::new(h, w, tier, cols, rows);
-        let mut r = Raster { values: data.to_owned(), scale, tier, geom, cells: Vec::new() };
+        let mut r = Raster {
+            values: data.to_owned(),
+            scale,
+            tier,
+            geom,
+            cells: Vec::new(),
+            image: None,
+            caps,
+        };
         if geom.is_empty() {
             return r;
         }
@@ -230,16 +371,35 @@ impl Raster {
     }
 
     /// Rasterise an RGB photo given as three `0..=255` channel maps.
-    pub fn rgb(chans: [ArrayView2<f32>; 3], tier: Tier, cols: u16, rows: u16) -> Raster {
-        let (h, w) = chans[0].dim();
-        let geom = Geometry::new(h, w, tier, cols, rows);
+    pub fn rgb(
+        chans: [ArrayView2<f32>; 3],
+        paint: impl Into<Paint>,
+        cols: u16,
+        rows: u16,
+    ) -> Raster {
+        let (paint, (h, w)) = (paint.into(), chans[0].dim());
+        let (tier, caps) = (paint.tier, paint.caps);
+        let geom = Geometry::of(h, w, paint, cols, rows);
         let scale = Scale::new(0.0, 255.0, super::colormap::Colormap::Greys);
-        let mut r = Raster { values: Array2::zeros((0, 0)), scale, tier, geom, cells: Vec::new() };
+        let values = Array2::zeros((0, 0));
+        let mut r = Raster { values, scale, tier, geom, cells: Vec::new(), image: None, caps };
         if geom.is_empty() {
             return r;
         }
         let [pr, pg, pb] = chans.map(|c| geom.resample(c));
         let byte = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+        if paint.pixels() {
+            let (ih, iw) = pr.dim();
+            let rgb = ndarray::Zip::from(&pr).and(&pg).and(&pb).fold(
+                Vec::with_capacity(ih * iw * 3),
+                |mut v, &a, &b, &c| {
+                    v.extend([byte(a), byte(b), byte(c)]);
+                    v
+                },
+            );
+            r.image = Some(Arc::new(Image::new(iw as u32, ih as u32, rgb)));
+            return r;
+        }
         let rgb = ndarray::Zip::from(&pr)
             .and(&pg)
             .and(&pb)
@@ -264,8 +424,59 @@ impl Raster {
         self.geom.rows
     }
 
+    /// The image and the cells (absolute) it covers when drawn in `area`, in pixel mode.
+    pub fn placement(&self, area: Rect) -> Option<(Arc<Image>, Rect)> {
+        let (ox, oy) = self.geom.origin(area);
+        let r = Rect::new(ox, oy, self.geom.cols, self.geom.rows).intersection(area);
+        // A clipped image would be squeezed into fewer cells: not drawn.
+        let whole = r.width == self.geom.cols && r.height == self.geom.rows && !r.is_empty();
+        Some((self.image.clone()?, r)).filter(|_| whole)
+    }
+
+    /// Pixel mode: blank cells for the image (kitty placeholders in tmux), and the cursor's mark
+    /// as text over the image where the protocol draws text over images (kitty).
+    fn render_pixels(&self, area: Rect, buf: &mut Buffer, cursor: Option<(usize, usize)>) {
+        let g = &self.geom;
+        let (ox, oy) = g.origin(area);
+        let clip = area.intersection(buf.area);
+        let placeholders = self.caps.mode == (Mode::Kitty { placeholders: true });
+        let id = self.image.as_ref().map_or(0, |i| i.id);
+        let (r, gr, b) = kitty::id_colour(id);
+        for y in 0..g.rows {
+            for x in 0..g.cols {
+                let Some(cell) = buf
+                    .cell_mut((ox + x, oy + y))
+                    .filter(|_| clip.contains((ox + x, oy + y).into()))
+                else {
+                    continue;
+                };
+                cell.reset();
+                if placeholders && let Some(sym) = kitty::placeholder(y, x) {
+                    cell.set_symbol(&sym).set_fg(Color::Rgb(r, gr, b));
+                }
+            }
+        }
+        let Some((r, c)) = cursor else { return };
+        let Some((x, y)) = g.cell_of(r, c) else { return };
+        let Some(&v) = self.values.get([r, c]) else { return };
+        if !self.caps.text_over_image() {
+            return;
+        }
+        let (ty, tx) = g.third_of(r, c);
+        if let Some(cell) = buf.cell_mut((ox + x, oy + y)) {
+            cell.reset();
+            let fg = self.scale.rgb(v).contrast();
+            cell.set_char(MARK[ty][tx]).set_fg(Color::Rgb(fg.0, fg.1, fg.2));
+            cell.modifier.insert(Modifier::BOLD);
+        }
+    }
+
     /// Copy into `buf` at the centre of `area`, clipped, and mark the cursor `(r, c)`.
     pub fn render(&self, area: Rect, buf: &mut Buffer, cursor: Option<(usize, usize)>) {
+        if self.image.is_some() {
+            self.render_pixels(area, buf, cursor);
+            return;
+        }
         let g = &self.geom;
         let (ox, oy) = g.origin(area);
         let area = area.intersection(buf.area);
@@ -291,7 +502,6 @@ impl Raster {
             (false, 2) => &[1],
             (false, _) => &[0, 1],
         };
-        const MARK: [[char; 3]; 3] = [['┌', '┬', '┐'], ['├', '┼', '┤'], ['└', '┴', '┘']];
         for dx in marks {
             let pos = (ox + x + dx, oy + y);
             if !area.contains(pos.into()) {
@@ -310,6 +520,9 @@ impl Raster {
         }
     }
 }
+
+/// The cursor's mark by the third of its cell it is in (row, column).
+const MARK: [[char; 3]; 3] = [['┌', '┬', '┐'], ['├', '┼', '┤'], ['└', '┴', '┘']];
 
 /// Half-block cells from a pixel grid: top pixel in fg, bottom pixel in bg.
 fn pair_cells(px: &Array2<Color>) -> Vec<RCell> {

@@ -11,6 +11,7 @@ use super::app::{App, Effect, Msg};
 use super::color::Tier;
 use super::colormap::Colormap;
 use super::gapfill::GapFill;
+use super::graphics::{self, emit::Emitter};
 use super::keymap;
 use super::layout;
 use super::state::{Focus, View};
@@ -90,7 +91,13 @@ pub fn run(opts: Options) -> Result<()> {
         prev(info);
     }));
     let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, &opts, image, t0);
+    // Before the input thread starts, so that the terminal's answers are ours to read.
+    let (caps, waited) = graphics::detect::detect(opts.graphics, tier.has_pixels());
+    timing_value("graphics_query", waited);
+    app.set_graphics(caps);
+    let mut images = Emitter::new(caps);
+    let result = event_loop(&mut terminal, &mut app, &opts, image, t0, &mut images);
+    let _ = write_raw(&mut terminal, &images.finish());
     crate::signals::clear_on_signal();
     let _ = crossterm::execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
@@ -100,11 +107,50 @@ pub fn run(opts: Options) -> Result<()> {
 
 /// Append a timing line to `$CONVSCOPE_TIMING` when it is set (for measurements).
 fn timing(what: &str, t0: Instant) {
+    timing_value(what, t0.elapsed().as_secs_f64() * 1e3);
+}
+
+fn timing_value(what: &str, ms: f64) {
     if let Some(path) = std::env::var_os("CONVSCOPE_TIMING")
         && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path)
     {
-        let _ = writeln!(f, "{what} {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+        let _ = writeln!(f, "{what} {ms:.1} ms");
     }
+}
+
+/// Write sequences past ratatui (images), and flush.
+fn write_raw(terminal: &mut Term, seq: &str) -> std::io::Result<()> {
+    if seq.is_empty() {
+        return Ok(());
+    }
+    let out = terminal.backend_mut().inner_mut();
+    out.write_all(seq.as_bytes())?;
+    out.flush()
+}
+
+/// Draw a frame, then send its images: write again the cells images left (from the frame),
+/// then the image sequences; the cells under pixels are no longer known to the gap filler.
+fn draw(terminal: &mut Term, app: &App, images: &mut Emitter) -> Result<()> {
+    let done = terminal.draw(|f| f.render_widget(app, f.area()))?;
+    let screen = done.area;
+    let placements = std::mem::take(&mut app.gfx.borrow_mut().placements);
+    let plan = images.plan(&placements, screen);
+    if plan.seq.is_empty() && plan.redraw.is_empty() {
+        return Ok(());
+    }
+    let cells: Vec<(u16, u16, ratatui::buffer::Cell)> = plan
+        .redraw
+        .iter()
+        .flat_map(|r| r.positions())
+        .filter_map(|p| done.buffer.cell(p).map(|c| (p.x, p.y, c.clone())))
+        .collect();
+    let backend = terminal.backend_mut();
+    ratatui::backend::Backend::draw(backend, cells.iter().map(|(x, y, c)| (*x, *y, c)))?;
+    for r in &plan.covered {
+        backend.forget(*r);
+    }
+    write_raw(terminal, &plan.seq)?;
+    Ok(())
 }
 
 /// The explorer's terminal: crossterm on stdout, through the gap-filling wrapper.
@@ -123,10 +169,11 @@ fn event_loop(
     opts: &Options,
     image: Option<Image>,
     t0: Instant,
+    images: &mut Emitter,
 ) -> Result<()> {
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
-    terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+    draw(terminal, app, images)?;
     timing("first_frame", t0);
 
     let (tx, rx) = mpsc::channel::<Event2>();
@@ -168,6 +215,7 @@ fn event_loop(
     while let Ok(first) = rx.recv() {
         // Keystroke → frame drawn, for `$CONVSCOPE_TIMING`.
         let key_at = matches!(first, Event2::Term(event::Event::Key(_))).then(Instant::now);
+        let before = app.size();
         step(app, terminal.size().map(Rect::from).unwrap_or_default(), first, &mut clock);
         while let Ok(more) = rx.try_recv() {
             let (w, h) = app.size();
@@ -176,11 +224,17 @@ fn event_loop(
         if app.quit() {
             break;
         }
+        let resized = app.size() != before;
         if !timed && app.results().is_some() {
             timing("pass_done", t0);
             timed = true;
         }
-        terminal.draw(|f| f.render_widget(&*app, f.area()))?;
+        if resized {
+            // ratatui clears the screen on a new size: every image goes too.
+            let seq = images.invalidate();
+            write_raw(terminal, &seq)?;
+        }
+        draw(terminal, app, images)?;
         if let Some(t) = key_at {
             timing("key_to_frame", t);
         }

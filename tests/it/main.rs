@@ -24,5 +24,6 @@ mod seed_literal;
 mod seven_questions;
 mod tui_e2e;
 mod tui_edit_e2e;
+mod tui_graphics;
 mod tui_pty;
 mod tui_signals;

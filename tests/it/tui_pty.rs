@@ -40,6 +40,17 @@ impl Term {
         cmd.env("TERM", "xterm-256color");
         cmd.env("COLORTERM", "truecolor");
         cmd.env_remove("NO_COLOR");
+        // The terminal is this PTY, whatever ran the tests: no hints of another one.
+        for k in [
+            "TMUX",
+            "KITTY_WINDOW_ID",
+            "TERM_PROGRAM",
+            "LC_TERMINAL",
+            "WEZTERM_EXECUTABLE",
+            "CONVSCOPE_GRAPHICS",
+        ] {
+            cmd.env_remove(k);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

@@ -116,8 +116,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let r = app
         .cache
         .borrow_mut()
-        .get_or(key, || Raster::new(diff.values.view(), scale, app.tier(), m.width, m.height));
-    r.render(m, buf, Some(app.cursor()));
+        .get_or(key, || Raster::new(diff.values.view(), scale, app.paint(), m.width, m.height));
+    super::draw_raster(app, &r, m, buf, Some(app.cursor()));
     let legend = Rect::new(inner.x, inner.bottom().saturating_sub(1), inner.width, 1);
     let (a, b) = scale.range();
     let (lo, hi) = (fmt_val(a), fmt_val(b));

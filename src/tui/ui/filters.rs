@@ -196,7 +196,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             Mode::Rgb => {
                 let f = w.index_axis(Axis(0), item);
                 let ch = [stretch(&f, 0), stretch(&f, 1), stretch(&f, 2)];
-                Raster::rgb([ch[0].view(), ch[1].view(), ch[2].view()], app.tier(), tw, th)
+                Raster::rgb([ch[0].view(), ch[1].view(), ch[2].view()], app.paint(), tw, th)
             }
             Mode::Each => Raster::new(
                 w.index_axis(Axis(0), item).index_axis(Axis(2), 0),
@@ -205,9 +205,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 tw,
                 th,
             ),
-            Mode::Channels => Raster::new(wd.index_axis(Axis(2), item), scale, app.tier(), tw, th),
+            Mode::Channels => Raster::new(wd.index_axis(Axis(2), item), scale, app.paint(), tw, th),
         });
-        r.render(cell, buf, None);
+        super::draw_raster(app, &r, cell, buf, None);
         let label = match mode {
             Mode::Channels => format!("ch {}", first_channel + item),
             _ => format!("{item}"),

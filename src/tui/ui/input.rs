@@ -44,7 +44,7 @@ pub(super) fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>>
         };
         let (r, g, b) = (ch(0), ch(1), ch(2));
         return Some(app.cache.borrow_mut().get_or(key, || {
-            Raster::rgb([r.view(), g.view(), b.view()], app.tier(), area.width, area.height)
+            Raster::rgb([r.view(), g.view(), b.view()], app.paint(), area.width, area.height)
         }));
     }
     // No photo (an input of depth 4, or an .npy): the mean over depth.
@@ -54,7 +54,7 @@ pub(super) fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>>
     Some(
         app.cache
             .borrow_mut()
-            .get_or(key, || Raster::new(mean.view(), scale, app.tier(), area.width, area.height)),
+            .get_or(key, || Raster::new(mean.view(), scale, app.paint(), area.width, area.height)),
     )
 }
 
@@ -250,7 +250,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         centered_note(app, img_area, buf, &waiting(app));
         return;
     };
-    ras.render(img_area, buf, None);
+    super::draw_raster(app, &ras, img_area, buf, None);
     // Outline the clipped box on the image.
     if cb <= ct || cr <= cl {
         return;

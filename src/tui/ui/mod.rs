@@ -40,6 +40,7 @@ impl Widget for &App {
 
 /// Draw the whole screen.
 pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
+    app.gfx.borrow_mut().placements.clear();
     let a = layout::areas(app, area);
     if a.too_small {
         small::render(app, area, buf);
@@ -98,6 +99,8 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         }
     }
     status::render(app, a.status, buf, a.tabs.is_some());
+    // Images show only where no overlay (help, editor, prompt) drew over their cells.
+    app.gfx.borrow_mut().seal(buf);
     if app.help() {
         help::render(app, area, buf);
     }
@@ -106,6 +109,21 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::Choose(ch)) => editor::render_chooser(app, ch, a.body, buf),
         Some(Popup::Save(p)) => prompt::render(app, p, a.body, buf),
         None => {}
+    }
+    app.gfx.borrow_mut().verify(buf);
+}
+
+/// Draw a raster in `area` (with the cursor's mark) and, in pixel mode, record its image.
+pub fn draw_raster(
+    app: &App,
+    r: &crate::tui::raster::Raster,
+    area: Rect,
+    buf: &mut Buffer,
+    cursor: Option<(usize, usize)>,
+) {
+    r.render(area, buf, cursor);
+    if let Some((img, rect)) = r.placement(area) {
+        app.gfx.borrow_mut().push(img, rect);
     }
 }
 

@@ -87,8 +87,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let key = Key::of(app, What::Thumb { row: App::row_of(app.sel()), d }, tw, th);
         let slice = vol.index_axis(ndarray::Axis(0), d);
         let r =
-            app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.tier(), tw, th));
-        r.render(Rect::new(cell.x, cell.y, tw, th), buf, None);
+            app.cache.borrow_mut().get_or(key, || Raster::new(slice, scale, app.paint(), tw, th));
+        super::draw_raster(app, &r, Rect::new(cell.x, cell.y, tw, th), buf, None);
         let dead = app.stats(app.sel()).is_some_and(|st| st.is_dead(d));
         let label = if dead { format!("d {d} dead") } else { format!("d {d}") };
         let style = if d == app.d() {

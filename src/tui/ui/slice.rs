@@ -113,7 +113,7 @@ pub fn reading(app: &App, scale: &crate::tui::colormap::Scale, ratio: &[String])
 pub fn geometry(app: &App, area: Rect) -> (Geometry, Rect) {
     let s = app.shape(app.sel());
     let m = map_area(area);
-    (Geometry::new(s.h, s.w, app.tier(), m.width, m.height), m)
+    (Geometry::of(s.h, s.w, app.paint(), m.width, m.height), m)
 }
 
 /// The cached raster of slice d of the selected volume for a map area.
@@ -126,7 +126,7 @@ pub fn raster(app: &App, m: Rect) -> Option<Rc<Raster>> {
     Some(
         app.cache
             .borrow_mut()
-            .get_or(key, || Raster::new(slice, scale, app.tier(), m.width, m.height)),
+            .get_or(key, || Raster::new(slice, scale, app.paint(), m.width, m.height)),
     )
 }
 
@@ -163,7 +163,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             centered_note(app, inner, buf, &waiting(app));
             return;
         };
-        r.render(m, buf, Some(app.cursor()));
+        super::draw_raster(app, &r, m, buf, Some(app.cursor()));
         ticks(app, &r, m, area, buf);
         let forms = [
             "the photo as the network sees it · . shows one channel (d 0 = R), , comes back",
@@ -192,7 +192,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         centered_note(app, inner, buf, &waiting(app));
         return;
     };
-    r.render(m, buf, Some(app.cursor()));
+    super::draw_raster(app, &r, m, buf, Some(app.cursor()));
     ticks(app, &r, m, area, buf);
     let two = legend_rows(inner) == 2;
     legend(app, &r, Rect::new(inner.x, m.bottom(), inner.width, 1), buf, !two);

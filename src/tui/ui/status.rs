@@ -42,7 +42,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, compact: bool) {
         (None, None, None) if app.history().can_undo() || app.history().can_redo() => {
             Span::styled(edits_note(app), t.accent())
         }
-        (None, None, None) => Span::styled(app.tier().name(), t.dim()),
+        (None, None, None) => {
+            Span::styled(format!("{} · {}", app.tier().name(), app.graphics().name()), t.dim())
+        }
     };
     let rw = (right.width() as u16).min(area.width);
     let mut spans = Vec::new();
