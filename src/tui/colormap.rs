@@ -157,6 +157,12 @@ impl Scale {
         if b > a { ((v - a) / (b - a)).clamp(0.0, 1.0) } else { 0.5 }
     }
 
+    /// The colour of `v` on a 256-step colormap (like matplotlib's N = 256): what images get,
+    /// so that a map has at most 257 colours (with [`NON_FINITE`]) and packs as a palette.
+    pub fn rgb_256(&self, v: f32) -> Rgb {
+        if v.is_finite() { self.map.at((self.t(v) * 255.0).round() / 255.0) } else { NON_FINITE }
+    }
+
     /// The colour of `v`; NaN and ±∞ get [`NON_FINITE`], a colour no colormap has.
     pub fn rgb(&self, v: f32) -> Rgb {
         if v.is_finite() { self.map.at(self.t(v)) } else { NON_FINITE }

@@ -343,7 +343,7 @@ impl Raster {
             let geom = Geometry::pixels(h, w, caps, cols, rows);
             let px = geom.resample(data);
             let (ih, iw) = px.dim();
-            let rgb = px.iter().flat_map(|&v| scale.rgb(v).bytes()).collect();
+            let rgb = px.iter().flat_map(|&v| scale.rgb_256(v).bytes()).collect();
             let image = Some(Arc::new(Image::new(iw as u32, ih as u32, rgb)));
             let values = data.to_owned();
             return Raster { values, scale, tier, geom, cells: Vec::new(), image, caps };

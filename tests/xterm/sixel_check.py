@@ -41,6 +41,11 @@ def inner(log, argv):
             os.write(fd, b"\x1b[B")
             pressed = True
             open(log + ".pressed", "w").close()
+        # More keys for a person driving it by hand: write them to LOG.keys.
+        if os.path.exists(log + ".keys"):
+            keys = open(log + ".keys", "rb").read()
+            os.remove(log + ".keys")
+            os.write(fd, keys.replace(b"\\e", b"\x1b"))
         if os.path.exists(log + ".quit"):
             os.write(fd, b"q")
             os.remove(log + ".quit")

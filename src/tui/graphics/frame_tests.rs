@@ -30,7 +30,7 @@ fn expected(h: &Harness) -> (usize, usize, Vec<(u8, u8, u8)>) {
     let vol = h.volume(h.sel()).unwrap();
     let scale = h.scale(h.sel(), h.d()).unwrap();
     let s = vol.index_axis(ndarray::Axis(0), h.d());
-    let px = s.iter().map(|&v| scale.rgb(v)).map(|c| (c.0, c.1, c.2)).collect();
+    let px = s.iter().map(|&v| scale.rgb_256(v)).map(|c| (c.0, c.1, c.2)).collect();
     (s.dim().0, s.dim().1, px)
 }
 
@@ -172,4 +172,27 @@ fn without_colour_or_graphics_nothing_is_sent() {
     assert_eq!(plan, Plan::default());
     assert!(testing::text(&term).contains('▀'));
     assert!(testing::text(&term).contains("halfblocks"));
+}
+
+#[test]
+fn a_resize_removes_the_placements_and_the_next_frame_places_them_again() {
+    let h = cifar_conv1(Mode::Kitty { placeholders: false });
+    let mut images = Emitter::new(h.graphics());
+    let (first, _) = frame(&h, &mut images);
+    assert!(first.image_bytes > 0);
+    let gone = images.invalidate();
+    assert!(gone.contains("a=d,d=i"), "{gone:?}");
+    let (again, _) = frame(&h, &mut images);
+    assert!(again.seq.contains("a=p") && again.image_bytes == 0, "placed again, not re-sent");
+}
+
+#[test]
+fn images_never_reach_the_last_row_in_sixel() {
+    use super::{Image, Placement};
+    let mut images = Emitter::new(caps(Mode::Sixel));
+    let img = std::sync::Arc::new(Image::new(4, 4, vec![9; 48]));
+    let at = |y| Placement { image: img.clone(), rect: Rect::new(0, y, 4, 2), seal: 0 };
+    // Rows 38–39 touch the last row of 40: sixel could scroll the screen, so it is not drawn.
+    assert_eq!(images.plan(&[at(38)], SCREEN), Plan::default());
+    assert!(images.plan(&[at(37)], SCREEN).seq.contains("\x1bP"));
 }

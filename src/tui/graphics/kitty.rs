@@ -18,12 +18,25 @@ const CHUNK: usize = 4096;
 /// Drawn under text (so the cursor mark shows over it) and over cell backgrounds.
 pub const Z_UNDER_TEXT: i32 = -1;
 
-/// The sequence that transmits `img` as image `img.id`, compressed, without placing it.
+/// Raw payloads up to this size are sent as they are; a larger one goes as an indexed PNG when
+/// the image has at most 256 colours and that is smaller (one byte a pixel instead of three).
+pub const PALETTE_ABOVE: usize = 12 * 1024;
+
+/// The sequence that transmits `img` as image `img.id`, compressed, without placing it: RGB
+/// (`f=24`) through zlib (`o=z`), or, for a large map of at most 256 colours, an indexed PNG
+/// (`f=100`) when that is smaller.
 pub fn transmit(img: &Image) -> String {
     let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     // Writing into a Vec cannot fail.
     let _ = z.write_all(&img.rgb);
-    let packed = z.finish().unwrap_or_default();
+    let mut packed = z.finish().unwrap_or_default();
+    let mut head = format!("a=t,f=24,o=z,s={},v={}", img.w, img.h);
+    if packed.len() > PALETTE_ABOVE
+        && let Some(png) = indexed_png(img).filter(|p| p.len() < packed.len())
+    {
+        packed = png;
+        head = "a=t,f=100".to_string();
+    }
     let b64 = base64::engine::general_purpose::STANDARD.encode(packed);
     let mut out = String::with_capacity(b64.len() + 64 * (b64.len() / CHUNK + 1));
     let chunks: Vec<&[u8]> = b64.as_bytes().chunks(CHUNK).collect();
@@ -32,16 +45,42 @@ pub fn transmit(img: &Image) -> String {
         let data = chunks.get(i).map_or("", |c| std::str::from_utf8(c).unwrap_or(""));
         let more = u8::from(i + 1 < n);
         if i == 0 {
-            let _ = write!(
-                out,
-                "\x1b_Ga=t,f=24,o=z,s={},v={},i={},q=2,m={more};{data}\x1b\\",
-                img.w, img.h, img.id
-            );
+            let _ = write!(out, "\x1b_G{head},i={},q=2,m={more};{data}\x1b\\", img.id);
         } else {
             let _ = write!(out, "\x1b_Gm={more};{data}\x1b\\");
         }
     }
     out
+}
+
+/// `img` as an 8-bit indexed PNG, when it has at most 256 colours.
+fn indexed_png(img: &Image) -> Option<Vec<u8>> {
+    let mut slot: std::collections::HashMap<[u8; 3], u8> = std::collections::HashMap::new();
+    let mut palette = Vec::new();
+    let mut index = Vec::with_capacity(img.rgb.len() / 3);
+    for c in img.rgb.chunks_exact(3) {
+        let c = [c[0], c[1], c[2]];
+        let i = match slot.get(&c) {
+            Some(&i) => i,
+            None => {
+                let i = u8::try_from(slot.len()).ok()?;
+                slot.insert(c, i);
+                palette.extend_from_slice(&c);
+                i
+            }
+        };
+        index.push(i);
+    }
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, img.w, img.h);
+    enc.set_color(png::ColorType::Indexed);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_palette(palette);
+    enc.set_compression(png::Compression::High);
+    let mut w = enc.write_header().ok()?;
+    w.write_image_data(&index).ok()?;
+    w.finish().ok()?;
+    Some(out)
 }
 
 /// Place image `id` at the cursor over `cols × rows` cells, as placement `pid`.
@@ -147,10 +186,14 @@ pub mod tests {
         let mut open: Option<(u32, u32, u32, String)> = None;
         for (k, data) in commands(s) {
             if k.get("a").map(String::as_str) == Some("t") {
-                assert_eq!(k.get("f").map(String::as_str), Some("24"));
-                assert_eq!(k.get("o").map(String::as_str), Some("z"), "payload not compressed");
-                let n = |key: &str| k[key].parse::<u32>().unwrap();
-                open = Some((n("i"), n("s"), n("v"), String::new()));
+                let n = |key: &str| k.get(key).map_or(0, |v| v.parse::<u32>().unwrap());
+                if k.get("f").map(String::as_str) == Some("100") {
+                    open = Some((n("i"), 0, 0, String::new()));
+                } else {
+                    assert_eq!(k.get("f").map(String::as_str), Some("24"));
+                    assert_eq!(k.get("o").map(String::as_str), Some("z"), "not compressed");
+                    open = Some((n("i"), n("s"), n("v"), String::new()));
+                }
             }
             if let Some(o) = open.as_mut() {
                 if k.contains_key("m") {
@@ -158,9 +201,14 @@ pub mod tests {
                 }
                 if k.get("m").map(String::as_str) == Some("0") {
                     let (id, w, h, b64) = open.take().unwrap();
-                    let zlib = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+                    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+                    if w == 0 {
+                        let png = image::load_from_memory(&bytes).unwrap().to_rgb8();
+                        out.push((id, png.width(), png.height(), png.into_raw()));
+                        continue;
+                    }
                     let mut rgb = Vec::new();
-                    flate2::read::ZlibDecoder::new(&zlib[..]).read_to_end(&mut rgb).unwrap();
+                    flate2::read::ZlibDecoder::new(&bytes[..]).read_to_end(&mut rgb).unwrap();
                     assert_eq!(rgb.len(), (w * h * 3) as usize);
                     out.push((id, w, h, rgb));
                 } else if k.get("m").map(String::as_str) == Some("1") {
@@ -189,6 +237,25 @@ pub mod tests {
         assert!(commands(&s).len() > 2, "expected several chunks");
         let got = decode(&s);
         assert_eq!(got, vec![(img.id, w, h, rgb)]);
+    }
+
+    #[test]
+    fn a_large_noisy_map_of_256_colours_goes_as_an_indexed_png() {
+        let (w, h) = (224u32, 224u32);
+        let mut x = 7u32;
+        let rgb: Vec<u8> = (0..w * h)
+            .flat_map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let v = (x >> 16) as u8;
+                [v, 255 - v, v / 2]
+            })
+            .collect();
+        let img = Image::new(w, h, rgb.clone());
+        let s = transmit(&img);
+        assert!(s.starts_with("\x1b_Ga=t,f=100,"), "{}", &s[..40]);
+        // Near one byte a pixel, in base64: well under the three of RGB.
+        assert!(s.len() < 224 * 224 * 3 / 2, "{} bytes", s.len());
+        assert_eq!(decode(&s), vec![(img.id, w, h, rgb)]);
     }
 
     #[test]

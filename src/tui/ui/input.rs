@@ -261,8 +261,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let (x1, y1) = g.corner_cell(cb - 1, cr - 1);
     let x1 = x1 + if g.half { 0 } else { 1 };
     let style = t.rf_box();
-    let mut put = |x: u16, y: u16, ch: char| {
-        if let Some(cell) = buf.cell_mut((ox + x, oy + y)) {
+    let mut put_at = |x: u16, y: u16, ch: char| {
+        if let Some(cell) = buf.cell_mut((x, y)) {
             cell.set_char(ch).set_fg(style.fg.unwrap_or_default());
             if let Some(bg) = style.bg {
                 cell.set_bg(bg);
@@ -270,6 +270,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             cell.modifier.insert(style.add_modifier);
         }
     };
+    if ras.image.is_some() && !app.graphics().text_over_image() {
+        // Text over sixel or iTerm2 pixels would erase them (and resend the photo at every
+        // move): the box is marked on rulers around the image instead.
+        let (w, h) = (g.cols, g.rows);
+        for x in x0..=x1 {
+            if oy > 0 {
+                put_at(ox + x, oy - 1, '▄');
+            }
+            put_at(ox + x, oy + h, '▀');
+        }
+        for y in y0..=y1 {
+            if ox > 0 {
+                put_at(ox - 1, oy + y, '▐');
+            }
+            put_at(ox + w, oy + y, '▌');
+        }
+        return;
+    }
+    let mut put = |x: u16, y: u16, ch: char| put_at(ox + x, oy + y, ch);
     if x0 == x1 && y0 == y1 {
         put(x0, y0, '□');
         return;
