@@ -196,3 +196,42 @@ fn images_never_reach_the_last_row_in_sixel() {
     assert_eq!(images.plan(&[at(38)], SCREEN), Plan::default());
     assert!(images.plan(&[at(37)], SCREEN).seq.contains("\x1bP"));
 }
+
+#[test]
+fn pixel_geometry_maps_clicks_and_the_cursor_back_to_the_same_neuron() {
+    use crate::tui::raster::Geometry;
+    for cell in [Some((10, 20)), Some((6, 13)), None] {
+        for mode in [Mode::Kitty { placeholders: false }, Mode::Sixel] {
+            let c = Caps { mode, cell, tmux: false };
+            for (h, w) in [(4, 4), (13, 27), (55, 55), (112, 112), (224, 224), (7, 300)] {
+                let g = Geometry::pixels(h, w, c, 47, 19);
+                assert!(g.cols <= 47 && g.rows <= 19 && !g.is_empty(), "{h}×{w} {c:?}: {g:?}");
+                let crate::tui::raster::Fit::Pixels { num, den, cw, ch, sub } = g.fit else {
+                    panic!("not a pixel fit: {g:?}")
+                };
+                // A click lands on the neuron drawn under the cell's centre.
+                for y in 0..g.rows {
+                    for x in 0..g.cols {
+                        let Some((r, cc)) = g.source_at(x, y) else { continue };
+                        let span = |i: usize, c: usize| (i * num / den, ((i + 1) * num / den), c);
+                        let (a, b, cwid) = span(cc, cw);
+                        let mid = (2 * x as usize + 1) * cwid / 2;
+                        assert!(sub > 1 || (a <= mid && mid <= b), "{h}×{w} {c:?} col {x}");
+                        let (a, b, chig) = span(r, ch);
+                        let mid = (2 * y as usize + 1) * chig / 2;
+                        assert!(sub > 1 || (a <= mid && mid <= b), "{h}×{w} {c:?} row {y}");
+                    }
+                }
+                // The cursor's cell shows its own neuron when a neuron spans a cell or more.
+                if num >= den * cw.max(ch) {
+                    for r in 0..h {
+                        for cc in 0..w {
+                            let (x, y) = g.cell_of(r, cc).unwrap();
+                            assert_eq!(g.source_at(x, y), Some((r, cc)), "{h}×{w} {c:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
