@@ -433,8 +433,7 @@ impl Raster {
         Some((self.image.clone()?, r)).filter(|_| whole)
     }
 
-    /// Pixel mode: blank cells for the image (kitty placeholders in tmux), and the cursor's mark
-    /// as text over the image where the protocol draws text over images (kitty).
+    /// Pixel mode: blank cells for the image (kitty placeholders in tmux).
     fn render_pixels(&self, area: Rect, buf: &mut Buffer, cursor: Option<(usize, usize)>) {
         let g = &self.geom;
         let (ox, oy) = g.origin(area);
@@ -456,19 +455,8 @@ impl Raster {
                 }
             }
         }
-        let Some((r, c)) = cursor else { return };
-        let Some((x, y)) = g.cell_of(r, c) else { return };
-        let Some(&v) = self.values.get([r, c]) else { return };
-        if !self.caps.text_over_image() {
-            return;
-        }
-        let (ty, tx) = g.third_of(r, c);
-        if let Some(cell) = buf.cell_mut((ox + x, oy + y)) {
-            cell.reset();
-            let fg = self.scale.rgb(v).contrast();
-            cell.set_char(MARK[ty][tx]).set_fg(Color::Rgb(fg.0, fg.1, fg.2));
-            cell.modifier.insert(Modifier::BOLD);
-        }
+        // The cursor is not drawn over pixels: the panels mark it on their borders.
+        let _ = cursor;
     }
 
     /// Copy into `buf` at the centre of `area`, clipped, and mark the cursor `(r, c)`.

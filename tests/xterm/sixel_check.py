@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""The sixel check in a real terminal (see sixel_check.sh, which runs it).
+"""The screenshot checks in a real terminal (sixel_check.sh for xterm, kitty_check.sh for kitty).
 
 `inner LOG -- CMD...`: runs inside xterm. Starts CMD on a PTY of the xterm's size (pixels
 included), passes bytes both ways (so the terminal's answers reach CMD), logs what CMD writes,
 presses Down once the first pass is on screen (the input → conv1), and quits when told.
 
-`check SHOT.png LOG MAP.npy`: finds the last sixel image convscope sent in LOG, crops where it was
+`check SHOT.png LOG MAP.npy`: kitty (when LOG has kitty commands): each neuron's centre on screen
+must be the colour sent for it. Sixel: finds the last sixel image convscope sent in LOG, crops where it was
 placed in the screenshot, and checks that the terminal shows it at one source pixel per neuron:
 k×k blocks of one colour each (k a whole number), as many blocks as the map has neurons, each the
 colour that was sent, and their brightness ordered as the exported values (viridis is monotonic).
@@ -19,11 +20,20 @@ def inner(log, argv):
         fcntl.ioctl(0, termios.TIOCSWINSZ, ws)
         os.execvp(argv[0], argv)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, ws)
+    open(log + ".ws", "w").write(" ".join(map(str, struct.unpack("HHHH", ws))))
+    # The window may change size after the start (kitty does): pass it on.
+    import signal
+    def winch(*_):
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, fcntl.ioctl(1, termios.TIOCGWINSZ, b"\0" * 8))
+    signal.signal(signal.SIGWINCH, winch)
     tty.setraw(0)
     out = open(log, "wb")
     seen, pressed, t0 = b"", False, time.time()
     while True:
-        r, _, _ = select.select([0, fd], [], [], 0.1)
+        try:
+            r, _, _ = select.select([0, fd], [], [], 0.1)
+        except InterruptedError:
+            continue
         if fd in r:
             try:
                 b = os.read(fd, 65536)
@@ -79,7 +89,69 @@ def sixel_images(log):
         out.append((row, col, w, h, px))
     return out
 
+def kitty_images(log):
+    """(row, col, cols, rows, w, h, rgb) of each kitty placement in the log, with its image."""
+    import base64, zlib, io
+    import numpy as np
+    from PIL import Image
+    data = open(log, "rb").read().decode("latin-1")
+    images, cur, out = {}, None, []
+    for m in re.finditer(r"(?:\x1b\[(\d+);(\d+)H)?\x1b_G([^;\x1b]*)(?:;([^\x1b]*))?\x1b\\", data):
+        keys = dict(kv.split("=") for kv in m[3].split(",") if "=" in kv)
+        if keys.get("a") == "t":
+            cur = (int(keys["i"]), keys, [])
+        if cur and "m" in keys:
+            cur[2].append(m[4] or "")
+            if keys["m"] == "0":
+                i, k, parts = cur
+                raw = base64.b64decode("".join(parts))
+                if k.get("f") == "100":
+                    images[i] = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))
+                else:
+                    images[i] = np.frombuffer(zlib.decompress(raw), np.uint8).reshape(int(k["v"]), int(k["s"]), 3)
+                cur = None
+        if keys.get("a") == "p" and m[1]:
+            out.append((int(m[1]), int(m[2]), int(keys["c"]), int(keys["r"]), images[int(keys["i"])]))
+    return out
+
+def check_kitty(shot, log, npy):
+    import numpy as np
+    from PIL import Image
+    img = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    vals = np.load(npy)[:, :, 0]
+    rows_, cols_, xpix, ypix = map(int, open(log + ".ws").read().split())
+    cw, ch = xpix / cols_, ypix / rows_
+    row, col, c, r, sent = [p for p in kitty_images(log) if p[4].shape[:2] == vals.shape][-1]
+    mh, mw = vals.shape
+    w, h = c * cw, r * ch
+    print(f"kitty image {mw}×{mh} placed over {c}×{r} cells = {w:.0f}×{h:.0f} screen px")
+    # Sample each neuron's centre on screen, for the window offsets near the cell's corner.
+    best = None
+    for dy in range(0, 12):
+        for dx in range(0, 12):
+            x0, y0 = (col - 1) * cw + dx, (row - 1) * ch + dy
+            ys = (y0 + (np.arange(mh) + 0.5) * h / mh).astype(int)
+            xs = (x0 + (np.arange(mw) + 0.5) * w / mw).astype(int)
+            if ys[-1] >= img.shape[0] or xs[-1] >= img.shape[1]:
+                continue
+            got = img[np.ix_(ys, xs)]
+            err = np.abs(got - sent.astype(int)).max()
+            if best is None or err < best[0]:
+                best = (err, dx, dy, got)
+    err, dx, dy, got = best
+    print(f"max |screen − sent| at the {mw * mh} neuron centres: {err}")
+    assert err <= 2, "the screen does not show the sent pixels"
+    luma = got @ np.array([0.2126, 0.7152, 0.0722])
+    def ranks(a):
+        q = np.empty(a.size); q[np.argsort(a.ravel(), kind="stable")] = np.arange(a.size); return q
+    rho = np.corrcoef(ranks(luma), ranks(vals))[0, 1]
+    print(f"rank correlation of brightness with the exported values: {rho:.4f}")
+    assert rho > 0.99
+    print("ok")
+
 def check(shot, log, npy):
+    if "\x1b_G" in open(log, "rb").read().decode("latin-1"):
+        return check_kitty(shot, log, npy)
     import numpy as np
     from PIL import Image
     img = np.asarray(Image.open(shot).convert("RGB")).astype(int)

@@ -4,7 +4,7 @@
 //! slice only places it again). Between frames nothing is sent while the same images stay in
 //! the same cells, so a cursor move, which changes only text, costs no image bytes.
 //!
-//! - kitty: placements by id, drawn under text; removed with a delete of the placement; the
+//! - kitty: placements by id, drawn over the (blank) cells; removed with a delete of the placement; the
 //!   stored images are freed, oldest first, past [`KEEP`], and all of them at exit;
 //! - kitty placeholders (tmux): the cells are text ratatui already wrote; the image is stored
 //!   and given a virtual placement of its size;

@@ -81,9 +81,18 @@ fn a_cursor_move_sends_no_image_and_a_slice_change_swaps_it() {
         h.update(a);
         let (plan, term) = frame(&h, &mut images);
         assert_eq!(plan, Plan::default(), "{a:?} sent {:?}", plan.seq);
-        // The cursor is text over the image.
+        // The cursor is marked on the border, never over the image.
         let text = testing::text(&term);
-        assert!(text.chars().any(|c| "┌┬┐├┼┤└┴┘".contains(c)), "{text}");
+        assert!(text.contains('▶') && text.contains('▲'), "{text}");
+        let (g, m) =
+            ui::slice::geometry(&h.app, crate::tui::layout::areas(&h.app, SCREEN).slice.unwrap());
+        let (ox, oy) = g.origin(m);
+        let buf = term.backend().buffer();
+        let over = Rect::new(ox, oy, g.cols, g.rows)
+            .positions()
+            .filter(|p| buf[*p].symbol() != " ")
+            .count();
+        assert_eq!(over, 0, "cells drawn over the image:\n{text}");
     }
     h.update(Action::NextDepth);
     let (plan, _) = frame(&h, &mut images);

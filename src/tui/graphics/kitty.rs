@@ -15,8 +15,10 @@ use std::io::Write as _;
 /// Base64 bytes per chunk: the protocol's limit (a multiple of 4).
 const CHUNK: usize = 4096;
 
-/// Drawn under text (so the cursor mark shows over it) and over cell backgrounds.
-pub const Z_UNDER_TEXT: i32 = -1;
+/// Drawn over text. Under text (negative z) kitty 0.26 under Xvfb let old glyphs show through
+/// every later frame, so the cursor is marked on the border instead (the cells under an image
+/// are blank anyway).
+pub const Z_OVER_TEXT: i32 = 1;
 
 /// Raw payloads up to this size are sent as they are; a larger one goes as an indexed PNG when
 /// the image has at most 256 colours and that is smaller (one byte a pixel instead of three).
@@ -85,7 +87,7 @@ fn indexed_png(img: &Image) -> Option<Vec<u8>> {
 
 /// Place image `id` at the cursor over `cols × rows` cells, as placement `pid`.
 pub fn place(id: u32, pid: u32, cols: u16, rows: u16) -> String {
-    format!("\x1b_Ga=p,i={id},p={pid},c={cols},r={rows},C=1,z={Z_UNDER_TEXT},q=2\x1b\\")
+    format!("\x1b_Ga=p,i={id},p={pid},c={cols},r={rows},C=1,z={Z_OVER_TEXT},q=2\x1b\\")
 }
 
 /// A virtual placement of image `id` over `cols × rows` cells, shown where its placeholders are.

@@ -4,8 +4,9 @@
 //! map's own pixels (one per neuron, colour-mapped) as an [`Image`], and the cells it covers.
 //! Drawing a frame leaves those cells blank (or, in tmux, fills them with kitty placeholders) and
 //! records a [`Placement`]; after ratatui has written the frame, the [`emit::Emitter`] sends the
-//! images that are new on screen, once each, and removes the ones that left. A cursor move
-//! changes only text cells, so it sends no image bytes.
+//! images that are new on screen, once each, and removes the ones that left. Nothing is drawn
+//! over an image (the cursor and the receptive-field box are marked around it), so a cursor move
+//! sends no image bytes.
 //!
 //! - [`detect`]: which mode this terminal gets (`--graphics`, `CONVSCOPE_GRAPHICS`, environment
 //!   hints, one bounded query);
@@ -88,11 +89,6 @@ impl Caps {
             Mode::Iterm => "iterm",
             Mode::Sixel => "sixel",
         }
-    }
-
-    /// Whether text drawn over an image leaves the image intact (kitty draws images under text).
-    pub fn text_over_image(&self) -> bool {
-        matches!(self.mode, Mode::Kitty { .. })
     }
 
     /// The cell size used to lay images out: the real one, or 1×2 (a cell twice as tall as wide).

@@ -270,9 +270,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             cell.modifier.insert(style.add_modifier);
         }
     };
-    if ras.image.is_some() && !app.graphics().text_over_image() {
-        // Text over sixel or iTerm2 pixels would erase them (and resend the photo at every
-        // move): the box is marked on rulers around the image instead.
+    if ras.image.is_some() {
+        // Text over an image would hide under it (kitty) or erase its pixels and resend the
+        // photo at every move (sixel, iTerm2): the box is marked on rulers around it instead.
         let (w, h) = (g.cols, g.rows);
         for x in x0..=x1 {
             if oy > 0 {
