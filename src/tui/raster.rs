@@ -433,8 +433,9 @@ impl Raster {
         Some((self.image.clone()?, r)).filter(|_| whole)
     }
 
-    /// Pixel mode: blank cells for the image (kitty placeholders in tmux).
-    fn render_pixels(&self, area: Rect, buf: &mut Buffer, cursor: Option<(usize, usize)>) {
+    /// Pixel mode: blank cells for the image (kitty placeholders in tmux). The cursor is not
+    /// drawn over pixels: the panels mark it on their borders.
+    fn render_pixels(&self, area: Rect, buf: &mut Buffer) {
         let g = &self.geom;
         let (ox, oy) = g.origin(area);
         let clip = area.intersection(buf.area);
@@ -455,14 +456,12 @@ impl Raster {
                 }
             }
         }
-        // The cursor is not drawn over pixels: the panels mark it on their borders.
-        let _ = cursor;
     }
 
     /// Copy into `buf` at the centre of `area`, clipped, and mark the cursor `(r, c)`.
     pub fn render(&self, area: Rect, buf: &mut Buffer, cursor: Option<(usize, usize)>) {
         if self.image.is_some() {
-            self.render_pixels(area, buf, cursor);
+            self.render_pixels(area, buf);
             return;
         }
         let g = &self.geom;

@@ -157,8 +157,7 @@ pub fn cells_hash(buf: &ratatui::buffer::Buffer, rect: Rect) -> u64 {
     for y in r.top()..r.bottom() {
         for x in r.left()..r.right() {
             if let Some(c) = buf.cell((x, y)) {
-                c.symbol().hash(&mut h);
-                format!("{:?}{:?}{:?}", c.fg, c.bg, c.modifier).hash(&mut h);
+                (c.symbol(), c.fg, c.bg, c.modifier).hash(&mut h);
             }
         }
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The screenshot checks in a real terminal (sixel_check.sh for xterm, kitty_check.sh for kitty).
+"""The screenshot checks in a real terminal (screenshot_check.sh sixel for xterm, screenshot_check.sh kitty for kitty).
 
 `inner LOG -- CMD...`: runs inside xterm. Starts CMD on a PTY of the xterm's size (pixels
 included), passes bytes both ways (so the terminal's answers reach CMD), logs what CMD writes,
@@ -150,7 +150,8 @@ def check_kitty(shot, log, npy):
     print("ok")
 
 def check(shot, log, npy):
-    if "\x1b_G" in open(log, "rb").read().decode("latin-1"):
+    # A kitty transmission (not the detection query, which every auto start sends).
+    if "\x1b_Ga=t" in open(log, "rb").read().decode("latin-1"):
         return check_kitty(shot, log, npy)
     import numpy as np
     from PIL import Image
