@@ -2,6 +2,7 @@
 //! Nothing here knows about terminals.
 
 pub mod analysis;
+pub mod backward;
 mod analysis_volume;
 pub mod budget;
 pub mod error;

@@ -19,7 +19,7 @@ pub mod pad;
 pub mod quant;
 mod quantized;
 pub mod recurrent;
-mod reduce;
+pub(crate) mod reduce;
 pub mod resize;
 mod rnn;
 mod shape;
@@ -31,7 +31,7 @@ pub use binary::{Binary, Variadic, broadcast_dims};
 pub use quantized::{QuantOp, int_type};
 pub use reduce::ReduceOp;
 pub use spatial::{conv_transpose_geometry, depth_mode};
-pub use unary::{Unary, map_f32, sigmoid};
+pub use unary::{Unary, erf, map_f32, sigmoid};
 
 use super::geometry::{self, GeomError};
 use super::tensor::{Elem, Tensor, dims_text};

@@ -81,7 +81,7 @@ impl ReduceOp {
 }
 
 /// The axes a reduction runs over (sorted, unique), or `None` for "none" (noop).
-fn reduce_axes(
+pub(crate) fn reduce_axes(
     axes: &Option<Vec<i64>>,
     noop: bool,
     args: &Args<Info>,
