@@ -2,6 +2,7 @@
 //! write what the library computes. Both faces call the same library.
 
 mod bench;
+pub mod cam;
 mod export;
 mod guard;
 pub mod out;
@@ -83,6 +84,8 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// The most probable classes for a photo (models with a labels file).
     Top(top::TopArgs),
+    /// Where the network looks for a class: CAM, Grad-CAM or occlusion, as .npy or an overlay .png.
+    Cam(cam::CamArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -167,6 +170,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(a)) => export::run(&a, cli.size),
         Some(Command::Bench(a)) => bench::run(&a, cli.size),
         Some(Command::Top(a)) => top::run(&a, cli.size),
+        Some(Command::Cam(a)) => cam::run(&a, cli.size),
         None => crate::tui::run(crate::tui::Options {
             model: cli.model.unwrap_or_else(|| DEFAULT_MODEL.to_string()),
             image: cli.image,

@@ -9,6 +9,7 @@
 //! - [`resume`]: the one rule for where a recompute starts after an edit.
 
 pub mod check;
+pub mod classmap;
 pub mod pass;
 pub mod results;
 pub mod resume;

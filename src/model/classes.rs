@@ -29,6 +29,11 @@ pub fn top_k(net: &Network, last: &[f32], k: usize) -> Ranked {
         .collect()
 }
 
+/// The label of class `i`: the network's, or `class i`.
+pub fn label(net: &Network, i: usize) -> String {
+    net.labels.as_ref().and_then(|l| l.get(i)).cloned().unwrap_or_else(|| format!("class {i}"))
+}
+
 /// Numerically stable softmax.
 pub fn softmax(x: &[f32]) -> Vec<f32> {
     let m = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);

@@ -130,12 +130,16 @@ pub fn input_from_photo(net: &Network, img: &DynamicImage, path: &Path) -> (Tens
 
 /// Center-crop to the aspect of `h × w`, then resize (bicubic) to exactly `h × w`.
 pub fn crop_resize(img: &DynamicImage, h: usize, w: usize) -> image::RgbImage {
+    center_crop(img, h, w).resize_exact(w as u32, h as u32, FilterType::CatmullRom).to_rgb8()
+}
+
+/// The center crop of `img` to the aspect of `h × w`, at the photo's own resolution.
+pub fn center_crop(img: &DynamicImage, h: usize, w: usize) -> DynamicImage {
     let (iw, ih) = (img.width() as f64, img.height() as f64);
     let aspect = w as f64 / h as f64;
     let (cw, ch) = if iw / ih > aspect { (ih * aspect, ih) } else { (iw, iw / aspect) };
     let (x0, y0) = (((iw - cw) / 2.0).round() as u32, ((ih - ch) / 2.0).round() as u32);
-    let cropped = img.crop_imm(x0, y0, (cw.round() as u32).max(1), (ch.round() as u32).max(1));
-    cropped.resize_exact(w as u32, h as u32, FilterType::CatmullRom).to_rgb8()
+    img.crop_imm(x0, y0, (cw.round() as u32).max(1), (ch.round() as u32).max(1))
 }
 
 /// Pixels to a `(D, H, W)` volume with the network's normalisation (D = 1 takes luminance).

@@ -2,8 +2,8 @@
 //! Nothing here knows about terminals.
 
 pub mod analysis;
-pub mod backward;
 mod analysis_volume;
+pub mod backward;
 pub mod budget;
 pub mod error;
 pub mod forward;

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+mod classmap;
 mod cli_errors;
 mod cli_export;
 mod cli_summary;

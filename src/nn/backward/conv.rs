@@ -71,7 +71,13 @@ pub fn conv_input(gy: &ArrayView3<f32>, w: &ArrayView4<f32>, g: &ConvGeometry) -
     let mut cols = vec![0.0f32; f2 * band_rows * ow];
     for grp in 0..g.groups {
         // Wᵀ_g: (FH·FW·C_g × K_g), the group's rows of W read with swapped strides.
-        let wt = Mat { data: &ws[grp * kg * f2..(grp + 1) * kg * f2], rows: f2, cols: kg, rs: 1, cs: f2 };
+        let wt = Mat {
+            data: &ws[grp * kg * f2..(grp + 1) * kg * f2],
+            rows: f2,
+            cols: kg,
+            rs: 1,
+            cs: f2,
+        };
         let mut r0 = 0;
         while r0 < oh {
             let nb = band_rows.min(oh - r0);

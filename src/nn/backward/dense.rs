@@ -23,7 +23,11 @@ fn mm(a: &ArrayView2<f32>, b: &ArrayView2<f32>) -> Array2<f32> {
 }
 
 /// `∂s/∂x` of `fc` on a `(D, H, W)` volume flattened in `(H, W, D)` order: `Wᵀ·g`, unflattened.
-pub fn fc(w: &ArrayView2<f32>, gy: &[f32], (d, h, wd): (usize, usize, usize)) -> ndarray::Array3<f32> {
+pub fn fc(
+    w: &ArrayView2<f32>,
+    gy: &[f32],
+    (d, h, wd): (usize, usize, usize),
+) -> ndarray::Array3<f32> {
     let g = ArrayView2::from_shape((1, gy.len()), gy).expect("a row");
     let flat = mm(&g, w); // (1 × inputs) = gᵀ·W
     let hwd = flat.into_shape_with_order((h, wd, d)).expect("H·W·D inputs");
@@ -61,8 +65,9 @@ pub fn matmul_grads(
     let b2 = if bd.len() == 1 { b.view().insert_axis(Axis(1)) } else { b.view() };
     let (m, k) = (a2.shape()[a2.ndim() - 2], a2.shape()[a2.ndim() - 1]);
     let n = b2.shape()[b2.ndim() - 1];
-    let batch = crate::nn::ops::broadcast_dims(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])
-        .expect("shape analysis checked the batch axes");
+    let batch =
+        crate::nn::ops::broadcast_dims(&a2.shape()[..a2.ndim() - 2], &b2.shape()[..b2.ndim() - 2])
+            .expect("shape analysis checked the batch axes");
     let full = |mut v: Vec<usize>, r: usize, c: usize| {
         v.extend([r, c]);
         v

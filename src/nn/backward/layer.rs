@@ -16,30 +16,30 @@ pub fn unsupported(l: &Layer) -> Option<String> {
     match &o.op {
         Op::Unary(u) if ew::derivative(*u, 0.5, 0.5).is_none() => why("a test with a bool output"),
         Op::Unary(_) => None,
-        Op::Binary(b) if !ew::binary_has_backward(*b) => why("a comparison or logic op, piecewise constant"),
+        Op::Binary(b) if !ew::binary_has_backward(*b) => {
+            why("a comparison or logic op, piecewise constant")
+        }
         Op::Binary(_) | Op::Variadic(_) => None,
         Op::Where | Op::Cast(_) if o.output == 0 => None,
         Op::Softmax { .. } | Op::MatMul | Op::Gemm { .. } | Op::GlobalPool { .. } => None,
-        Op::BatchNorm { .. } | Op::InstanceNorm { .. } | Op::GroupNorm { .. } | Op::LpNorm { .. } => {
-            None
-        }
+        Op::BatchNorm { .. }
+        | Op::InstanceNorm { .. }
+        | Op::GroupNorm { .. }
+        | Op::LpNorm { .. } => None,
         Op::LayerNorm { .. } if o.output == 0 => None,
         Op::ConvTranspose(_) => None,
-        Op::Reduce { op: r, .. }
-            if matches!(
-                r,
+        Op::Reduce {
+            op:
                 ReduceOp::Mean
-                    | ReduceOp::Sum
-                    | ReduceOp::Max
-                    | ReduceOp::Min
-                    | ReduceOp::L1
-                    | ReduceOp::L2
-                    | ReduceOp::SumSquare
-                    | ReduceOp::LogSumExp
-            ) =>
-        {
-            None
-        }
+                | ReduceOp::Sum
+                | ReduceOp::Max
+                | ReduceOp::Min
+                | ReduceOp::L1
+                | ReduceOp::L2
+                | ReduceOp::SumSquare
+                | ReduceOp::LogSumExp,
+            ..
+        } => None,
         Op::Dropout if o.output == 0 => None,
         op if route::moves_values(op) && !matches!(op, Op::Dropout) => None,
         Op::Resize(_) => why("resampling has no backward in convscope yet"),
@@ -54,7 +54,11 @@ pub fn unsupported(l: &Layer) -> Option<String> {
 }
 
 fn op_err(l: &Layer, e: impl std::fmt::Display) -> BackError {
-    BackError::NoBackward { layer: l.name.clone(), op: l.kind.type_name().into(), why: e.to_string() }
+    BackError::NoBackward {
+        layer: l.name.clone(),
+        op: l.kind.type_name().into(),
+        why: e.to_string(),
+    }
 }
 
 /// A float tensor's values, or the error that it holds integers.
@@ -148,7 +152,9 @@ pub fn vjp(
             one(back_to(&xdims, v))
         }
         LayerKind::BatchNorm { eps } => {
-            let Weights::BatchNorm { gamma, var, .. } = &l.weights else { return Err(no_weights()) };
+            let Weights::BatchNorm { gamma, var, .. } = &l.weights else {
+                return Err(no_weights());
+            };
             let mut g = vol3(l, gyv.view())?.to_owned();
             for (d, mut plane) in g.outer_iter_mut().enumerate() {
                 let k = f64::from(gamma[d]) / (f64::from(var[d]) + f64::from(*eps)).sqrt();
@@ -157,7 +163,11 @@ pub fn vjp(
             one(back_to(&xdims, g))
         }
         LayerKind::Lrn { size, alpha, beta, bias } => {
-            let g = norm::lrn(&vol3(l, x0.view())?, &vol3(l, gyv.view())?, (*size, *alpha, *beta, *bias));
+            let g = norm::lrn(
+                &vol3(l, x0.view())?,
+                &vol3(l, gyv.view())?,
+                (*size, *alpha, *beta, *bias),
+            );
             one(back_to(&xdims, g))
         }
         LayerKind::Fc { .. } => {
@@ -275,15 +285,18 @@ fn op_vjp(
             give(1, gb);
         }
         Op::Variadic(v) => {
-            let present: Vec<usize> = (0..o.operands.len()).filter(|&i| operand(o, xs, i).is_some()).collect();
-            let vals: Vec<ArrayViewD<f32>> = present.iter().map(|&i| val(i)).collect::<Result<_, _>>()?;
+            let present: Vec<usize> =
+                (0..o.operands.len()).filter(|&i| operand(o, xs, i).is_some()).collect();
+            let vals: Vec<ArrayViewD<f32>> =
+                present.iter().map(|&i| val(i)).collect::<Result<_, _>>()?;
             for (i, g) in present.into_iter().zip(ew::variadic(*v, &vals, &yv()?, gy)) {
                 give(i, g);
             }
         }
         Op::Where => {
             let c = operand(o, xs, 0).ok_or_else(|| op_err(l, "no condition"))?.to_i64();
-            let c = c.broadcast(IxDyn(gy.shape())).ok_or_else(|| op_err(l, "broadcast"))?.to_owned();
+            let c =
+                c.broadcast(IxDyn(gy.shape())).ok_or_else(|| op_err(l, "broadcast"))?.to_owned();
             for (i, pick) in [(1usize, true), (2, false)] {
                 if let Some(t) = operand(o, xs, i) {
                     let mut g = gy.clone();
@@ -387,9 +400,11 @@ fn op_vjp(
         Op::ConvTranspose(attrs) => {
             let infos: Vec<Info> = xs.iter().map(|t| Info::of(t)).collect();
             let args = info_args(o, &infos);
-            let g = crate::nn::ops::conv_transpose_geometry(attrs, &args).map_err(|e| op_err(l, e))?;
+            let g =
+                crate::nn::ops::conv_transpose_geometry(attrs, &args).map_err(|e| op_err(l, e))?;
             let w = operand(o, xs, 1).ok_or_else(|| op_err(l, "no weights"))?;
-            let w = floats(l, w)?.into_dimensionality::<ndarray::Ix4>().map_err(|e| op_err(l, e))?;
+            let w =
+                floats(l, w)?.into_dimensionality::<ndarray::Ix4>().map_err(|e| op_err(l, e))?;
             let gyv = gy.view();
             let gx = conv::conv_transpose_input(&vol3(l, gyv.view())?, &w, &g);
             give(0, back_to(&info.input_dims[0], gx));

@@ -184,7 +184,8 @@ pub fn backward(
         let gxs = layer::vjp(l, &analysis.layers[i], &xs, &acts.outputs[i], &gy)?;
         for (src, gx) in l.inputs.iter().zip(gxs) {
             let Some(gx) = gx else { continue };
-            let gx = if gx.is_standard_layout() { gx } else { gx.as_standard_layout().into_owned() };
+            let gx =
+                if gx.is_standard_layout() { gx } else { gx.as_standard_layout().into_owned() };
             let on = match *src {
                 Src::Layer(j) => mask[j] || *src == target,
                 Src::Input => target == Src::Input,

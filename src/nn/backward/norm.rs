@@ -17,7 +17,8 @@ pub fn normalize(x: &[f32], gy: &[f32], eps: f32, gamma: impl Fn(usize) -> f32) 
     let var = x.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / nf;
     let inv = 1.0 / (var + f64::from(eps)).sqrt();
     let xh: Vec<f64> = x.iter().map(|&v| (f64::from(v) - mean) * inv).collect();
-    let gh: Vec<f64> = gy.iter().enumerate().map(|(i, &g)| f64::from(g) * f64::from(gamma(i))).collect();
+    let gh: Vec<f64> =
+        gy.iter().enumerate().map(|(i, &g)| f64::from(g) * f64::from(gamma(i))).collect();
     let m_g = gh.iter().sum::<f64>() / nf;
     let m_gx = gh.iter().zip(&xh).map(|(g, x)| g * x).sum::<f64>() / nf;
     gh.iter().zip(&xh).map(|(g, x)| ((g - m_g - x * m_gx) * inv) as f32).collect()
@@ -44,9 +45,11 @@ pub fn lrn(
                 .collect();
             let b = f64::from(beta);
             // t_c = g_c·x_c·d_c^(−β−1), summed over every c whose window holds i.
-            let t: Vec<f64> = (0..depth).map(|ch| gs[ch] * xs[ch] * dn[ch].powf(-b - 1.0)).collect();
+            let t: Vec<f64> =
+                (0..depth).map(|ch| gs[ch] * xs[ch] * dn[ch].powf(-b - 1.0)).collect();
             for i in 0..depth {
-                let cross: f64 = (0..depth).filter(|&ch| win(ch).contains(&i)).map(|ch| t[ch]).sum();
+                let cross: f64 =
+                    (0..depth).filter(|&ch| win(ch).contains(&i)).map(|ch| t[ch]).sum();
                 gx[[i, r, c]] = (gs[i] * dn[i].powf(-b) - 2.0 * xs[i] * b * k * cross) as f32;
             }
         }
@@ -77,8 +80,8 @@ pub fn op(
         Op::BatchNorm { eps } => {
             let (g, var) = (vec(1)?, vec(4)?);
             for s in 0..n {
-                for ch in 0..c {
-                    let k = g[ch] / (var[ch] + eps).sqrt();
+                for (ch, (gc, vc)) in g.iter().zip(var.iter()).enumerate().take(c) {
+                    let k = gc / (vc + eps).sqrt();
                     let at = (s * c + ch) * inner;
                     for i in at..at + inner {
                         gx[i] = gy[i] * k;
@@ -89,9 +92,9 @@ pub fn op(
         Op::InstanceNorm { eps } => {
             let g = vec(1)?;
             for s in 0..n {
-                for ch in 0..c {
+                for (ch, &gc) in g.iter().enumerate().take(c) {
                     let r = (s * c + ch) * inner..(s * c + ch + 1) * inner;
-                    let v = normalize(&x[r.clone()], &gy[r.clone()], *eps, |_| g[ch]);
+                    let v = normalize(&x[r.clone()], &gy[r.clone()], *eps, |_| gc);
                     gx[r].copy_from_slice(&v);
                 }
             }
@@ -142,7 +145,8 @@ pub fn op(
                         (0..len).map(|k| f64::from(gy[at(k)]) * f64::from(x[at(k)]) / norm).sum();
                     for k in 0..len {
                         let xv = f64::from(x[at(k)]);
-                        let dn = if *p == 1 { xv.signum() * f64::from(xv != 0.0) } else { xv / norm };
+                        let dn =
+                            if *p == 1 { xv.signum() * f64::from(xv != 0.0) } else { xv / norm };
                         gx[at(k)] = ((f64::from(gy[at(k)]) - dn * dot) / norm) as f32;
                     }
                 }

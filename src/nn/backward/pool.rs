@@ -2,7 +2,7 @@
 //! maximum, as the forward reads), an average spreads it evenly over the cells it counted.
 
 use crate::nn::geometry::{AxisWindow, PoolGeometry};
-use ndarray::{Array3, ArrayView3, ArrayViewD, ArrayD, Axis};
+use ndarray::{Array3, ArrayD, ArrayView3, ArrayViewD, Axis};
 
 fn taps(a: &AxisWindow) -> impl Iterator<Item = usize> + '_ {
     (a.lo..a.hi).map(|t| a.index(t) as usize)

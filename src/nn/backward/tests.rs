@@ -4,10 +4,10 @@
 
 use super::*;
 use crate::nn::analysis::analyze;
-use crate::nn::ops::convt::geometry::ConvTransposeAttrs;
 use crate::nn::forward::forward;
 use crate::nn::layer::{ConvParams, Layer, LayerKind, Origin, Padding, PoolParams, Weights};
 use crate::nn::network::{InputSpec, Normalize};
+use crate::nn::ops::convt::geometry::ConvTransposeAttrs;
 use crate::nn::ops::{Binary, Op, OpLayer, Operand, ReduceOp, Unary, Variadic};
 use crate::nn::tensor::{Shape3, Tensor};
 use crate::nn::view::Hint;
@@ -133,8 +133,11 @@ fn conv_params(k: usize, f: (usize, usize), s: usize, p: usize, d: usize, g: usi
 
 fn conv_layer(rng: &mut Lcg, cin: usize, p: ConvParams) -> Layer {
     let cg = cin / p.groups;
-    let w = ArcArray::from_shape_vec((p.filters, p.kh, p.kw, cg), rng.vec(p.filters * p.kh * p.kw * cg))
-        .unwrap();
+    let w = ArcArray::from_shape_vec(
+        (p.filters, p.kh, p.kw, cg),
+        rng.vec(p.filters * p.kh * p.kw * cg),
+    )
+    .unwrap();
     let b = ndarray::Array1::from(rng.vec(p.filters)).into_shared();
     let k = p.filters;
     let _ = k;
@@ -305,8 +308,18 @@ fn volume_layers_batchnorm_lrn_fc_flatten_softmax_add_mul_concat() {
     let gap = layer("gap", LayerKind::GlobalAvgPool, vec![Src::Layer(0)], Weights::None);
     let cases: Vec<Vec<Layer>> = vec![
         vec![layer("bn", LayerKind::BatchNorm { eps: 1e-3 }, vec![Src::Input], bn)],
-        vec![layer("lrn", LayerKind::Lrn { size: 3, alpha: 0.5, beta: 0.75, bias: 1.0 }, vec![Src::Input], Weights::None)],
-        vec![layer("fc", LayerKind::Fc { outputs: 4 }, vec![Src::Input], Weights::Fc { w: fc_w, b: None })],
+        vec![layer(
+            "lrn",
+            LayerKind::Lrn { size: 3, alpha: 0.5, beta: 0.75, bias: 1.0 },
+            vec![Src::Input],
+            Weights::None,
+        )],
+        vec![layer(
+            "fc",
+            LayerKind::Fc { outputs: 4 },
+            vec![Src::Input],
+            Weights::Fc { w: fc_w, b: None },
+        )],
         vec![
             layer("flat", LayerKind::Flatten, vec![Src::Input], Weights::None),
             layer("sm", LayerKind::Softmax, vec![Src::Layer(0)], Weights::None),
@@ -323,7 +336,12 @@ fn volume_layers_batchnorm_lrn_fc_flatten_softmax_add_mul_concat() {
         vec![
             layer("prelu", LayerKind::Prelu, vec![Src::Input], Weights::Prelu { slope }),
             layer("clip", LayerKind::Clip { min: -0.3, max: 0.4 }, vec![Src::Input], Weights::None),
-            layer("cat", LayerKind::Concat, vec![Src::Layer(0), Src::Input, Src::Layer(1)], Weights::None),
+            layer(
+                "cat",
+                LayerKind::Concat,
+                vec![Src::Layer(0), Src::Input, Src::Layer(1)],
+                Weights::None,
+            ),
         ],
     ];
     for (i, layers) in cases.into_iter().enumerate() {
@@ -337,21 +355,67 @@ fn value_moving_ops_route_gradients_back() {
     let x = vec![Operand::Input(0)];
     let cases: Vec<Vec<Layer>> = vec![
         vec![op("t", Op::Transpose { perm: Some(vec![0, 3, 1, 2]) }, x.clone(), vec![Src::Input])],
-        vec![op("sl", Op::Slice { attrs: None }, vec![Operand::Input(0), i64s(&[2], vec![0, 3]), i64s(&[2], vec![2, 0]), i64s(&[2], vec![1, 3]), i64s(&[2], vec![1, -2])], vec![Src::Input])],
-        vec![op("pad", Op::Pad { mode: crate::nn::ops::pad::PadMode::Reflect, pads: None, value: 0.0 },
-                vec![Operand::Input(0), i64s(&[8], vec![0, 0, 1, 1, 0, 0, 1, 2])], vec![Src::Input])],
-        vec![op("pad0", Op::Pad { mode: crate::nn::ops::pad::PadMode::Constant, pads: None, value: 5.0 },
-                vec![Operand::Input(0), i64s(&[8], vec![0, 1, 0, 1, 0, 0, 2, 0])], vec![Src::Input])],
+        vec![op(
+            "sl",
+            Op::Slice { attrs: None },
+            vec![
+                Operand::Input(0),
+                i64s(&[2], vec![0, 3]),
+                i64s(&[2], vec![2, 0]),
+                i64s(&[2], vec![1, 3]),
+                i64s(&[2], vec![1, -2]),
+            ],
+            vec![Src::Input],
+        )],
+        vec![op(
+            "pad",
+            Op::Pad { mode: crate::nn::ops::pad::PadMode::Reflect, pads: None, value: 0.0 },
+            vec![Operand::Input(0), i64s(&[8], vec![0, 0, 1, 1, 0, 0, 1, 2])],
+            vec![Src::Input],
+        )],
+        vec![op(
+            "pad0",
+            Op::Pad { mode: crate::nn::ops::pad::PadMode::Constant, pads: None, value: 5.0 },
+            vec![Operand::Input(0), i64s(&[8], vec![0, 1, 0, 1, 0, 0, 2, 0])],
+            vec![Src::Input],
+        )],
         vec![
-            op_out("s0", Op::Split { axis: 1, split: Some(vec![1, 2]), outputs: 2 }, x.clone(), vec![Src::Input], 0),
-            op_out("s1", Op::Split { axis: 1, split: Some(vec![1, 2]), outputs: 2 }, x.clone(), vec![Src::Input], 1),
+            op_out(
+                "s0",
+                Op::Split { axis: 1, split: Some(vec![1, 2]), outputs: 2 },
+                x.clone(),
+                vec![Src::Input],
+                0,
+            ),
+            op_out(
+                "s1",
+                Op::Split { axis: 1, split: Some(vec![1, 2]), outputs: 2 },
+                x.clone(),
+                vec![Src::Input],
+                1,
+            ),
             op("e", Op::Unary(Unary::Exp), x.clone(), vec![Src::Layer(0)]),
-            op("cat", Op::Concat { axis: 1 }, vec![Operand::Input(0), Operand::Input(1), Operand::Input(2)], vec![Src::Layer(1), Src::Layer(2), Src::Input]),
+            op(
+                "cat",
+                Op::Concat { axis: 1 },
+                vec![Operand::Input(0), Operand::Input(1), Operand::Input(2)],
+                vec![Src::Layer(1), Src::Layer(2), Src::Input],
+            ),
         ],
         vec![op("flat", Op::Flatten { axis: 2 }, x.clone(), vec![Src::Input])],
         vec![op("d2s", Op::SpaceToDepth { block: 2 }, x.clone(), vec![Src::Input])],
-        vec![op("tile", Op::Tile, vec![Operand::Input(0), i64s(&[4], vec![1, 2, 1, 2])], vec![Src::Input])],
-        vec![op("g", Op::Gather { axis: 3 }, vec![Operand::Input(0), i64s(&[3], vec![3, 0, 3])], vec![Src::Input])],
+        vec![op(
+            "tile",
+            Op::Tile,
+            vec![Operand::Input(0), i64s(&[4], vec![1, 2, 1, 2])],
+            vec![Src::Input],
+        )],
+        vec![op(
+            "g",
+            Op::Gather { axis: 3 },
+            vec![Operand::Input(0), i64s(&[3], vec![3, 0, 3])],
+            vec![Src::Input],
+        )],
     ];
     for (i, layers) in cases.into_iter().enumerate() {
         check_with(&net_of(&[1, 3, 2, 4], layers), 200 + i as u64, 0.0, 1e-3, 2e-2);
@@ -361,25 +425,40 @@ fn value_moving_ops_route_gradients_back() {
 #[test]
 fn variadic_and_where_gradients() {
     for v in [Variadic::Sum, Variadic::Mean, Variadic::Max, Variadic::Min] {
-        let net = net_of(&[2, 3], vec![
-            op("sig", Op::Unary(Unary::Sigmoid), vec![Operand::Input(0)], vec![Src::Input]),
-            op("v", Op::Variadic(v), vec![Operand::Input(0), Operand::Input(1)], vec![Src::Input, Src::Layer(0)]),
-        ]);
+        let net = net_of(
+            &[2, 3],
+            vec![
+                op("sig", Op::Unary(Unary::Sigmoid), vec![Operand::Input(0)], vec![Src::Input]),
+                op(
+                    "v",
+                    Op::Variadic(v),
+                    vec![Operand::Input(0), Operand::Input(1)],
+                    vec![Src::Input, Src::Layer(0)],
+                ),
+            ],
+        );
         check_with(&net, 7, 0.0, 1e-3, 2e-2);
     }
 }
 
 #[test]
 fn a_path_through_an_op_without_backward_names_it() {
-    let net = net_of(&[1, 3, 2, 2], vec![
-        op("round", Op::Unary(Unary::Sigmoid), vec![Operand::Input(0)], vec![Src::Input]),
-        op("isnan", Op::Unary(Unary::IsNaN), vec![Operand::Input(0)], vec![Src::Layer(0)]),
-        op("cast", Op::Cast(crate::nn::Elem::F32), vec![Operand::Input(0)], vec![Src::Layer(1)]),
-    ]);
+    let net = net_of(
+        &[1, 3, 2, 2],
+        vec![
+            op("round", Op::Unary(Unary::Sigmoid), vec![Operand::Input(0)], vec![Src::Input]),
+            op("isnan", Op::Unary(Unary::IsNaN), vec![Operand::Input(0)], vec![Src::Layer(0)]),
+            op(
+                "cast",
+                Op::Cast(crate::nn::Elem::F32),
+                vec![Operand::Input(0)],
+                vec![Src::Layer(1)],
+            ),
+        ],
+    );
     let an = analyze(&net).unwrap();
     let err = path_check(&net, &an, Src::Layer(0), 2).unwrap_err();
     assert!(matches!(&err, BackError::NoBackward { layer, .. } if layer == "isnan"), "{err}");
     // From the bool layer itself on, the path is fine (its op is where the pass stops).
     assert!(path_check(&net, &an, Src::Layer(1), 2).is_ok());
 }
-
