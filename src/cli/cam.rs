@@ -2,11 +2,11 @@
 //! at the map's own resolution or as an overlay `.png` at the photo's size.
 
 use super::guard;
-use crate::engine::classmap::{self as cm, ClassMap, Method, overlay};
+use crate::engine::classmap::{self as cm, Method, overlay};
 use crate::model::{self, WeightMode, image_input, npy};
-use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::forward::{Activations, forward};
-use crate::nn::{Network, Src};
+use crate::nn::Network;
+use crate::nn::analysis::analyze;
+use crate::nn::forward::forward;
 use clap::Args;
 use color_eyre::eyre::{Result, bail, eyre};
 use std::path::{Path, PathBuf};
@@ -46,78 +46,6 @@ pub struct CamArgs {
     pub json: bool,
 }
 
-/// The class index `spec` names: a number, a label, or a unique part of one.
-///
-/// # Errors
-/// No such class, or a part that matches several labels.
-pub fn parse_class(net: &Network, spec: &str, classes: usize) -> Result<usize> {
-    if let Ok(i) = spec.parse::<usize>() {
-        if i < classes {
-            return Ok(i);
-        }
-        bail!("{}: class {i} is out of range (0 to {})", net.name, classes - 1);
-    }
-    let Some(labels) = net.labels.as_ref().filter(|l| l.len() == classes) else {
-        bail!("{}: has no labels; give the class as a number (0 to {})", net.name, classes - 1)
-    };
-    let lower = spec.to_lowercase();
-    if let Some(i) = labels.iter().position(|l| l.to_lowercase() == lower) {
-        return Ok(i);
-    }
-    let hits: Vec<usize> =
-        (0..classes).filter(|&i| labels[i].to_lowercase().contains(&lower)).collect();
-    match hits.as_slice() {
-        [i] => Ok(*i),
-        [] => bail!("{}: no class label contains '{spec}'", net.name),
-        many => {
-            let names: Vec<&str> = many.iter().take(5).map(|&i| labels[i].as_str()).collect();
-            bail!(
-                "{}: '{spec}' matches {} labels ({}…); be more precise",
-                net.name,
-                many.len(),
-                names.join(", ")
-            )
-        }
-    }
-}
-
-/// The default Grad-CAM layer: the volume a CAM head pools, else the last volume layer.
-pub fn default_layer(net: &Network, analysis: &Analysis, head: &cm::Head) -> Option<usize> {
-    if let Ok(ch) = cm::cam_head(net, analysis, head)
-        && let Src::Layer(i) = ch.volume
-    {
-        return Some(i);
-    }
-    (0..=head.logits).rev().find(|&i| {
-        let l = &analysis.layers[i];
-        l.computed() && l.view.is_volume() && l.output.h * l.output.w > 1
-    })
-}
-
-/// Compute one class map on a finished pass.
-///
-/// # Errors
-/// As the methods.
-#[allow(clippy::too_many_arguments)]
-pub fn compute(
-    net: &Network,
-    analysis: &Analysis,
-    acts: &Activations,
-    method: Method,
-    class: usize,
-    layer: usize,
-    occ: (usize, usize, f32),
-    progress: &mut dyn FnMut(usize, usize) -> bool,
-) -> std::result::Result<Option<ClassMap>, cm::MapError> {
-    match method {
-        Method::Cam => cm::cam(net, analysis, acts, class).map(Some),
-        Method::GradCam => cm::gradcam(net, analysis, acts, class, layer, &mut |_| true),
-        Method::Occlusion => {
-            cm::occlusion(net, analysis, acts, class, occ.0, occ.1, occ.2, progress)
-        }
-    }
-}
-
 pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
     let net = super::load(&a.model, WeightMode::Full, size, a.image.as_deref(), None)?;
     let inputs = guard::inputs(&net, &a.model, &[a.image.as_deref()]);
@@ -144,7 +72,7 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
     let acts = forward(&net, x).map_err(model::ModelError::from)?;
     let logits = acts.outputs[head.logits].floats();
     let class = match &a.class {
-        Some(s) => parse_class(&net, s, head.classes)?,
+        Some(s) => cm::parse_class(&net, s, head.classes).map_err(|e| eyre!(e))?,
         None => (0..logits.len()).max_by(|&i, &j| logits[i].total_cmp(&logits[j])).unwrap_or(0),
     };
     let layer = match &a.layer {
@@ -165,7 +93,7 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
             }
             i
         }
-        None => default_layer(&net, &analysis, &head)
+        None => cm::default_layer(&net, &analysis, &head)
             .ok_or_else(|| eyre!("{}: has no volume layer", net.name))?,
     };
     let t0 = Instant::now();
@@ -182,7 +110,7 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
         // SIGINT and SIGTERM end the command (and remove its temp file) from the signal thread.
         true
     };
-    let map = compute(
+    let map = cm::compute(
         &net,
         &analysis,
         &acts,

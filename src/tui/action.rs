@@ -61,6 +61,14 @@ pub enum Action {
     Filters,
     InputView,
     DeadView,
+    /// The class-map view: where the network looks for a class.
+    ClassMapView,
+    /// Class maps: type the class (a label or an index).
+    ClassPrompt,
+    /// Class maps: the next method (CAM, Grad-CAM, occlusion).
+    CycleMethod,
+    /// Class maps: the keys go to the top-5 list (↑/↓ pick the class) or to the map.
+    ClassFocus,
     /// Jump to the next dead (constant) channel of the selected layer.
     NextDead,
     /// A digit of a count prefix (`5l` moves 5 columns).

@@ -40,6 +40,8 @@ pub enum Msg {
     Checked(Box<Checked>),
     /// A save finished: the path, and the files written or why not.
     Saved(PathBuf, Result<Vec<PathBuf>, String>),
+    /// A reply of the class-map worker.
+    Map(crate::engine::mapjob::MapReply),
 }
 
 impl From<Action> for Msg {
@@ -58,6 +60,8 @@ pub enum Effect {
     /// Write the network as a spec (a thread of its own; the answer comes back as
     /// [`Msg::Saved`]).
     Save { net: Arc<Network>, path: PathBuf },
+    /// Compute a class map (the class-map worker), as request `id`.
+    ClassMap { id: u64, req: Box<crate::engine::mapjob::MapRequest> },
 }
 
 pub struct App {
@@ -67,6 +71,8 @@ pub struct App {
     view: ViewState,
     pass: PassState,
     edit: EditSession,
+    /// The class-map view (`g`).
+    class: super::classview::ClassView,
     /// Work collected during one `update`.
     effects: Vec<Effect>,
     /// Memoised rasters; drawing may fill it.
@@ -87,6 +93,7 @@ impl App {
             view: ViewState::new(tier, colormap),
             pass: PassState { src_map: vec![None; rows], ..PassState::default() },
             edit: EditSession::default(),
+            class: Default::default(),
             effects: Vec::new(),
             cache: RefCell::new(RasterCache::default()),
             caps: crate::tui::graphics::Caps::halfblocks(),
@@ -115,7 +122,9 @@ impl App {
             Msg::Pass(r) => self.reply(r),
             Msg::Checked(c) => self.checked(*c),
             Msg::Saved(path, r) => self.saved(path, r),
+            Msg::Map(r) => self.map_reply(r),
         }
+        self.refresh_class_map();
         std::mem::take(&mut self.effects)
     }
 
@@ -158,6 +167,13 @@ impl App {
         self.view.alert = None;
         if let Action::Digit(n) = action {
             self.selection.digit(n);
+            return;
+        }
+        if self.view.view == View::ClassMap
+            && !self.view.help
+            && self.edit.popup.is_none()
+            && self.class_action(action)
+        {
             return;
         }
         let n = if action.takes_count() { self.selection.take_count() } else { 1 };
@@ -241,6 +257,8 @@ impl App {
             Action::Filters => self.view.toggle_view(View::Filters),
             Action::InputView => self.view.toggle_view(View::Input),
             Action::DeadView => self.view.toggle_view(View::Dead),
+            Action::ClassMapView => self.view.toggle_view(View::ClassMap),
+            Action::CycleMethod | Action::ClassFocus | Action::ClassPrompt => {}
             Action::NextDead => self.next_dead(),
             Action::Digit(_) => {}
             Action::SetCursor(r, c) => sel.set_cursor(&a, r, c),
@@ -343,6 +361,18 @@ impl App {
     }
 
     // ---- the parts, for the other halves of the app (editing, tests) ----
+
+    pub(super) fn class_mut(&mut self) -> &mut super::classview::ClassView {
+        &mut self.class
+    }
+
+    pub fn class_view(&self) -> &super::classview::ClassView {
+        &self.class
+    }
+
+    pub(super) fn open_popup(&mut self, p: Popup) {
+        self.edit.popup = Some(p);
+    }
 
     pub(super) fn parts(
         &mut self,
@@ -611,7 +641,7 @@ impl App {
         match self.edit.popup {
             Some(Popup::Params(_)) => return vec![Scope::Editor],
             Some(Popup::Choose(_)) => return vec![Scope::Chooser],
-            Some(Popup::Save(_)) => return vec![Scope::Prompt],
+            Some(Popup::Save(_) | Popup::Class(_)) => return vec![Scope::Prompt],
             None => {}
         }
         if self.view.help {
@@ -622,6 +652,7 @@ impl App {
             View::Filters => vec![Scope::Filters],
             View::Dead => vec![Scope::Dead],
             View::Input => vec![Scope::Input],
+            View::ClassMap => vec![Scope::ClassMap],
             View::Main => match self.view.focus {
                 Focus::Layers => vec![Scope::Layers],
                 Focus::Column => vec![Scope::Column],

@@ -22,6 +22,8 @@ pub enum What {
     Photo,
     /// Before/after: slice d of a volume, after − before the last edit.
     Diff { row: usize, d: usize },
+    /// The class map over the photo, by the map's serial number.
+    ClassMap { serial: u64 },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -155,7 +155,7 @@ impl App {
                 p.error = None;
                 false
             }
-            Some(Popup::Save(p)) if !p.saving && ev.code != KeyCode::Enter => {
+            Some(Popup::Save(p) | Popup::Class(p)) if !p.saving && ev.code != KeyCode::Enter => {
                 let typed = p.text.input(ev);
                 p.error = p.error.take().filter(|_| !typed);
                 false
@@ -242,6 +242,13 @@ impl App {
                     None => self.parts().3.popup = Some(Popup::Choose(ch)),
                 }
             }
+            Popup::Class(mut p) => match self.pick_class(&p.path()) {
+                Ok(()) => self.say(format!("class map of class {}", p.path())),
+                Err(e) => {
+                    p.error = Some(e);
+                    self.parts().3.popup = Some(Popup::Class(p));
+                }
+            },
             Popup::Save(mut p) => {
                 let path = p.path();
                 if p.saving {

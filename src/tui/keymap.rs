@@ -20,6 +20,8 @@ pub enum Scope {
     Dead,
     /// The input view with the receptive field.
     Input,
+    /// The class-map view.
+    ClassMap,
     /// The help overlay is open.
     Help,
     /// The parameter editor (`e`) is open; keys not in the table edit the text.
@@ -40,6 +42,7 @@ impl Scope {
             Scope::Filters => "filters (f)",
             Scope::Dead => "dead channels (d)",
             Scope::Input => "input view (i)",
+            Scope::ClassMap => "class maps (g)",
             Scope::Help => "this help",
             Scope::Editor => "parameter editor (e)",
             Scope::Chooser => "layer kind chooser (a, t)",
@@ -59,7 +62,7 @@ impl Scope {
 }
 
 /// Every scope in the order of the help and the README.
-pub const SCOPES: [Scope; 10] = [
+pub const SCOPES: [Scope; 11] = [
     Scope::Global,
     Scope::Layers,
     Scope::Column,
@@ -67,6 +70,7 @@ pub const SCOPES: [Scope; 10] = [
     Scope::Filters,
     Scope::Dead,
     Scope::Input,
+    Scope::ClassMap,
     Scope::Editor,
     Scope::Chooser,
     Scope::Prompt,
@@ -216,6 +220,27 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Filters, &[ctrl('u')], A::ScrollUp, "scroll the numbers up", Some("")),
     b(S::Input, &[ctrl('d')], A::ScrollDown, "scroll the trace down", Some("scroll")),
     b(S::Input, &[ctrl('u')], A::ScrollUp, "scroll the trace up", Some("")),
+    b(
+        S::ClassMap,
+        &[ch(' ')],
+        A::CycleMethod,
+        "next method: CAM, Grad-CAM, occlusion",
+        Some("method"),
+    ),
+    b(
+        S::ClassMap,
+        &[ch('/')],
+        A::ClassPrompt,
+        "type the class: a label (or part of one) or an index",
+        Some("class"),
+    ),
+    b(
+        S::ClassMap,
+        &[k(C::Tab), k(C::BackTab)],
+        A::ClassFocus,
+        "keys to the top-5 list (↑/↓ pick the class) or the map",
+        Some("class/map"),
+    ),
     b(S::Dead, &[k(C::Up), ch('k')], A::PrevLayer, "previous layer", Some("layer")),
     b(S::Dead, &[k(C::Down), ch('j')], A::NextLayer, "next layer", Some("")),
     b(S::Dead, &[k(C::Enter)], A::Open, "open the layer's first dead channel", Some("open")),
@@ -231,7 +256,7 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[shift(C::Right), ch('L')], A::RightFast, "cursor right by 8", None),
     b(S::Global, &[ch('['), k(C::PageUp)], A::PrevLayer, "previous layer", Some("layer")),
     b(S::Global, &[ch(']'), k(C::PageDown)], A::NextLayer, "next layer", Some("")),
-    b(S::Global, &[ch('g'), k(C::Home)], A::FirstLayer, "first row of the list (the input)", None),
+    b(S::Global, &[k(C::Home)], A::FirstLayer, "first row of the list (the input)", None),
     b(S::Global, &[ch('G'), k(C::End)], A::LastLayer, "last layer", None),
     b(S::Global, &[ch(',')], A::PrevDepth, "depth d − 1 (also the mouse wheel)", Some("d")),
     b(S::Global, &[ch('.')], A::NextDepth, "depth d + 1", Some("")),
@@ -253,6 +278,13 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch('f')], A::Filters, "filters W[d] of a conv layer", Some("filters")),
     b(S::Global, &[ch('i')], A::InputView, "input image with the receptive field", Some("input")),
     b(S::Global, &[ch('d')], A::DeadView, "dead channels per layer", Some("dead")),
+    b(
+        S::Global,
+        &[ch('g')],
+        A::ClassMapView,
+        "class maps: where the network looks for a class",
+        Some("class map"),
+    ),
     b(S::Global, &[ch('n')], A::NextDead, "jump to the next dead channel", None),
     b(S::Global, &[ch('c')], A::CycleColormap, "cycle the colormap", Some("colormap")),
     b(S::Global, &[ch('s')], A::ToggleScale, "scale per slice / per layer", Some("scale")),

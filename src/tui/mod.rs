@@ -19,6 +19,7 @@ pub mod action;
 pub mod app;
 pub mod bars;
 pub mod cache;
+mod classview;
 pub mod color;
 pub mod colormap;
 pub mod dim;

@@ -274,6 +274,8 @@ pub enum Popup {
     Params(Box<ParamsEditor>),
     Choose(Box<Chooser>),
     Save(Box<SavePrompt>),
+    /// The class-map view's class prompt (`/`): a label or an index.
+    Class(Box<SavePrompt>),
 }
 
 /// `stride 4 → 2, pad 0 → 1` from the editor's text before and after (both valid TOML).

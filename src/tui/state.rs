@@ -25,6 +25,8 @@ pub enum View {
     Filters,
     Input,
     Dead,
+    /// Where the network looks for a class: CAM, Grad-CAM or occlusion over the photo.
+    ClassMap,
 }
 
 /// The range the colours of a slice span.

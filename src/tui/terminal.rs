@@ -160,6 +160,7 @@ type Term = ratatui::Terminal<GapFill<ratatui::backend::CrosstermBackend<std::io
 struct Threads {
     worker: Runner<Task>,
     checker: Runner<CheckRequest>,
+    maps: Runner<crate::engine::mapjob::MapRequest>,
     tx: mpsc::Sender<Event2>,
 }
 
@@ -202,7 +203,11 @@ fn event_loop(
     let checker = check::spawn(move |c| {
         let _ = tx_c.send(Event2::App(Msg::Checked(Box::new(c))));
     });
-    let mut threads = Threads { worker, checker, tx };
+    let tx_m = tx.clone();
+    let maps = crate::engine::mapjob::spawn(move |r| {
+        let _ = tx_m.send(Event2::App(Msg::Map(r)));
+    });
+    let mut threads = Threads { worker, checker, maps, tx };
     let mut clock: Option<EditClock> = None;
     let first = app.start(opts.model.clone(), image);
     run_effects(first, &mut threads, &mut clock);
@@ -253,6 +258,7 @@ fn run_effects(effects: Vec<Effect>, t: &mut Threads, clock: &mut Option<EditClo
     for e in effects {
         match e {
             Effect::Check { id, req } => t.checker.submit_as(id, req),
+            Effect::ClassMap { id, req } => t.maps.submit_as(id, *req),
             Effect::Compute { id, task } => {
                 t.worker.submit_as(id, task);
                 if let Some(c) = clock

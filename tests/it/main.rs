@@ -23,6 +23,7 @@ mod real_models;
 mod refcheck;
 mod seed_literal;
 mod seven_questions;
+mod tui_classmap;
 mod tui_e2e;
 mod tui_edit_e2e;
 mod tui_graphics;

@@ -15,6 +15,7 @@ mod gradcam;
 mod head;
 mod occlusion;
 pub mod overlay;
+mod pick;
 #[cfg(test)]
 mod tests;
 
@@ -22,6 +23,7 @@ pub use cam::cam;
 pub use gradcam::gradcam;
 pub use head::{CamHead, Head, cam_head, head};
 pub use occlusion::{Occlusion, occlusion};
+pub use pick::{compute, default_layer, parse_class};
 
 use ndarray::Array2;
 

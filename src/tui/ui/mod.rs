@@ -1,6 +1,7 @@
 //! Drawing: one function per panel, each in its own file with its own tests. `draw` splits the
 //! screen with [`layout::areas`](super::layout::areas) and hands each part to its panel.
 
+pub mod classmap;
 pub mod column;
 pub mod dead;
 pub mod diff;
@@ -91,6 +92,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         }
         View::Filters => filters::render(app, a.body, buf),
         View::Input => input::render(app, a.body, buf),
+        View::ClassMap => classmap::render(app, a.body, buf),
         View::Dead => {
             dead::render(app, a.body, buf);
             if !app.pass_is_current() && app.results().is_some() {
@@ -108,6 +110,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         Some(Popup::Params(ed)) => editor::render_params(app, ed, a.body, buf),
         Some(Popup::Choose(ch)) => editor::render_chooser(app, ch, a.body, buf),
         Some(Popup::Save(p)) => prompt::render(app, p, a.body, buf),
+        Some(Popup::Class(p)) => prompt::render_class(app, p, a.body, buf),
         None => {}
     }
     app.gfx.borrow_mut().verify(buf);

@@ -1,0 +1,55 @@
+//! The class-map view (`g`) on the real binary: CAM opens on the top class with its numbers,
+//! the class is picked in the top-5 list or typed, the method cycles to Grad-CAM and occlusion
+//! (with its grid formula), and Esc goes back.
+
+use super::tui_pty::Term;
+
+/// The number after `key` on the screen (`logit 8.9413` → 8.9413).
+fn number_after(screen: &str, key: &str) -> f32 {
+    let at = screen.find(key).unwrap_or_else(|| panic!("no '{key}' on screen:\n{screen}"));
+    let rest = &screen[at + key.len()..];
+    let tok: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || "+-.".contains(*c))
+        .collect();
+    tok.parse().unwrap_or_else(|_| panic!("'{key}' is followed by '{tok}'"))
+}
+
+#[test]
+fn class_maps_pick_a_class_cycle_the_methods_and_show_their_numbers() {
+    let mut t = Term::start(&[], 120, 40, &[]);
+    t.wait_pass();
+    t.send("g");
+    let s = t.wait_text("CAM of 'Egyptian cat'");
+    // The CAM identity with the screen's own numbers: mean(M) + b = the logit.
+    let s = t.wait("the CAM numbers", |s| s.contains("= the logit")) + &s[..0];
+    let mean = number_after(&s, "mean(M) + b =");
+    let logit = number_after(&s, "logit");
+    let line = s.lines().find(|l| l.contains("mean(M) + b")).unwrap();
+    let b: f32 = line.split('+').nth(2).unwrap().split('=').next().unwrap().trim().parse().unwrap();
+    assert!((mean + b - logit).abs() < 2e-4, "{mean} + {b} vs {logit}\n{s}");
+    assert!(s.contains("▶ Egyptian cat"), "the top class is the one mapped:\n{s}");
+    // Tab gives the keys to the class list; ↓ picks the second class.
+    t.send("\t");
+    t.send("j");
+    t.wait_text("CAM of 'tiger cat'");
+    // Typed: part of a label.
+    t.send("/");
+    t.wait_text("class map of which class?");
+    t.send("tabb\r");
+    t.wait_text("CAM of 'tabby'");
+    // Space: Grad-CAM (at the head's volume, said so), then occlusion with its grid.
+    t.send(" ");
+    let s = t.wait_text("Grad-CAM of 'tabby'");
+    assert!(s.contains("α_k"), "{s}");
+    t.send(" ");
+    let s = t.wait("the occlusion map", |s| {
+        s.contains("drop ") && s.contains("+ 1 = 13 → 13×13 passes")
+    });
+    assert!(s.contains("occlusion of 'tabby'"), "{s}");
+    t.send("\x1b");
+    t.wait_text("layers");
+    t.send("q");
+    assert_eq!(t.exit_code(), 0);
+}
