@@ -51,37 +51,38 @@ impl MapReply {
     }
 }
 
+/// Compute one map, sending its replies; says nothing when superseded.
+pub fn execute(job: Job, req: MapRequest, send: &dyn Fn(MapReply)) {
+    let t0 = Instant::now();
+    let r = &req.results;
+    let mut progress = |done: usize, total: usize| {
+        send(MapReply::Progress { job: job.id, done, total });
+        job.is_current()
+    };
+    let out = super::classmap::compute(
+        &r.net,
+        &req.analysis,
+        &r.acts,
+        req.method,
+        req.class,
+        req.layer,
+        req.occlusion,
+        &mut progress,
+    );
+    match out {
+        Ok(Some(map)) => {
+            send(MapReply::Done { job: job.id, map: Arc::new(map), elapsed: t0.elapsed() })
+        }
+        Ok(None) => {} // superseded
+        Err(e) => send(MapReply::Failed { job: job.id, error: format!("{}: {e}", r.net.name) }),
+    }
+}
+
 /// The class-map thread; replies come back through `send`.
 pub fn spawn(send: impl Fn(MapReply) + Send + 'static) -> Runner<MapRequest> {
     Runner::spawn(
         "convscope-maps",
-        |job: Job, req: MapRequest, send: &dyn Fn(MapReply)| {
-            let t0 = Instant::now();
-            let r = &req.results;
-            let mut progress = |done: usize, total: usize| {
-                send(MapReply::Progress { job: job.id, done, total });
-                job.is_current()
-            };
-            let out = super::classmap::compute(
-                &r.net,
-                &req.analysis,
-                &r.acts,
-                req.method,
-                req.class,
-                req.layer,
-                req.occlusion,
-                &mut progress,
-            );
-            match out {
-                Ok(Some(map)) => {
-                    send(MapReply::Done { job: job.id, map: Arc::new(map), elapsed: t0.elapsed() })
-                }
-                Ok(None) => {} // superseded
-                Err(e) => {
-                    send(MapReply::Failed { job: job.id, error: format!("{}: {e}", r.net.name) })
-                }
-            }
-        },
+        |job: Job, req: MapRequest, send: &dyn Fn(MapReply)| execute(job, req, send),
         |job, msg| MapReply::Failed { job, error: format!("the class map failed inside: {msg}") },
         send,
     )

@@ -246,6 +246,15 @@ pub fn run_effects(app: &mut Harness) -> Vec<u64> {
         for e in effects {
             match e {
                 Effect::Check { id, req } => app.update(Msg::Checked(Box::new(req.run(id)))),
+                Effect::ClassMap { id, req } => {
+                    let replies = std::cell::RefCell::new(Vec::new());
+                    let latest = AtomicU64::new(id);
+                    let send = |r| replies.borrow_mut().push(r);
+                    crate::engine::mapjob::execute(Job::new(id, &latest), *req, &send);
+                    for r in replies.into_inner() {
+                        app.update(Msg::Map(r));
+                    }
+                }
                 Effect::Compute { id, task } => {
                     run_job(app, id, task);
                     jobs.push(id);
