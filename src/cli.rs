@@ -6,6 +6,7 @@ pub mod cam;
 mod export;
 mod guard;
 pub mod out;
+mod scan;
 mod summary;
 pub mod top;
 
@@ -42,6 +43,10 @@ pub struct Cli {
     /// reads CONVSCOPE_GRAPHICS, then the environment, then asks the terminal (≤ 100 ms).
     #[arg(long, value_enum, default_value = "auto")]
     pub graphics: crate::tui::graphics::Choice,
+    /// The folder of photos the patches view (`p`) scans for what drives each channel
+    /// (default: the photo's folder).
+    #[arg(long)]
+    pub scan: Option<PathBuf>,
     /// The memory budget for weights and kept volumes, like 8G or 512M (default: 75% of the
     /// machine's memory, at most 60% of an address-space limit).
     #[arg(long, global = true, value_parser = crate::nn::budget::parse_size)]
@@ -86,6 +91,8 @@ pub enum Command {
     Top(top::TopArgs),
     /// Where the network looks for a class: CAM, Grad-CAM or occlusion, as .npy or an overlay .png.
     Cam(cam::CamArgs),
+    /// What drives each channel across a folder of photos: the top activations, cached.
+    Scan(scan::ScanArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -171,6 +178,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Bench(a)) => bench::run(&a, cli.size),
         Some(Command::Top(a)) => top::run(&a, cli.size),
         Some(Command::Cam(a)) => cam::run(&a, cli.size),
+        Some(Command::Scan(a)) => scan::run(&a, cli.size),
         None => crate::tui::run(crate::tui::Options {
             model: cli.model.unwrap_or_else(|| DEFAULT_MODEL.to_string()),
             image: cli.image,
@@ -178,6 +186,7 @@ pub fn run(cli: Cli) -> Result<()> {
             colormap: cli.colormap,
             size: cli.size,
             graphics: cli.graphics,
+            scan: cli.scan,
         }),
     }
 }

@@ -15,6 +15,8 @@ pub mod pass;
 pub mod results;
 pub mod resume;
 pub mod runner;
+pub mod scan;
+pub mod scanjob;
 pub mod stats;
 
 pub use results::Results;

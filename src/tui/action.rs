@@ -63,6 +63,8 @@ pub enum Action {
     DeadView,
     /// The class-map view: where the network looks for a class.
     ClassMapView,
+    /// The patches view: what drives a channel across a folder of photos.
+    PatchesView,
     /// Class maps: type the class (a label or an index).
     ClassPrompt,
     /// Class maps: the next method (CAM, Grad-CAM, occlusion).

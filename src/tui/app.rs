@@ -42,6 +42,8 @@ pub enum Msg {
     Saved(PathBuf, Result<Vec<PathBuf>, String>),
     /// A reply of the class-map worker.
     Map(crate::engine::mapjob::MapReply),
+    /// A reply of the scan worker.
+    Scan(crate::engine::scanjob::ScanReply),
 }
 
 impl From<Action> for Msg {
@@ -62,6 +64,8 @@ pub enum Effect {
     Save { net: Arc<Network>, path: PathBuf },
     /// Compute a class map (the class-map worker), as request `id`.
     ClassMap { id: u64, req: Box<crate::engine::mapjob::MapRequest> },
+    /// Scan a folder or crop a channel's patches (the scan worker), as request `id`.
+    Scan { id: u64, req: Box<crate::engine::scanjob::ScanRequest> },
 }
 
 pub struct App {
@@ -73,6 +77,8 @@ pub struct App {
     edit: EditSession,
     /// The class-map view (`g`).
     class: super::classview::ClassView,
+    /// The patches view (`p`).
+    patches: super::patchview::PatchView,
     /// Work collected during one `update`.
     effects: Vec<Effect>,
     /// Memoised rasters; drawing may fill it.
@@ -94,6 +100,7 @@ impl App {
             pass: PassState { src_map: vec![None; rows], ..PassState::default() },
             edit: EditSession::default(),
             class: Default::default(),
+            patches: Default::default(),
             effects: Vec::new(),
             cache: RefCell::new(RasterCache::default()),
             caps: crate::tui::graphics::Caps::halfblocks(),
@@ -123,8 +130,10 @@ impl App {
             Msg::Checked(c) => self.checked(*c),
             Msg::Saved(path, r) => self.saved(path, r),
             Msg::Map(r) => self.map_reply(r),
+            Msg::Scan(r) => self.scan_reply(r),
         }
         self.refresh_class_map();
+        self.refresh_patches();
         std::mem::take(&mut self.effects)
     }
 
@@ -258,6 +267,7 @@ impl App {
             Action::InputView => self.view.toggle_view(View::Input),
             Action::DeadView => self.view.toggle_view(View::Dead),
             Action::ClassMapView => self.view.toggle_view(View::ClassMap),
+            Action::PatchesView => self.view.toggle_view(View::Patches),
             Action::CycleMethod | Action::ClassFocus | Action::ClassPrompt => {}
             Action::NextDead => self.next_dead(),
             Action::Digit(_) => {}
@@ -368,6 +378,14 @@ impl App {
 
     pub fn class_view(&self) -> &super::classview::ClassView {
         &self.class
+    }
+
+    pub(super) fn patch_mut(&mut self) -> &mut super::patchview::PatchView {
+        &mut self.patches
+    }
+
+    pub fn patch_view(&self) -> &super::patchview::PatchView {
+        &self.patches
     }
 
     pub(super) fn open_popup(&mut self, p: Popup) {
@@ -653,6 +671,7 @@ impl App {
             View::Dead => vec![Scope::Dead],
             View::Input => vec![Scope::Input],
             View::ClassMap => vec![Scope::ClassMap],
+            View::Patches => vec![Scope::Patches],
             View::Main => match self.view.focus {
                 Focus::Layers => vec![Scope::Layers],
                 Focus::Column => vec![Scope::Column],

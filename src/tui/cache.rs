@@ -24,6 +24,8 @@ pub enum What {
     Diff { row: usize, d: usize },
     /// The class map over the photo, by the map's serial number.
     ClassMap { serial: u64 },
+    /// Patch k of the patches view, by the set's serial number.
+    Patch { serial: u64, k: usize },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -22,6 +22,8 @@ pub enum Scope {
     Input,
     /// The class-map view.
     ClassMap,
+    /// The patches view.
+    Patches,
     /// The help overlay is open.
     Help,
     /// The parameter editor (`e`) is open; keys not in the table edit the text.
@@ -43,6 +45,7 @@ impl Scope {
             Scope::Dead => "dead channels (d)",
             Scope::Input => "input view (i)",
             Scope::ClassMap => "class maps (g)",
+            Scope::Patches => "patches (p)",
             Scope::Help => "this help",
             Scope::Editor => "parameter editor (e)",
             Scope::Chooser => "layer kind chooser (a, t)",
@@ -62,7 +65,7 @@ impl Scope {
 }
 
 /// Every scope in the order of the help and the README.
-pub const SCOPES: [Scope; 11] = [
+pub const SCOPES: [Scope; 12] = [
     Scope::Global,
     Scope::Layers,
     Scope::Column,
@@ -71,6 +74,7 @@ pub const SCOPES: [Scope; 11] = [
     Scope::Dead,
     Scope::Input,
     Scope::ClassMap,
+    Scope::Patches,
     Scope::Editor,
     Scope::Chooser,
     Scope::Prompt,
@@ -220,6 +224,8 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Filters, &[ctrl('u')], A::ScrollUp, "scroll the numbers up", Some("")),
     b(S::Input, &[ctrl('d')], A::ScrollDown, "scroll the trace down", Some("scroll")),
     b(S::Input, &[ctrl('u')], A::ScrollUp, "scroll the trace up", Some("")),
+    b(S::Patches, &[ch(','), ch('h'), k(C::Left)], A::PrevDepth, "channel d − 1", Some("d")),
+    b(S::Patches, &[ch('.'), ch('l'), k(C::Right)], A::NextDepth, "channel d + 1", Some("")),
     b(
         S::ClassMap,
         &[ch(' ')],
@@ -278,6 +284,13 @@ pub const BINDINGS: &[Binding] = &[
     b(S::Global, &[ch('f')], A::Filters, "filters W[d] of a conv layer", Some("filters")),
     b(S::Global, &[ch('i')], A::InputView, "input image with the receptive field", Some("input")),
     b(S::Global, &[ch('d')], A::DeadView, "dead channels per layer", Some("dead")),
+    b(
+        S::Global,
+        &[ch('p')],
+        A::PatchesView,
+        "patches: what drives channel d across a folder of photos",
+        Some("patches"),
+    ),
     b(
         S::Global,
         &[ch('g')],

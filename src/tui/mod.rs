@@ -30,6 +30,7 @@ pub mod graphics;
 pub mod keymap;
 pub mod layout;
 mod pass_state;
+mod patchview;
 pub mod popup;
 pub mod raster;
 mod selection;
@@ -64,4 +65,6 @@ pub struct Options {
     pub size: Option<(usize, usize)>,
     /// `--graphics`: pixels through kitty, iTerm2 or sixel, or half-blocks.
     pub graphics: graphics::Choice,
+    /// `--scan DIR`: the folder of photos the patches view (`p`) scans.
+    pub scan: Option<PathBuf>,
 }

@@ -27,6 +27,8 @@ pub enum View {
     Dead,
     /// Where the network looks for a class: CAM, Grad-CAM or occlusion over the photo.
     ClassMap,
+    /// What drives a channel: its strongest receptive fields across a folder of photos.
+    Patches,
 }
 
 /// The range the colours of a slice span.

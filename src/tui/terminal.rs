@@ -72,6 +72,12 @@ pub fn run(opts: Options) -> Result<()> {
     let net = model::load_with(&opts.model, WeightMode::ShapesOnly, &load_opts)?;
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let mut app = App::new(net, analysis, tier, colormap);
+    let folder = opts
+        .image
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p });
+    app.set_scan_dir(opts.scan.clone().or_else(|| folder.map(std::path::Path::to_path_buf)));
 
     // Installed first so that ratatui's hook (restore the terminal) runs before it prints.
     let _ = color_eyre::install();
@@ -161,6 +167,7 @@ struct Threads {
     worker: Runner<Task>,
     checker: Runner<CheckRequest>,
     maps: Runner<crate::engine::mapjob::MapRequest>,
+    scans: Runner<crate::engine::scanjob::ScanRequest>,
     tx: mpsc::Sender<Event2>,
 }
 
@@ -207,7 +214,11 @@ fn event_loop(
     let maps = crate::engine::mapjob::spawn(move |r| {
         let _ = tx_m.send(Event2::App(Msg::Map(r)));
     });
-    let mut threads = Threads { worker, checker, maps, tx };
+    let tx_s = tx.clone();
+    let scans = crate::engine::scanjob::spawn(move |r| {
+        let _ = tx_s.send(Event2::App(Msg::Scan(r)));
+    });
+    let mut threads = Threads { worker, checker, maps, scans, tx };
     let mut clock: Option<EditClock> = None;
     let first = app.start(opts.model.clone(), image);
     run_effects(first, &mut threads, &mut clock);
@@ -259,6 +270,7 @@ fn run_effects(effects: Vec<Effect>, t: &mut Threads, clock: &mut Option<EditClo
         match e {
             Effect::Check { id, req } => t.checker.submit_as(id, req),
             Effect::ClassMap { id, req } => t.maps.submit_as(id, *req),
+            Effect::Scan { id, req } => t.scans.submit_as(id, *req),
             Effect::Compute { id, task } => {
                 t.worker.submit_as(id, task);
                 if let Some(c) = clock

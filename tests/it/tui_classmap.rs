@@ -53,3 +53,28 @@ fn class_maps_pick_a_class_cycle_the_methods_and_show_their_numbers() {
     t.send("q");
     assert_eq!(t.exit_code(), 0);
 }
+
+#[test]
+fn the_patches_view_scans_a_folder_on_the_worker_and_reads_the_cache_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["chelsea.png", "coffee.png", "astronaut.png"] {
+        std::fs::copy(root.join("demo/images").join(name), dir.path().join(name)).unwrap();
+    }
+    let folder = dir.path().to_str().unwrap().to_string();
+    for (round, said) in [(0, "scanned in"), (1, "read from the cache")] {
+        let mut t = Term::start(&["--scan", &folder], 120, 40, &[]);
+        t.wait_pass();
+        // The stem's relu6: a volume layer.
+        t.send("p]]");
+        let s = t.wait(said, |s| s.contains(said) && s.contains("1. "));
+        assert!(s.contains("what drives stem_relu6 channel d 0"), "round {round}:\n{s}");
+        assert!(s.contains("3 photos of"), "{s}");
+        // The next channel's patches replace these.
+        t.send(".");
+        t.wait_text("channel d 1");
+        t.send("q");
+        assert_eq!(t.exit_code(), 0);
+    }
+    assert!(dir.path().join(".convscope-scan").is_dir(), "the cache is beside the photos");
+}

@@ -13,6 +13,7 @@ pub mod help;
 pub mod input;
 pub mod layers;
 pub mod montage;
+pub mod patches;
 pub mod prompt;
 pub mod shape;
 pub mod slice;
@@ -93,6 +94,7 @@ pub fn draw(app: &App, area: Rect, buf: &mut Buffer) {
         View::Filters => filters::render(app, a.body, buf),
         View::Input => input::render(app, a.body, buf),
         View::ClassMap => classmap::render(app, a.body, buf),
+        View::Patches => patches::render(app, a.body, buf),
         View::Dead => {
             dead::render(app, a.body, buf);
             if !app.pass_is_current() && app.results().is_some() {
