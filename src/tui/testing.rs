@@ -94,6 +94,14 @@ pub fn with_photo(
     h
 }
 
+/// `net` computed on `photo` (of the input's size), with the photo kept for drawing.
+pub fn photo_app(net: Network, photo: image::RgbImage) -> Harness {
+    let v = image_input::normalize(&photo, &net.input);
+    let input = net.input.from_volume(v);
+    let h = harness(net, Tier::Truecolor);
+    with_photo(h, input, "test photo", Some(std::sync::Arc::new(photo)))
+}
+
 /// Any network, computed on a seeded random input.
 pub fn computed(net: Network) -> Harness {
     let input = image_input::random_tensor(&net.input.dims, net.input.elem, 7);

@@ -129,7 +129,8 @@ fn the_cat_map_lies_on_the_cat_pasted_into_another_photo() {
     let mut scene = resize(&open("coffee.png"), 512, 512, FilterType::Triangle);
     let cat = open("chelsea.png");
     let s = cat.width().min(cat.height());
-    let cat = image::imageops::crop_imm(&cat, (cat.width() - s) / 2, (cat.height() - s) / 2, s, s).to_image();
+    let cat = image::imageops::crop_imm(&cat, (cat.width() - s) / 2, (cat.height() - s) / 2, s, s)
+        .to_image();
     paste(&mut scene, &resize(&cat, 220, 220, FilterType::Triangle), 40, 260);
     let net = load_onnx(&root().join("demo/models/efficientnet_lite0.onnx")).unwrap();
     let an = analyze(&net).unwrap();
@@ -146,13 +147,17 @@ fn the_cat_map_lies_on_the_cat_pasted_into_another_photo() {
     ];
     // The box in the 224 × 224 input: × 224/512.
     let f = 224.0 / 512.0;
-    let (y0, y1, x0, x1) = ((260.0 * f) as usize, (480.0 * f) as usize, (40.0 * f) as usize, (260.0 * f) as usize);
+    let (y0, y1, x0, x1) =
+        ((260.0 * f) as usize, (480.0 * f) as usize, (40.0 * f) as usize, (260.0 * f) as usize);
     let share = ((y1 - y0) * (x1 - x0)) as f32 / (224.0 * 224.0);
     for m in &maps {
         let heat = overlay::heat(&overlay::resample(m, 224, 224, (224, 224)));
         let inside: f32 = heat.slice(ndarray::s![y0..y1, x0..x1]).sum();
         let mass = inside / heat.sum();
-        eprintln!("{:?}: mass inside the cat's box {mass:.3}, its share of the area {share:.3}", m.method);
+        eprintln!(
+            "{:?}: mass inside the cat's box {mass:.3}, its share of the area {share:.3}",
+            m.method
+        );
         assert!(mass > 2.0 * share, "{:?}: {mass} vs {share}", m.method);
     }
 }

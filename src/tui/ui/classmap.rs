@@ -209,15 +209,109 @@ fn render_info(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push(Line::from(Span::styled(
         format!(
             "drawn: ReLU(M)/max over the {}×{} photo, the {h}×{w} map bilinear between cell \
-             centres{}",
-            input.h,
-            input.w,
-            cv.elapsed.map_or_else(String::new, |e| format!(
-                " · computed in {:.0} ms",
-                e.as_secs_f64() * 1e3
-            ))
+             centres",
+            input.h, input.w
         ),
         t.dim(),
     )));
+    if let Some(e) = cv.elapsed {
+        lines.push(Line::from(Span::styled(
+            format!("computed in {:.0} ms", e.as_secs_f64() * 1e3),
+            t.dim(),
+        )));
+    }
     Paragraph::new(lines).wrap(Wrap { trim: true }).render(inner, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::nn::layer::{ConvParams, Layer, LayerKind, Origin, Padding, Weights};
+    use crate::nn::network::{InputSpec, Normalize};
+    use crate::nn::{Network, Shape3, Src};
+    use crate::tui::action::Action;
+    use crate::tui::testing;
+    use ndarray::{Array1, Array2, Array4};
+    use ratatui::style::Color;
+
+    /// 8×8 RGB → conv 1×1 summing R, G, B → relu → global average pool → fc (bright, dark).
+    /// CAM of "bright" is the brightness: hot where the photo is white.
+    fn net() -> Network {
+        let l = |name: &str, kind: LayerKind, input: Src, weights: Weights| Layer {
+            name: name.into(),
+            kind,
+            inputs: vec![input],
+            weights,
+            origin: Origin::None,
+            strict: false,
+        };
+        let conv = ConvParams {
+            filters: 1,
+            kh: 1,
+            kw: 1,
+            stride_h: 1,
+            stride_w: 1,
+            pad: Padding::Valid,
+            dilation_h: 1,
+            dilation_w: 1,
+            groups: 1,
+            bias: false,
+        };
+        let w = Array4::from_elem((1, 1, 1, 3), 1.0f32).into_shared();
+        let fc = Array2::from_shape_vec((2, 1), vec![1.0, -1.0]).unwrap().into_shared();
+        Network {
+            name: "bright".into(),
+            input: InputSpec::volume(Shape3::new(8, 8, 3), Normalize::unit(), None),
+            layers: vec![
+                l("conv", LayerKind::Conv(conv), Src::Input, Weights::Conv { w, b: None }),
+                l("relu", LayerKind::Relu, Src::Layer(0), Weights::None),
+                l("gap", LayerKind::GlobalAvgPool, Src::Layer(1), Weights::None),
+                l(
+                    "fc",
+                    LayerKind::Fc { outputs: 2 },
+                    Src::Layer(2),
+                    Weights::Fc { w: fc, b: Some(Array1::zeros(2).into_shared()) },
+                ),
+            ],
+            labels: Some(vec!["bright".into(), "dark".into()]),
+            source: None,
+            files: vec![],
+            aliases: vec![],
+            folded_nodes: 0,
+        }
+    }
+
+    #[test]
+    fn cam_is_hot_over_the_white_half_and_says_what_it_is_made_of() {
+        // The left half white, the right half black.
+        let photo = image::RgbImage::from_fn(8, 8, |x, _| {
+            if x < 4 { image::Rgb([255; 3]) } else { image::Rgb([0; 3]) }
+        });
+        let mut h = testing::photo_app(net(), photo);
+        h.update(Action::ClassMapView);
+        testing::run_effects(&mut h);
+        let term = testing::render(&h, 100, 24, super::render);
+        let text = testing::text(&term);
+        assert!(text.contains("CAM of 'bright'"), "{text}");
+        // mean(M) + b = the logit: the white half's brightness 3 (R + G + B at 1) averaged: 1.5.
+        assert!(text.contains("mean(M) + b = 1.5000 + 0.0000 = 1.5000"), "{text}");
+        // The compute time varies from run to run: not part of the snapshot.
+        let steady: String = text
+            .lines()
+            .map(|l| if l.contains(" ms ") { "(time)" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        insta::assert_snapshot!(steady);
+        // Colours: the image's left half is red over white (hot), its right half dark (cold).
+        let buf = term.backend().buffer();
+        let rgb = |c: Color| match c {
+            Color::Rgb(r, g, b) => (r, g, b),
+            other => panic!("a truecolor cell, got {other:?}"),
+        };
+        let row = 10;
+        let (hot, cold) = (buf[(8, row)].fg, buf[(40, row)].fg);
+        let (hr, hg, _) = rgb(hot);
+        let (cr, cg, cb) = rgb(cold);
+        assert!(hr > 140 && hr as i32 - hg as i32 > 60, "hot cell {hot:?}");
+        assert!(cr < 60 && cg < 60 && cb < 60, "cold cell {cold:?}");
+    }
 }

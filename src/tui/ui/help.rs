@@ -88,7 +88,7 @@ mod tests {
         let term = testing::render(&app, 120, 40, render);
         insta::assert_snapshot!(term.backend());
         let (_, _, _, n) = pages(&app, Rect::new(0, 0, 120, 40));
-        assert_eq!(n, 2, "120×40 needs two pages");
+        assert_eq!(n, 3, "120×40 needs three pages");
         let mut text = String::new();
         app.update(crate::tui::action::Action::Help);
         for p in 0..n {
@@ -97,13 +97,13 @@ mod tests {
             }
             text.push_str(&testing::text(&testing::render(&app, 120, 40, render)));
         }
-        assert!(text.contains("page 2/2 · Space next"), "{text}");
+        assert!(text.contains("page 3/3 · Space next"), "{text}");
         for b in BINDINGS.iter().filter(|b| b.scope != Scope::Help) {
             assert!(text.contains(b.help), "missing: {}", b.help);
         }
         // A page past the last wraps to the first.
         app.update(crate::tui::action::Action::HelpPage);
         let first = testing::text(&testing::render(&app, 120, 40, render));
-        assert!(first.contains("page 1/2"), "{first}");
+        assert!(first.contains("page 1/3"), "{first}");
     }
 }
