@@ -3,6 +3,7 @@
 
 mod bench;
 pub mod cam;
+mod compare;
 mod export;
 mod guard;
 pub mod out;
@@ -47,6 +48,14 @@ pub struct Cli {
     /// (default: the photo's folder).
     #[arg(long)]
     pub scan: Option<PathBuf>,
+    /// Compare with another photo: per layer the cosine distance and max |Δ| (a column of the
+    /// layer list), and `b` shows the Δ slice.
+    #[arg(long, conflicts_with = "compare_model")]
+    pub compare: Option<PathBuf>,
+    /// Compare with another model of the same graph shape (float against quantised), on the
+    /// same input.
+    #[arg(long)]
+    pub compare_model: Option<String>,
     /// The memory budget for weights and kept volumes, like 8G or 512M (default: 75% of the
     /// machine's memory, at most 60% of an address-space limit).
     #[arg(long, global = true, value_parser = crate::nn::budget::parse_size)]
@@ -93,6 +102,8 @@ pub enum Command {
     Cam(cam::CamArgs),
     /// What drives each channel across a folder of photos: the top activations, cached.
     Scan(scan::ScanArgs),
+    /// Two photos (or two models of one graph shape) layer by layer: 1 − cos and max |Δ|.
+    Compare(compare::CompareArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -179,6 +190,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Top(a)) => top::run(&a, cli.size),
         Some(Command::Cam(a)) => cam::run(&a, cli.size),
         Some(Command::Scan(a)) => scan::run(&a, cli.size),
+        Some(Command::Compare(a)) => compare::run(&a, cli.size),
         None => crate::tui::run(crate::tui::Options {
             model: cli.model.unwrap_or_else(|| DEFAULT_MODEL.to_string()),
             image: cli.image,
@@ -187,6 +199,8 @@ pub fn run(cli: Cli) -> Result<()> {
             size: cli.size,
             graphics: cli.graphics,
             scan: cli.scan,
+            compare: cli.compare,
+            compare_model: cli.compare_model,
         }),
     }
 }

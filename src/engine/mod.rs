@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod classmap;
+pub mod compare;
 pub mod mapjob;
 pub mod pass;
 pub mod results;

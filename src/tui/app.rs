@@ -44,6 +44,8 @@ pub enum Msg {
     Map(crate::engine::mapjob::MapReply),
     /// A reply of the scan worker.
     Scan(crate::engine::scanjob::ScanReply),
+    /// A reply of the compare worker.
+    Compare(crate::engine::compare::CompareReply),
 }
 
 impl From<Action> for Msg {
@@ -66,6 +68,8 @@ pub enum Effect {
     ClassMap { id: u64, req: Box<crate::engine::mapjob::MapRequest> },
     /// Scan a folder or crop a channel's patches (the scan worker), as request `id`.
     Scan { id: u64, req: Box<crate::engine::scanjob::ScanRequest> },
+    /// Run the compared pass (the compare worker), as request `id`.
+    Compare { id: u64, req: Box<crate::engine::compare::CompareRequest> },
 }
 
 pub struct App {
@@ -79,6 +83,8 @@ pub struct App {
     class: super::classview::ClassView,
     /// The patches view (`p`).
     patches: super::patchview::PatchView,
+    /// `--compare` / `--compare-model`.
+    compare: super::compareview::Compare,
     /// Work collected during one `update`.
     effects: Vec<Effect>,
     /// Memoised rasters; drawing may fill it.
@@ -101,6 +107,7 @@ impl App {
             edit: EditSession::default(),
             class: Default::default(),
             patches: Default::default(),
+            compare: Default::default(),
             effects: Vec::new(),
             cache: RefCell::new(RasterCache::default()),
             caps: crate::tui::graphics::Caps::halfblocks(),
@@ -131,7 +138,9 @@ impl App {
             Msg::Saved(path, r) => self.saved(path, r),
             Msg::Map(r) => self.map_reply(r),
             Msg::Scan(r) => self.scan_reply(r),
+            Msg::Compare(r) => self.compare_reply(r),
         }
+        self.refresh_compare();
         self.refresh_class_map();
         self.refresh_patches();
         std::mem::take(&mut self.effects)
@@ -380,6 +389,14 @@ impl App {
         &self.class
     }
 
+    pub(super) fn compare_mut(&mut self) -> &mut super::compareview::Compare {
+        &mut self.compare
+    }
+
+    pub fn compare(&self) -> &super::compareview::Compare {
+        &self.compare
+    }
+
     pub(super) fn patch_mut(&mut self) -> &mut super::patchview::PatchView {
         &mut self.patches
     }
@@ -568,8 +585,10 @@ impl App {
     }
 
     /// The pass before the latest edits (the before/after view compares with it).
+    /// What `b` compares with: the pass before the last edits, else the compared pass
+    /// (`--compare`, `--compare-model`).
     pub fn before(&self) -> Option<&Before> {
-        self.edit.before.as_ref()
+        self.edit.before.as_ref().or(self.compare.before.as_ref())
     }
 
     /// The slice panel shows after − before.

@@ -17,8 +17,19 @@ pub struct Before {
 }
 
 impl Before {
+    /// `compare: b.png` when this is the compared pass rather than an earlier one.
+    pub fn compared(&self) -> Option<&str> {
+        match self.edits.as_slice() {
+            [one] => one.strip_prefix("compare: "),
+            _ => None,
+        }
+    }
+
     /// `conv1: stride 4 → 2`, or `the last 3 edits`.
     pub fn label(&self) -> String {
+        if let Some(c) = self.compared() {
+            return c.to_string();
+        }
         match self.edits.as_slice() {
             [one] => one.clone(),
             many => format!("the last {} edits", many.len()),
@@ -27,6 +38,9 @@ impl Before {
 
     /// `the edit (conv1: stride 4 → 2)`, or `the last 3 edits`, for sentences.
     pub fn phrase(&self) -> String {
+        if let Some(c) = self.compared() {
+            return format!("the compared pass ({c})");
+        }
         match self.edits.as_slice() {
             [one] => format!("the edit ({one})"),
             many => format!("the last {} edits", many.len()),

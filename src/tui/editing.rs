@@ -191,11 +191,18 @@ impl App {
         view.view = View::Main;
         view.zoom = false;
         let on = edit.diff;
-        self.say(if on {
-            "before/after: the slice shows after − before the last edit (b again: the slice)"
-        } else {
-            "before/after off"
-        });
+        let compared = self.before().and_then(|b| b.compared()).map(str::to_string);
+        let msg = match (on, compared) {
+            (true, Some(c)) => {
+                format!("Δ: the slice shows this input − {c}, cell by cell (b again: the slice)")
+            }
+            (true, _) => {
+                "before/after: the slice shows after − before the last edit (b again: the slice)"
+                    .to_string()
+            }
+            (false, _) => "before/after off".to_string(),
+        };
+        self.say(msg);
     }
 
     /// Enter in a popup: apply a valid edit, or save.

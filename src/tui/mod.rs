@@ -22,6 +22,7 @@ pub mod cache;
 mod classview;
 pub mod color;
 pub mod colormap;
+mod compareview;
 pub mod dim;
 pub mod edit_session;
 pub mod editing;
@@ -67,4 +68,8 @@ pub struct Options {
     pub graphics: graphics::Choice,
     /// `--scan DIR`: the folder of photos the patches view (`p`) scans.
     pub scan: Option<PathBuf>,
+    /// `--compare B.png`: another photo through the same network, layer by layer.
+    pub compare: Option<PathBuf>,
+    /// `--compare-model M`: another model of the same graph shape on the same input.
+    pub compare_model: Option<String>,
 }

@@ -77,6 +77,15 @@ pub fn run(opts: Options) -> Result<()> {
         .as_ref()
         .and_then(|p| p.parent())
         .map(|p| if p.as_os_str().is_empty() { std::path::Path::new(".") } else { p });
+    let other = match (&opts.compare, &opts.compare_model) {
+        (Some(p), _) => Some(crate::engine::compare::Other::Image(Image {
+            path: p.clone(),
+            photo: Arc::new(image_input::open_image(p)?),
+        })),
+        (None, Some(m)) => Some(crate::engine::compare::Other::Model(m.clone())),
+        (None, None) => None,
+    };
+    app.set_compare(other);
     app.set_scan_dir(opts.scan.clone().or_else(|| folder.map(std::path::Path::to_path_buf)));
 
     // Installed first so that ratatui's hook (restore the terminal) runs before it prints.
@@ -168,6 +177,7 @@ struct Threads {
     checker: Runner<CheckRequest>,
     maps: Runner<crate::engine::mapjob::MapRequest>,
     scans: Runner<crate::engine::scanjob::ScanRequest>,
+    compares: Runner<crate::engine::compare::CompareRequest>,
     tx: mpsc::Sender<Event2>,
 }
 
@@ -218,7 +228,11 @@ fn event_loop(
     let scans = crate::engine::scanjob::spawn(move |r| {
         let _ = tx_s.send(Event2::App(Msg::Scan(r)));
     });
-    let mut threads = Threads { worker, checker, maps, scans, tx };
+    let tx_c2 = tx.clone();
+    let compares = crate::engine::compare::spawn(move |r| {
+        let _ = tx_c2.send(Event2::App(Msg::Compare(r)));
+    });
+    let mut threads = Threads { worker, checker, maps, scans, compares, tx };
     let mut clock: Option<EditClock> = None;
     let first = app.start(opts.model.clone(), image);
     run_effects(first, &mut threads, &mut clock);
@@ -271,6 +285,7 @@ fn run_effects(effects: Vec<Effect>, t: &mut Threads, clock: &mut Option<EditClo
             Effect::Check { id, req } => t.checker.submit_as(id, req),
             Effect::ClassMap { id, req } => t.maps.submit_as(id, *req),
             Effect::Scan { id, req } => t.scans.submit_as(id, *req),
+            Effect::Compare { id, req } => t.compares.submit_as(id, *req),
             Effect::Compute { id, task } => {
                 t.worker.submit_as(id, task);
                 if let Some(c) = clock

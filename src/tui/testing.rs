@@ -254,6 +254,15 @@ pub fn run_effects(app: &mut Harness) -> Vec<u64> {
         for e in effects {
             match e {
                 Effect::Check { id, req } => app.update(Msg::Checked(Box::new(req.run(id)))),
+                Effect::Compare { id, req } => {
+                    let replies = std::cell::RefCell::new(Vec::new());
+                    let latest = AtomicU64::new(id);
+                    let send = |r| replies.borrow_mut().push(r);
+                    crate::engine::compare::execute(Job::new(id, &latest), *req, &send);
+                    for r in replies.into_inner() {
+                        app.update(Msg::Compare(r));
+                    }
+                }
                 Effect::Scan { id, req } => {
                     let replies = std::cell::RefCell::new(Vec::new());
                     let latest = AtomicU64::new(id);

@@ -78,3 +78,29 @@ fn the_patches_view_scans_a_folder_on_the_worker_and_reads_the_cache_the_second_
     }
     assert!(dir.path().join(".convscope-scan").is_dir(), "the cache is beside the photos");
 }
+
+#[test]
+fn compare_puts_the_distance_of_every_layer_in_the_list_and_b_shows_the_delta() {
+    let mut t = Term::start(
+        &["demo/images/chelsea.png", "--compare", "demo/images/coffee.png"],
+        120,
+        40,
+        &[],
+    );
+    t.wait_pass();
+    let s = t.wait_text("1−cos, max|Δ|");
+    // The input row: two different photos, a distance above 0.
+    let row = s
+        .lines()
+        .find(|l| (l.starts_with("┃in ") || l.starts_with("│in ")) && l.contains("224×224×3"))
+        .unwrap_or_else(|| panic!("the input row:\n{s}"));
+    let nums: Vec<f64> = row.split(['│', '┃', ' ']).filter_map(|w| w.parse().ok()).collect();
+    assert!(nums.iter().any(|&v| v > 0.0 && v < 2.0), "{row}");
+    t.send("]b");
+    t.wait("the Δ slice", |s| {
+        s.contains("this − coffee.png · stem")
+            && s.contains("this input − coffee.png, cell by cell")
+    });
+    t.send("q");
+    assert_eq!(t.exit_code(), 0);
+}

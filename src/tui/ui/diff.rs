@@ -76,6 +76,14 @@ pub fn slice_diff(app: &App) -> Result<SliceDiff, String> {
 pub fn title(app: &App, width: usize) -> String {
     let s = app.shape(app.sel());
     let name = app.name_of(app.sel());
+    if let Some(c) = app.before().and_then(|b| b.compared()) {
+        let forms = [
+            format!("Δ = this − {c}: X[:, :, {}] of {name} · d {}/{}", app.d(), app.d(), s.d),
+            format!("this − {c} · {name} · d {}/{}", app.d(), s.d),
+            format!("this − {c}"),
+        ];
+        return super::title_fit(&forms, width);
+    }
     let what = app.before().as_ref().map(|b| format!(" · {}", b.label())).unwrap_or_default();
     let forms = [
         format!("after − before X[:, :, {}] of {name} · d {}/{}{what}", app.d(), app.d(), s.d),

@@ -53,7 +53,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let longest = longest.unwrap_or(5);
     // The • of the network depth (question 6) keeps its two columns: names are cut first.
     let mark_w = if app.net().layers.iter().any(|l| l.kind.has_weights()) { 2 } else { 0 };
-    let fixed = idx_w + shape_w.unwrap_or(8) + 3 + mark_w;
+    // `--compare`: each row ends in `1 − cos` and max |Δ| against the other pass.
+    let cmp_w = if app.compare().diffs.is_empty() { 0 } else { CMP_W };
+    let fixed = idx_w + shape_w.unwrap_or(8) + 3 + mark_w + cmp_w;
     let show_kind = longest + kind_w + 1 + fixed <= inner.width as usize;
     let kind_w = if show_kind { kind_w } else { 0 };
     let room =
@@ -86,6 +88,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             Line::from(head)
         }
+    };
+    let title = match app.compare_label().filter(|_| cmp_w > 0) {
+        Some(other) => {
+            let head = format!("layers ({}) ", app.net().layers.len());
+            let full = format!("· 1−cos, max|Δ| vs {other}");
+            let fits = head.chars().count() + full.chars().count() + 2 <= area.width as usize;
+            let key = if fits { full } else { "· 1−cos, max|Δ|".to_string() };
+            Line::from(vec![Span::raw(head), Span::styled(key, t.dim())])
+        }
+        None => title,
     };
     let block = panel(app, area, title, Some(Focus::Layers));
     block.render(area, buf);
@@ -135,7 +147,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf.set_style(r, t.selected());
         }
         line.render(r, buf);
+        if cmp_w > 0 && inner.width as usize > cmp_w {
+            let cell = match app.layer_diff(src) {
+                Some(d) => format!("{:>5.3} {:>5}", d.cosine, short(d.max_abs)),
+                None => format!("{:>11}", "—"),
+            };
+            let x = inner.right() - cmp_w as u16;
+            let style = if selected { t.selected() } else { t.dim() };
+            buf.set_string(x, r.y, format!(" {cell}"), style);
+        }
     }
+}
+
+/// Columns of the compare column: ` 0.586 61.95`.
+const CMP_W: usize = 12;
+
+/// A value in at most 5 characters: `61.95`, `102.9`, `6`, `2e+03`.
+fn short(v: f32) -> String {
+    let s = crate::tui::bars::fmt_val(v);
+    if s.chars().count() <= 5 { s } else { format!("{v:.0e}") }
 }
 
 #[cfg(test)]
