@@ -100,12 +100,8 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
     let show = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut progress = |done: usize, total: usize| {
         if show {
-            let secs = t0.elapsed().as_secs_f64();
-            let eta = secs / done as f64 * (total - done) as f64;
-            eprint!(
-                "\r{} {done}/{total} passes · {secs:.1} s · ETA {eta:.1} s   ",
-                bar(done, total)
-            );
+            let line = super::out::progress_line(done, total, "passes", t0.elapsed().as_secs_f64());
+            eprint!("\r{line}   ");
         }
         // SIGINT and SIGTERM end the command (and remove its temp file) from the signal thread.
         true
@@ -177,11 +173,6 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
 /// A map error with the model's name in front (the layer is in the message).
 fn located(net: &Network, e: &cm::MapError) -> String {
     format!("{}: {e}", net.name)
-}
-
-fn bar(done: usize, total: usize) -> String {
-    let n = 24 * done / total.max(1);
-    format!("[{}{}]", "█".repeat(n), "·".repeat(24 - n))
 }
 
 /// The photo the input came from, at its own size.

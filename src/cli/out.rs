@@ -39,3 +39,14 @@ impl Report {
         print(&self.0)
     }
 }
+
+/// `[████····] 57/169 passes · 3.2 s · ETA 6.1 s`, for a progress line on stderr.
+pub fn progress_line(done: usize, total: usize, what: &str, secs: f64) -> String {
+    let n = 24 * done / total.max(1);
+    let eta = if done > 0 { secs / done as f64 * (total - done) as f64 } else { 0.0 };
+    format!(
+        "[{}{}] {done}/{total} {what} · {secs:.1} s · ETA {eta:.1} s",
+        "█".repeat(n),
+        "·".repeat(24 - n)
+    )
+}

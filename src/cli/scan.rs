@@ -66,13 +66,7 @@ pub fn run(a: &ScanArgs, size: Option<(usize, usize)>) -> Result<()> {
         let secs = t0.elapsed().as_secs_f64();
         if show && (secs - last > 0.1 || done == total) {
             last = secs;
-            let eta = secs / done as f64 * (total - done) as f64;
-            let n = 24 * done / total.max(1);
-            eprint!(
-                "\r[{}{}] {done}/{total} photos · {secs:.1} s · ETA {eta:.1} s   ",
-                "█".repeat(n),
-                "·".repeat(24 - n)
-            );
+            eprint!("\r{}   ", super::out::progress_line(done, total, "photos", secs));
         }
         true
     };

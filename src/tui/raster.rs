@@ -416,6 +416,23 @@ impl Raster {
         r
     }
 
+    /// [`Raster::rgb`] of an RGB image.
+    pub fn of_image(
+        img: &image::RgbImage,
+        paint: impl Into<Paint>,
+        cols: u16,
+        rows: u16,
+    ) -> Raster {
+        let (w, h) = img.dimensions();
+        let ch = |k: usize| {
+            Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
+                f32::from(img.get_pixel(x as u32, y as u32).0[k])
+            })
+        };
+        let (r, g, b) = (ch(0), ch(1), ch(2));
+        Raster::rgb([r.view(), g.view(), b.view()], paint, cols, rows)
+    }
+
     pub fn cols(&self) -> u16 {
         self.geom.cols
     }

@@ -254,33 +254,15 @@ pub fn run_effects(app: &mut Harness) -> Vec<u64> {
         for e in effects {
             match e {
                 Effect::Check { id, req } => app.update(Msg::Checked(Box::new(req.run(id)))),
-                Effect::Compare { id, req } => {
-                    let replies = std::cell::RefCell::new(Vec::new());
-                    let latest = AtomicU64::new(id);
-                    let send = |r| replies.borrow_mut().push(r);
-                    crate::engine::compare::execute(Job::new(id, &latest), *req, &send);
-                    for r in replies.into_inner() {
-                        app.update(Msg::Compare(r));
-                    }
-                }
-                Effect::Scan { id, req } => {
-                    let replies = std::cell::RefCell::new(Vec::new());
-                    let latest = AtomicU64::new(id);
-                    let send = |r| replies.borrow_mut().push(r);
-                    crate::engine::scanjob::execute(Job::new(id, &latest), *req, &send);
-                    for r in replies.into_inner() {
-                        app.update(Msg::Scan(r));
-                    }
-                }
-                Effect::ClassMap { id, req } => {
-                    let replies = std::cell::RefCell::new(Vec::new());
-                    let latest = AtomicU64::new(id);
-                    let send = |r| replies.borrow_mut().push(r);
-                    crate::engine::mapjob::execute(Job::new(id, &latest), *req, &send);
-                    for r in replies.into_inner() {
-                        app.update(Msg::Map(r));
-                    }
-                }
+                Effect::Compare { id, req } => sync(app, id, Msg::Compare, |job, send| {
+                    crate::engine::compare::execute(job, *req, send)
+                }),
+                Effect::Scan { id, req } => sync(app, id, Msg::Scan, |job, send| {
+                    crate::engine::scanjob::execute(job, *req, send)
+                }),
+                Effect::ClassMap { id, req } => sync(app, id, Msg::Map, |job, send| {
+                    crate::engine::mapjob::execute(job, *req, send)
+                }),
                 Effect::Compute { id, task } => {
                     run_job(app, id, task);
                     jobs.push(id);
@@ -295,6 +277,16 @@ pub fn run_effects(app: &mut Harness) -> Vec<u64> {
                 }
             }
         }
+    }
+}
+
+/// Run a worker's job `id` on this thread and hand its replies to the app as `wrap`s.
+fn sync<R>(app: &mut Harness, id: u64, wrap: impl Fn(R) -> Msg, run: impl FnOnce(Job, &dyn Fn(R))) {
+    let replies = std::cell::RefCell::new(Vec::new());
+    let latest = AtomicU64::new(id);
+    run(Job::new(id, &latest), &|r| replies.borrow_mut().push(r));
+    for r in replies.into_inner() {
+        app.update(wrap(r));
     }
 }
 

@@ -46,15 +46,11 @@ fn overlay_raster(app: &App, m: &ClassMap, area: Rect) -> Option<std::rc::Rc<Ras
     let img = overlay::blend(&base, &heat);
     let key =
         Key::of(app, What::ClassMap { serial: app.class_view().serial }, area.width, area.height);
-    let ch = |k: usize| {
-        ndarray::Array2::from_shape_fn((h, w), |(y, x)| {
-            img.get_pixel(x as u32, y as u32).0[k] as f32
-        })
-    };
-    let (r, g, b) = (ch(0), ch(1), ch(2));
-    Some(app.cache.borrow_mut().get_or(key, || {
-        Raster::rgb([r.view(), g.view(), b.view()], app.paint(), area.width, area.height)
-    }))
+    Some(
+        app.cache
+            .borrow_mut()
+            .get_or(key, || Raster::of_image(&img, app.paint(), area.width, area.height)),
+    )
 }
 
 /// The input pixel at the centre of map cell `(r, c)`.

@@ -36,16 +36,11 @@ pub fn trace(app: &App, sel: Src, r: usize, c: usize) -> Vec<(String, String, Wi
 pub(super) fn photo_raster(app: &App, area: Rect) -> Option<std::rc::Rc<Raster>> {
     let key = Key::of(app, What::Photo, area.width, area.height);
     if let Some(p) = &app.photo() {
-        let (w, h) = p.dimensions();
-        let ch = |k: usize| {
-            ndarray::Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
-                p.get_pixel(x as u32, y as u32).0[k] as f32
-            })
-        };
-        let (r, g, b) = (ch(0), ch(1), ch(2));
-        return Some(app.cache.borrow_mut().get_or(key, || {
-            Raster::rgb([r.view(), g.view(), b.view()], app.paint(), area.width, area.height)
-        }));
+        return Some(
+            app.cache
+                .borrow_mut()
+                .get_or(key, || Raster::of_image(p, app.paint(), area.width, area.height)),
+        );
     }
     // No photo (an input of depth 4, or an .npy): the mean over depth.
     let v = app.volume(Src::Input)?;

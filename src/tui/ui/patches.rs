@@ -98,17 +98,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         let pic = Rect { height: tile.height.saturating_sub(2), ..tile };
         match img {
             Ok(img) => {
-                let (w, h) = img.dimensions();
-                let ch = |c: usize| {
-                    ndarray::Array2::from_shape_fn((h as usize, w as usize), |(y, x)| {
-                        img.get_pixel(x as u32, y as u32).0[c] as f32
-                    })
-                };
-                let (r, g, b) = (ch(0), ch(1), ch(2));
                 let key = Key::of(app, What::Patch { serial: pv.serial, k }, pic.width, pic.height);
-                let raster = app.cache.borrow_mut().get_or(key, || {
-                    Raster::rgb([r.view(), g.view(), b.view()], app.paint(), pic.width, pic.height)
-                });
+                let raster = app
+                    .cache
+                    .borrow_mut()
+                    .get_or(key, || Raster::of_image(img, app.paint(), pic.width, pic.height));
                 draw_raster(app, &raster, pic, buf, None);
             }
             Err(e) => centered_note(app, pic, buf, e),
