@@ -59,6 +59,9 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
             bail!("{}: --out must end in .npy (the raw map) or .png (the overlay)", a.out.display())
         }
     };
+    if !a.fill.is_finite() {
+        bail!("--fill {}: the patch value must be a finite number", a.fill);
+    }
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
     let head = cm::head(&net, &analysis).map_err(|e| eyre!("{e}"))?;
     let (x, source) = image_input::load_input(&net, a.image.as_deref(), None)?;
