@@ -97,19 +97,30 @@ fn check_with(net: &Network, seed: u64, shift: f32, eps: f32, tol: f32) {
     let grads = backward(net, &an, &acts, last, gy, Src::Input, &mut |_| true).unwrap().unwrap();
     let gx = grads.input.expect("a gradient for the input");
     assert_eq!(gx.shape(), net.input.dims.as_slice());
-    for i in 0..n {
+    let fd = |i: usize, h: f32| {
         let (mut xp, mut xm) = (x.clone(), x.clone());
-        xp[i] += eps;
-        xm[i] -= eps;
-        let fd = ((score(net, &xp, &g) - score(net, &xm, &g)) / (2.0 * f64::from(eps))) as f32;
+        xp[i] += h;
+        xm[i] -= h;
+        ((score(net, &xp, &g) - score(net, &xm, &g)) / (2.0 * f64::from(h))) as f32
+    };
+    let mut kinks = 0;
+    for i in 0..n {
+        let (a, b) = (fd(i, eps), fd(i, eps / 2.0));
+        // The two steps disagree only when a kink (a max switching sides, a relu at 0) lies
+        // within the step: no difference quotient measures the derivative there.
+        if (a - b).abs() > 0.1 * tol * (1.0 + a.abs()) {
+            kinks += 1;
+            continue;
+        }
         let got = gx.as_slice().unwrap()[i];
-        let err = (got - fd).abs();
+        let err = (got - b).abs();
         assert!(
-            err <= tol * (1.0 + fd.abs()),
-            "{}: cell {i}: backward {got} vs finite difference {fd}",
+            err <= tol * (1.0 + b.abs()),
+            "{}: cell {i}: backward {got} vs finite difference {b}",
             net.layers[last].name
         );
     }
+    assert!(kinks * 2 <= n, "{}: {kinks} of {n} cells sit on kinks", net.layers[last].name);
 }
 
 fn check(net: &Network, seed: u64) {
