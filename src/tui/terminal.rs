@@ -70,7 +70,9 @@ pub fn run(opts: Options) -> Result<()> {
     // once. An ONNX model is parsed whole here, once; the worker reuses it.
     let load_opts = model::LoadOptions { size: opts.size, photo: opts.image.clone(), npy: None };
     let net = model::load_with(&opts.model, WeightMode::ShapesOnly, &load_opts)?;
+    timing("model_loaded", t0);
     let analysis = analyze(&net).map_err(model::ModelError::from)?;
+    timing("analyzed", t0);
     let mut app = App::new(net, analysis, tier, colormap);
     let folder = opts
         .image
@@ -93,6 +95,7 @@ pub fn run(opts: Options) -> Result<()> {
     crate::signals::arm_terminal();
     // try_init sets up raw mode, the alternate screen and the restoring panic hook; frames then go
     // through GapFill, which trades short cursor moves for the cells already on screen.
+    timing("app_ready", t0);
     drop(ratatui::try_init().wrap_err("convscope needs a terminal")?);
     let backend = GapFill::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()));
     let mut terminal = ratatui::Terminal::new(backend)?;

@@ -43,7 +43,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (include, out) = (args.next().unwrap_or_default(), args.next().unwrap_or_default());
     let fds = protox::compile(["onnx.proto"], [include])?;
-    prost_build::Config::new().out_dir(out).compile_fds(fds)?;
+    // Tensor payloads as `bytes::Bytes`: decoding from a `Bytes` buffer then shares the file's
+    // memory instead of copying every weight.
+    prost_build::Config::new()
+        .bytes([".onnx.TensorProto.raw_data"])
+        .out_dir(out)
+        .compile_fds(fds)?;
     Ok(())
 }
 RS

@@ -75,7 +75,8 @@ pub fn load_onnx(path: &Path) -> Result<Network, ModelError> {
 /// # Errors
 /// As [`load_onnx`].
 pub fn load_onnx_with(path: &Path, req: &SizeRequest) -> Result<Network, ModelError> {
-    let bytes = crate::model::error::read_file(path, "model")?;
+    // Owned by a `Bytes`, so the weights decoded from it share its memory.
+    let bytes = prost::bytes::Bytes::from(crate::model::error::read_file(path, "model")?);
     let side_path = Sidecar::path_for(path);
     let side = if side_path.is_file() {
         Some(Sidecar::load(&side_path).map_err(|e| ModelError::new(Kind::Onnx(format!("{e}"))))?)
@@ -85,7 +86,7 @@ pub fn load_onnx_with(path: &Path, req: &SizeRequest) -> Result<Network, ModelEr
     let name =
         path.file_stem().map_or_else(|| "model".into(), |s| s.to_string_lossy().into_owned());
     let origin = Origin::File(path.to_path_buf());
-    let mut imp = import_with(&bytes, &path.display().to_string(), side.as_ref(), origin, req)?;
+    let mut imp = import_shared(bytes, &path.display().to_string(), side.as_ref(), origin, req)?;
     imp.network.name = crate::text::printable(&name).into_owned();
     imp.network.source = Some(path.to_path_buf());
     Ok(imp.network)
@@ -105,11 +106,13 @@ pub fn load_onnx_bytes(bytes: &[u8], name: &str) -> Result<Network, ModelError> 
 /// # Errors
 /// As [`load_onnx`].
 pub fn load_onnx_bytes_with(
-    bytes: &[u8],
+    bytes: &'static [u8],
     name: &str,
     side: &Sidecar,
 ) -> Result<Network, ModelError> {
-    Ok(import(bytes, name, Some(side), Origin::File(PathBuf::from(name)))?.network)
+    let bytes = prost::bytes::Bytes::from_static(bytes);
+    let origin = Origin::File(PathBuf::from(name));
+    Ok(import_shared(bytes, name, Some(side), origin, &SizeRequest::default())?.network)
 }
 
 /// Decode and map a model at the default size. `name` starts every error message.
@@ -131,6 +134,22 @@ pub fn import(
 /// As [`load_onnx`].
 pub fn import_with(
     bytes: &[u8],
+    name: &str,
+    side: Option<&Sidecar>,
+    origin: Origin,
+    req: &SizeRequest,
+) -> Result<Imported, ModelError> {
+    import_shared(prost::bytes::Bytes::copy_from_slice(bytes), name, side, origin, req)
+}
+
+/// [`import_with`] on bytes that decoding may share: the tensors' raw data are slices of
+/// `bytes`, not copies (a file's weights are read once, and a model embedded in the binary is
+/// never copied at all).
+///
+/// # Errors
+/// As [`load_onnx`].
+pub fn import_shared(
+    bytes: prost::bytes::Bytes,
     name: &str,
     side: Option<&Sidecar>,
     origin: Origin,
@@ -178,7 +197,7 @@ fn downsampling(net: &Network) -> usize {
     if misfit { jump.max(32) } else { jump }
 }
 
-fn decode(bytes: &[u8]) -> Result<proto::ModelProto> {
+fn decode(bytes: prost::bytes::Bytes) -> Result<proto::ModelProto> {
     let model = proto::ModelProto::decode(bytes).map_err(|e| {
         let why = e.to_string().replace("failed to decode Protobuf message: ", "");
         eyre!("not a valid ONNX file (protobuf error: {why}); is it truncated or corrupt?")

@@ -11,7 +11,7 @@ use crate::nn::ops::resize::{ResizeAttrs, ResizeOp, ResizeParams};
 use crate::nn::ops::{Op, depth_mode};
 use crate::nn::{ConvParams, LayerKind, Padding, PoolParams, Src, Tensor, Weights};
 use color_eyre::eyre::{Result, bail};
-use ndarray::{Array1, Array4};
+use ndarray::Array1;
 
 /// The running input 0 when it is a float `[1, C, H, W]` volume: its source and C, H, W.
 fn volume_input(b: &Builder, n: &Node) -> Result<Option<(Src, [usize; 3])>> {
@@ -142,11 +142,7 @@ fn conv(b: &Builder, n: &Node) -> Result<Mapped> {
     }
     let (stride_h, stride_w) = pair(n, "strides", 1)?;
     let (dilation_h, dilation_w) = pair(n, "dilations", 1)?;
-    let wv = Array4::from_shape_vec((k, cg, fh, fw), w.floats())
-        .map_err(|e| n.err(format!("weights: {e}")))?
-        .permuted_axes([0, 2, 3, 1])
-        .as_standard_layout()
-        .into_owned();
+    let wv = conv_weights(w, [k, cg, fh, fw]).map_err(|e| n.err(format!("weights: {e}")))?;
     let bv = match b.const_input(n, 2)? {
         Some(t) if t.len() == k => Some(Array1::from(t.floats())),
         Some(t) => bail!(n.err(format!("bias has {} values, expected K = {k}", t.len()))),
@@ -167,8 +163,26 @@ fn conv(b: &Builder, n: &Node) -> Result<Mapped> {
         groups: groups as usize,
         bias: bv.is_some(),
     };
-    let weights = Weights::Conv { w: wv.into_shared(), b: bv.map(Array1::into_shared) };
+    let weights = Weights::Conv { w: wv, b: bv.map(Array1::into_shared) };
     vol(LayerKind::Conv(p), weights, x)
+}
+
+/// ONNX's `(K, Cg, FH, FW)` conv weights in convscope's `(K, FH, FW, Cg)` order. When one of
+/// the moved axes is 1 (a depthwise or a 1×1 conv, most of a mobile network) the order in memory
+/// is the same, and the weights share the model's tensor instead of being copied.
+fn conv_weights(
+    w: &Tensor,
+    [k, cg, fh, fw]: [usize; 4],
+) -> std::result::Result<ndarray::ArcArray<f32, ndarray::Ix4>, ndarray::ShapeError> {
+    let a = w.to_f32();
+    if (cg == 1 || fh * fw == 1) && a.is_standard_layout() {
+        return a.into_shape_with_order((k, fh, fw, cg));
+    }
+    Ok(a.into_shape_with_order((k, cg, fh, fw))?
+        .permuted_axes([0, 2, 3, 1])
+        .as_standard_layout()
+        .into_owned()
+        .into_shared())
 }
 
 /// `MaxPool` and `AveragePool` (ceil_mode, count_include_pad, dilations, pads, auto_pad).
