@@ -134,11 +134,14 @@ impl Term {
         self.wait(text, |s| s.contains(text))
     }
 
+    /// The screen model first, then the pty: the other way round, a frame the program draws at
+    /// the new size the moment SIGWINCH lands could reach the parser while it still has the old
+    /// size, and be clipped to it (seen once on CI after a 1×1 → 120×40 resize).
     pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().set_size(nz(rows), nz(cols));
         self.master
             .resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
             .expect("the pty resizes");
-        self.parser.lock().unwrap().set_size(nz(rows), nz(cols));
     }
 
     pub fn exit_code(&mut self) -> u32 {
