@@ -94,75 +94,20 @@ pub fn forward_from(
     super::budget::check(|| "this pass (every layer's output)".into(), need)
         .map_err(|e| LayerError::new("input", ErrorKind::Budget(e)))?;
     let mut acts = Activations { input, outputs: prev[..from].to_vec() };
-    // The activation of the layer before, computed with it (see `fused_activation`).
-    let mut twin: Option<(usize, Tensor)> = None;
     for (i, layer) in net.layers.iter().enumerate().skip(from) {
         if !step(i) {
             return Ok(None);
         }
         let info = &analysis.layers[i];
-        let out = if let Some((_, t)) = twin.take_if(|(j, _)| *j == i) {
-            t
-        } else if info.computed() {
+        let out = if info.computed() {
             let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
-            match fused_activation(net, analysis, i) {
-                Some(act) => {
-                    let (y, a) = conv_and_activation(layer, info, &xs, act)?;
-                    twin = Some((i + 1, a));
-                    y
-                }
-                None => run_layer(layer, info, &xs)?,
-            }
+            run_layer(layer, info, &xs)?
         } else {
             Tensor::empty()
         };
         acts.outputs.push(out);
     }
     Ok(Some(acts))
-}
-
-/// The activation layer `i + 1` applies to conv `i`, when it is nothing else's: then the conv
-/// writes both outputs in one pass ([`k::conv2d_twin`]). Both layers keep their own output, with
-/// the same values a separate pass gives (the activation is the same `max`/`min` formula).
-fn fused_activation(net: &Network, analysis: &Analysis, i: usize) -> Option<k::Epilogue> {
-    let (layer, next) = (&net.layers[i], net.layers.get(i + 1)?);
-    let (info, next_info) = (&analysis.layers[i], analysis.layers.get(i + 1)?);
-    let conv = matches!(layer.kind, LayerKind::Conv(_))
-        && matches!(layer.weights, Weights::Conv { .. })
-        && info.conv().is_some();
-    if !conv || !next_info.computed() || next.inputs != [Src::Layer(i)] {
-        return None;
-    }
-    if next_info.dims != info.dims {
-        return None;
-    }
-    match next.kind {
-        LayerKind::Relu => Some(k::Epilogue::Relu),
-        LayerKind::Clip { min, max } => Some(k::Epilogue::Clip(min, max)),
-        _ => None,
-    }
-}
-
-/// Conv layer `layer` and `act` of it, both in the layer's dims.
-fn conv_and_activation(
-    layer: &Layer,
-    info: &LayerInfo,
-    xs: &[&Tensor],
-    act: k::Epilogue,
-) -> Result<(Tensor, Tensor), LayerError> {
-    let x = vol(layer, xs[0])?;
-    let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
-    let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
-    let (y, a) = k::conv2d_twin(&x, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g, act);
-    Ok((in_layer_dims(layer, info, y)?, in_layer_dims(layer, info, a)?))
-}
-
-/// A kernel's `(D, H, W)` in the layer's own dims (`[1, D, H, W]` for a model).
-fn in_layer_dims(layer: &Layer, info: &LayerInfo, v: Volume) -> Result<Tensor, LayerError> {
-    let a = v.into_dyn().into_shape_with_order(IxDyn(&info.dims)).map_err(|e| {
-        LayerError::new(&layer.name, super::ops::OpError::Shape(format!("output: {e}")))
-    })?;
-    Ok(Tensor::F32(a.into_shared()))
 }
 
 /// Analysis builds the geometry of every windowed layer; a missing one is a bug.
@@ -220,7 +165,11 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Tens
         LayerKind::Dropout => return Ok(xs[0].clone()),
         _ => volume_layer(layer, info, xs)?,
     };
-    in_layer_dims(layer, info, v)
+    // The kernel's (D, H, W) in the layer's own dims ([1, D, H, W] for a model).
+    let a = v.into_dyn().into_shape_with_order(IxDyn(&info.dims)).map_err(|e| {
+        LayerError::new(&layer.name, super::ops::OpError::Shape(format!("output: {e}")))
+    })?;
+    Ok(Tensor::F32(a.into_shared()))
 }
 
 fn volume_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Volume, LayerError> {

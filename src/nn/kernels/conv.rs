@@ -2,7 +2,7 @@
 //! the bias and the fused activation in one pass over the output.
 
 use super::depthwise::conv_depthwise;
-use super::epilogue::{Epilogue, Twin};
+use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
 use super::im2col::conv_gemm;
 use crate::nn::geometry::ConvGeometry;
@@ -72,32 +72,8 @@ pub fn conv2d_fused(
 ) -> Volume {
     let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
     let bias = b.map(|b| b.to_vec());
-    let out = run(route(&g), x, w, bias.as_deref(), epi, &g, None);
+    let out = run(route(&g), x, w, bias.as_deref(), epi, &g);
     Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
-}
-
-/// [`conv2d`] and `act` of it, in one pass: `(y, act(y))`. The activation is applied to each
-/// piece of `y` as it is finished, while it is still in cache, so a conv followed by its
-/// activation writes both layers' outputs without reading `y` back from memory.
-///
-/// # Panics
-/// As [`conv2d`].
-pub fn conv2d_twin(
-    x: &ArrayView3<f32>,
-    w: &ArrayView4<f32>,
-    b: Option<&ArrayView1<f32>>,
-    geom: &ConvGeometry,
-    act: Epilogue,
-) -> (Volume, Volume) {
-    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
-    let bias = b.map(|b| b.to_vec());
-    let n = g.k * g.npix();
-    let mut twin = super::buffers::take(n);
-    let out = run(route(&g), x, w, bias.as_deref(), Epilogue::None, &g, Some((act, &mut twin)));
-    let shape = (g.k, g.oh, g.ow);
-    let y = Array3::from_shape_vec(shape, out).expect("run returns K·OH·OW values");
-    let a = Array3::from_shape_vec(shape, twin).expect("the twin holds K·OH·OW values");
-    (y, a)
 }
 
 /// The output values of `g` computed along `route`, in `(K, OH, OW)` order.
@@ -108,7 +84,6 @@ pub(crate) fn run(
     bias: Option<&[f32]>,
     epi: Epilogue,
     g: &ConvGeom,
-    twin: Option<(Epilogue, &mut [f32])>,
 ) -> Vec<f32> {
     let npix = g.npix();
     // Every route writes every value, so a recycled buffer needs no clearing.
@@ -116,8 +91,6 @@ pub(crate) fn run(
     if npix == 0 {
         return out;
     }
-    let twin = twin.map(|(act, dst)| Twin::new(act, &out, dst));
-    let twin = twin.as_ref();
     let x = x.as_standard_layout();
     let w = w.as_standard_layout();
     // Standard layout is contiguous, so `as_slice` cannot fail.
@@ -125,9 +98,9 @@ pub(crate) fn run(
     let ws = w.as_slice().expect("standard layout");
     // Each kernel adds the bias and applies `epi` while its piece of output is still in cache.
     match route {
-        Route::Depthwise => conv_depthwise(xs, ws, bias, epi, g, &mut out, twin),
-        Route::Pointwise => conv_gemm(xs, ws, bias, epi, g, true, &mut out, twin),
-        Route::Im2col => conv_gemm(xs, ws, bias, epi, g, false, &mut out, twin),
+        Route::Depthwise => conv_depthwise(xs, ws, bias, epi, g, &mut out),
+        Route::Pointwise => conv_gemm(xs, ws, bias, epi, g, true, &mut out),
+        Route::Im2col => conv_gemm(xs, ws, bias, epi, g, false, &mut out),
     }
     out
 }

@@ -29,15 +29,8 @@ fn forced(c: &ConvCase, r: Route) -> Volume {
     let (oh, ow) = c.out();
     let (x, w, b) = (c.x(), c.w(), c.b());
     let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
-    let v = run(
-        r,
-        &x.view(),
-        &w.view(),
-        b.as_ref().map(|b| b.as_slice().unwrap()),
-        Epilogue::None,
-        &g,
-        None,
-    );
+    let v =
+        run(r, &x.view(), &w.view(), b.as_ref().map(|b| b.as_slice().unwrap()), Epilogue::None, &g);
     Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
 }
 
@@ -50,7 +43,7 @@ fn banded_tiny(c: &ConvCase) -> Volume {
     let mut out = vec![f32::NAN; g.k * oh * ow];
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
     let bs = b.as_ref().map(|b| b.as_slice().unwrap());
-    conv_gemm_banded(xs, ws, bs, Epilogue::None, &g, g.is_pointwise(), &mut out, tiny, None);
+    conv_gemm_banded(xs, ws, bs, Epilogue::None, &g, g.is_pointwise(), &mut out, tiny);
     Array3::from_shape_vec((g.k, oh, ow), out).unwrap()
 }
 
@@ -122,31 +115,6 @@ proptest! {
         let clip = want.mapv(|v| v.clamp(-0.5, 0.5));
         assert_close(&fast_of(&case, Epilogue::Relu).view(), &relu.view(), REL);
         assert_close(&fast_of(&case, Epilogue::Clip(-0.5, 0.5)).view(), &clip.view(), REL);
-    }
-
-    /// The twin output: the conv is exactly [`conv2d`]'s, the twin exactly the activation of
-    /// it, on every route (depthwise channel blocks included), on one thread and on two.
-    #[test]
-    fn twin_is_the_activation_of_the_conv(
-        case in conv_case(1..=3, 1..=2),
-        mut dw in conv_case(1..=1, 16..=40),
-    ) {
-        dw.kg = 1;
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        for c in [&case, &dw] {
-            let b = c.b();
-            let bv = b.as_ref().map(|b| b.view());
-            let (x, w, g) = (c.x(), c.w(), c.geometry());
-            let plain = || conv2d(&x.view(), &w.view(), bv.as_ref(), &g);
-            for act in [Epilogue::Relu, Epilogue::Clip(-0.5, 0.5)] {
-                let twin = || conv2d_twin(&x.view(), &w.view(), bv.as_ref(), &g, act);
-                let runs = [(twin(), plain()), pool.install(|| (twin(), plain()))];
-                for ((y, a), want) in runs {
-                    prop_assert_eq!(&y, &want);
-                    prop_assert_eq!(a, want.mapv(|v| act.apply(v)));
-                }
-            }
-        }
     }
 }
 
@@ -294,36 +262,6 @@ fn depthwise_channel_blocks_7x7() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let got = pool.install(|| fast_of(&case, Epilogue::Relu));
         assert_close(&got.view(), &want.view(), REL);
-    }
-}
-
-/// Planes large enough to be cut into strips, with asymmetric padding, stride, dilation and
-/// channels after the last block of 16: the channel-blocked kernel equals the reference.
-#[test]
-fn depthwise_channel_blocks_in_strips() {
-    let pads = |top, left, bottom, right| Pads { top, left, bottom, right };
-    for (k, hw, f, s, dil, p) in [
-        (32, 112, 3, 2, 1, pads(0, 0, 1, 1)),
-        (17, 45, 5, 1, 2, pads(4, 4, 4, 4)),
-        (48, 60, 5, 2, 1, pads(1, 1, 2, 2)),
-        (16, 40, 3, 1, 1, pads(0, 3, 5, 0)),
-    ] {
-        let case = ConvCase {
-            groups: k,
-            cg: 1,
-            kg: 1,
-            h: hw,
-            w: hw + 3,
-            f: (f, f),
-            s: (s, s),
-            dil: (dil, dil),
-            pads: p,
-            ceil: false,
-            bias: true,
-            seed: k as u64,
-        };
-        let want = naive_of(&case).mapv(|v| v.clamp(0.0, 6.0));
-        assert_close(&fast_of(&case, Epilogue::Clip(0.0, 6.0)).view(), &want.view(), REL);
     }
 }
 

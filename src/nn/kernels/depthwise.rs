@@ -14,13 +14,11 @@
 //! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
 //! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
 //! On AVX-512 the rows of the phase planes are copied with masked vectors (a row of a small
-//! plane is too short for a `memcpy` call to pay), and convs with one filter per channel (every
-//! depthwise stage of a mobile network) go to [`super::depthwise16`], 16 channels per vector;
-//! the planar kernel then serves the channels after the last block of 16, multipliers
-//! (`Kg > 1`) and CPUs without AVX-512.
+//! plane is too short for a `memcpy` call to pay), and small planes with one filter per channel
+//! (EfficientNet's 7×7 stages) go to [`super::depthwise16`], 16 channels per vector.
 
 use super::depthwise16::{self, Scratch16};
-use super::epilogue::{Epilogue, Twin};
+use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
 use crate::nn::geometry::valid_outputs;
 use rayon::prelude::*;
@@ -131,7 +129,6 @@ pub(crate) fn conv_depthwise(
     epi: Epilogue,
     g: &ConvGeom,
     out: &mut [f32],
-    twin: Option<&Twin>,
 ) {
     debug_assert_eq!(g.cg, 1);
     let (npix, plane_len, taps) = (g.npix(), g.h * g.w, g.fh * g.fw);
@@ -150,9 +147,6 @@ pub(crate) fn conv_depthwise(
             ph: &ph,
         };
         channel_dispatch(plane, &job, s);
-        if let Some(t) = twin {
-            t.write(plane);
-        }
     };
     let parallel = g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1;
     if depthwise16::applies(g) {
@@ -161,9 +155,6 @@ pub(crate) fn conv_depthwise(
         let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {
             if chunk.len() == L * npix {
                 depthwise16::block(x, w, bias, epi, g, i * L, chunk, s16);
-                if let Some(t) = twin {
-                    t.write(chunk);
-                }
             } else {
                 chunk.chunks_mut(npix).enumerate().for_each(|(j, p)| one(s, (i * L + j, p)));
             }

@@ -47,56 +47,6 @@ impl Epilogue {
     }
 }
 
-/// A second output of a conv: `act(y)` of every finished value `y`, written beside the conv's own
-/// output while each piece is still in cache. The forward pass uses it for a conv whose next
-/// layer is its activation, so both layers are kept (each stays viewable) and the activation
-/// costs no pass of its own over memory.
-///
-/// Kernels hand it each finished piece of the output (a row, a band, a block of planes): the
-/// piece's offset in the output is its offset in the twin, so pieces finished on different
-/// threads write disjoint parts of the twin.
-pub(crate) struct Twin {
-    act: Epilogue,
-    /// The conv's output, `len` values: only its address is used, to place each piece.
-    out: *const f32,
-    /// The twin buffer, `len` values.
-    dst: *mut f32,
-    len: usize,
-}
-
-// SAFETY: pieces of the output are disjoint, so the parts of `dst` they write are too (see
-// `write`); `out` is never dereferenced.
-unsafe impl Send for Twin {}
-unsafe impl Sync for Twin {}
-
-impl Twin {
-    /// A twin of `out` in `dst` (as long as `out`), with `act` applied.
-    ///
-    /// # Panics
-    /// If the lengths differ.
-    pub(crate) fn new(act: Epilogue, out: &[f32], dst: &mut [f32]) -> Self {
-        assert_eq!(out.len(), dst.len(), "a twin is as long as the output");
-        Twin { act, out: out.as_ptr(), dst: dst.as_mut_ptr(), len: out.len() }
-    }
-
-    /// `twin[piece] = act(piece)` for a finished `piece` of the output.
-    ///
-    /// # Panics
-    /// If `piece` is not inside the output this twin was made for.
-    #[inline]
-    pub(crate) fn write(&self, piece: &[f32]) {
-        let at = (piece.as_ptr() as usize).wrapping_sub(self.out as usize) / size_of::<f32>();
-        let inside = (piece.as_ptr() as usize) >= self.out as usize
-            && at.checked_add(piece.len()).is_some_and(|end| end <= self.len);
-        assert!(inside, "a twin piece lies inside the output");
-        // SAFETY: `at..at + len` is inside `dst` (checked above). Callers pass disjoint pieces
-        // of the output from different threads, so no two writes here overlap, and `dst` is
-        // borrowed mutably by the conv for as long as the twin lives.
-        let dst = unsafe { std::slice::from_raw_parts_mut(self.dst.add(at), piece.len()) };
-        self.act.finish_into(dst, piece, 0.0);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,23 +66,5 @@ mod tests {
         let mut out = [9.0; 4];
         Epilogue::Clip(0.0, 6.0).finish_into(&mut out, &x, 1.0);
         assert_eq!(out, [0.0, 0.5, 1.5, 6.0]);
-    }
-
-    #[test]
-    fn twin_writes_each_piece_at_its_offset() {
-        let out = [-2.0, -0.5, 0.5, 7.0, 3.0];
-        let mut dst = [f32::NAN; 5];
-        let twin = Twin::new(Epilogue::Clip(0.0, 6.0), &out, &mut dst);
-        twin.write(&out[3..]);
-        twin.write(&out[..3]);
-        assert_eq!(dst, [0.0, 0.0, 0.5, 6.0, 3.0]);
-    }
-
-    #[test]
-    #[should_panic(expected = "inside the output")]
-    fn twin_refuses_a_foreign_piece() {
-        let (out, other) = ([1.0; 4], [1.0; 4]);
-        let mut dst = [0.0; 4];
-        Twin::new(Epilogue::Relu, &out, &mut dst).write(&other);
     }
 }

@@ -12,7 +12,7 @@
 //! Bands run in parallel on the rayon pool when there are enough of them; otherwise each GEMM
 //! splits itself.
 
-use super::epilogue::{Epilogue, Twin};
+use super::epilogue::Epilogue;
 use super::geometry::{ConvGeom, ValidTaps};
 use super::sgemm::{Mat, matmul_raw, parallelism};
 use gemm::Parallelism;
@@ -71,8 +71,6 @@ unsafe impl Sync for Planes {}
 
 /// `out (K × OH·OW) = act(W ⊛ x + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`, both
 /// standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place.
-/// Each finished band row also goes to `twin`, when there is one.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_gemm(
     x: &[f32],
     w: &[f32],
@@ -81,9 +79,8 @@ pub(crate) fn conv_gemm(
     g: &ConvGeom,
     pointwise: bool,
     out: &mut [f32],
-    twin: Option<&Twin>,
 ) {
-    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, Banding::DEFAULT, twin);
+    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, Banding::DEFAULT);
 }
 
 /// [`conv_gemm`] with explicit banding (tests use tiny bands to exercise the band logic).
@@ -97,7 +94,6 @@ pub(crate) fn conv_gemm_banded(
     pointwise: bool,
     out: &mut [f32],
     banding: Banding,
-    twin: Option<&Twin>,
 ) {
     let (kdim, npix) = (g.kdim(), g.npix());
     assert_eq!(out.len(), g.k * npix, "conv output has room for K·OH·OW values");
@@ -156,9 +152,6 @@ pub(crate) fn conv_gemm_banded(
                 let row =
                     unsafe { std::slice::from_raw_parts_mut(p.ptr.add(k * p.npix + px0), width) };
                 epi.finish(row, bias_g.map_or(0.0, |b| b[k]));
-                if let Some(t) = twin {
-                    t.write(row);
-                }
             }
         };
         if across_bands {
