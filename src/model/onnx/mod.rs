@@ -75,7 +75,7 @@ pub fn load_onnx(path: &Path) -> Result<Network, ModelError> {
 /// # Errors
 /// As [`load_onnx`].
 pub fn load_onnx_with(path: &Path, req: &SizeRequest) -> Result<Network, ModelError> {
-    // Owned by a `Bytes`, so the weights decoded from it share its memory.
+    // Owned by a `Bytes`, so decoding keeps each tensor's raw data as a slice of it, not a copy.
     let bytes = prost::bytes::Bytes::from(crate::model::error::read_file(path, "model")?);
     let side_path = Sidecar::path_for(path);
     let side = if side_path.is_file() {
@@ -143,8 +143,8 @@ pub fn import_with(
 }
 
 /// [`import_with`] on bytes that decoding may share: the tensors' raw data are slices of
-/// `bytes`, not copies (a file's weights are read once, and a model embedded in the binary is
-/// never copied at all).
+/// `bytes`, not copies, so each weight is copied once, when it is converted to f32 (a model
+/// embedded in the binary is not copied into the heap before that).
 ///
 /// # Errors
 /// As [`load_onnx`].
