@@ -3,6 +3,11 @@
 //! A timing sample repeats the pass until it has taken at least [`MIN_SAMPLE`] (a tiny network
 //! runs in microseconds, below the clock's useful resolution and dominated by its jitter), and
 //! reports the time per pass: the sample's time divided by its passes.
+//!
+//! Relu and clip layers are lazy views (see `nn::forward`): a pass computes only those that
+//! something other than a conv reads. The report says how many there are and what computing all
+//! the others once costs (what the explorer pays after a pass, for its statistics), apart from
+//! the pass's total.
 
 use super::InputArgs;
 use crate::model::{self, WeightMode, image_input};
@@ -56,6 +61,11 @@ struct Report {
     layers: Vec<LayerTime>,
     total_median_ms: f64,
     total_gflops: f64,
+    /// Layers kept as lazy views, and how many of them a pass left uncomputed…
+    views: usize,
+    views_pending: usize,
+    /// …and the time to compute those once after a pass (not in `total_median_ms`).
+    views_ms: f64,
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -146,6 +156,19 @@ pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
         })
         .collect();
     let total = median(&mut totals);
+    // Computing the views, in the steady state: the second time, on buffers the first gave back.
+    let (views, views_pending, views_ms) = pool.install(|| -> Result<_> {
+        let mut last = (0, 0, 0.0);
+        for _ in 0..2 {
+            let acts = forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| true)?
+                .ok_or_else(|| eyre!("the pass was cancelled"))?;
+            let (views, pending) = acts.views();
+            let t0 = Instant::now();
+            acts.outputs().for_each(drop);
+            last = (views, pending, t0.elapsed().as_secs_f64() * 1e3);
+        }
+        Ok(last)
+    })?;
     let report = Report {
         model: net.name.clone(),
         threads,
@@ -154,6 +177,9 @@ pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
         total_gflops: gflops(analysis.total_macs, total),
         layers,
         total_median_ms: total,
+        views,
+        views_pending,
+        views_ms,
     };
     let mut out = super::out::Report::default();
     if a.json {
@@ -173,5 +199,12 @@ pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
         "{:<24} {:<14} {:>10.3} {:>9.1}",
         "total", "", report.total_median_ms, report.total_gflops
     ));
+    if views > 0 {
+        out.line(format!(
+            "{views} relu/clip layers are lazy views: computed when something reads them, not by \
+             the pass; the {views_pending} no layer read take {views_ms:.3} ms more to compute, \
+             once (the explorer does, for their statistics)"
+        ));
+    }
     out.print()
 }

@@ -73,7 +73,7 @@ pub fn run(a: &CamArgs, size: Option<(usize, usize)>) -> Result<()> {
         );
     }
     let acts = forward(&net, x).map_err(model::ModelError::from)?;
-    let logits = acts.outputs[head.logits].floats();
+    let logits = acts.output(head.logits).floats();
     let class = match &a.class {
         Some(s) => cm::parse_class(&net, s, head.classes).map_err(|e| eyre!(e))?,
         None => (0..logits.len()).max_by(|&i, &j| logits[i].total_cmp(&logits[j])).unwrap_or(0),

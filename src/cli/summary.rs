@@ -127,7 +127,7 @@ fn non_finite(
     let (x, _) = crate::model::image_input::load_input(&full, None, None)?;
     let acts = crate::nn::forward::forward(&full, x).map_err(model::ModelError::from)?;
     if let Some((i, v)) =
-        acts.outputs.iter().enumerate().find(|(_, v)| v.to_f32().iter().any(|x| !x.is_finite()))
+        acts.outputs().enumerate().find(|(_, v)| v.to_f32().iter().any(|x| !x.is_finite()))
     {
         let counts = count(&mut v.to_f32().iter());
         out.push(Bad { layer: full.layers[i].name.clone(), what: "output", counts });

@@ -28,7 +28,7 @@ pub fn run(a: &TopArgs, size: Option<(usize, usize)>) -> Result<()> {
     let net = super::load(&a.model, WeightMode::Full, size, photo, a.input.input.as_deref())?;
     let (x, source) = image_input::load_input(&net, photo, a.input.input.as_deref())?;
     let acts = forward(&net, x)?;
-    let Some(last) = acts.outputs.last() else { bail!("{}: has no layers", net.name) };
+    let Some(last) = acts.last() else { bail!("{}: has no layers", net.name) };
     let values: Vec<f32> = last.floats();
     let classes = last.dims().iter().filter(|&&d| d > 1).count() == 1;
     if !classes {

@@ -7,7 +7,7 @@ use super::runner::{Job, Runner};
 use super::stats::VolStats;
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::forward::forward_from;
+use crate::nn::forward::{Kept, forward_from_eager};
 use crate::nn::{Network, Tensor, View3, budget};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ pub enum Task {
         net: Arc<Network>,
         analysis: Arc<Analysis>,
         input: Tensor,
-        prev: Vec<Tensor>,
+        prev: Vec<Kept>,
         prev_views: Vec<View3>,
         prev_stats: Vec<VolStats>,
         from: usize,
@@ -162,8 +162,8 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
         send(Reply::Progress { job: id, layer: i, total, name });
         true
     };
-    let acts =
-        forward_from(&net, &analysis, input, &prev, from, &mut step).map_err(|e| e.to_string())?;
+    let acts = forward_from_eager(&net, &analysis, input, &prev, from, &mut step)
+        .map_err(|e| e.to_string())?;
     let Some(acts) = acts else { return Ok(()) }; // superseded: say nothing
     let elapsed = t0.elapsed();
     // Volumes above the edit kept their numbers, so their views and statistics are kept too.
@@ -203,7 +203,7 @@ mod tests {
             }
         };
         assert_eq!(results.net.name, "cs231n-numpy");
-        assert_eq!(results.acts.outputs[0].dims(), [2, 4, 4]);
+        assert_eq!(results.acts.output(0).dims(), [2, 4, 4]);
         assert_eq!(results.stats.len(), results.net.layers.len() + 1);
     }
 }

@@ -26,7 +26,7 @@ pub struct Results {
 pub fn views_of(acts: &Activations, analysis: &Analysis, net: &Network, from: usize) -> Vec<View3> {
     let input_view = ViewMap::of(&net.input.dims, net.input.hint);
     let all = std::iter::once((&acts.input, &input_view))
-        .chain(acts.outputs.iter().zip(analysis.layers.iter().map(|l| &l.view)));
+        .chain(acts.outputs().zip(analysis.layers.iter().map(|l| &l.view)));
     all.skip(from).map(|(t, v)| v.apply(t)).collect()
 }
 

@@ -178,7 +178,7 @@ mod tests {
         let (x, _) = crate::model::image_input::load_input(&back, None, None).unwrap();
         let a = forward(&e.net, x.clone()).unwrap();
         let b = forward(&back, x).unwrap();
-        for (i, (u, v)) in a.outputs.iter().zip(&b.outputs).enumerate() {
+        for (i, (u, v)) in a.outputs().zip(b.outputs()).enumerate() {
             assert_eq!(u, v, "layer {i}");
         }
     }

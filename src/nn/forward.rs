@@ -2,6 +2,13 @@
 //! resume from any layer, reusing the outputs above it (live editing recomputes only what follows
 //! an edit). Layers that cannot be computed (an op convscope does not have, and what depends on
 //! it) get an empty placeholder; every other layer runs.
+//!
+//! A relu or relu6/clip layer (one that maps 0 to 0) is kept as a lazy view of its input: the
+//! pass stores nothing for it, a conv that reads it applies the activation as it reads (the
+//! kernels' input activation, exact to the bit), and the first reader of any other kind (a
+//! pool, an add, a panel, an export) computes it with the layer's own loop and caches it, shared
+//! by every clone of the pass. So a pass writes one volume per conv instead of two, and every
+//! layer still reads as a tensor through [`Activations::output`].
 
 use super::analysis::{Analysis, LayerInfo, analyze};
 use super::error::{ErrorKind, LayerError};
@@ -9,29 +16,104 @@ use super::kernels as k;
 use super::layer::{Layer, LayerKind, Src, Weights};
 use super::network::Network;
 use super::ops::{Arg, Args, Operand};
+use super::ops::{Unary, map_f32};
 use super::tensor::{Tensor, Volume, dims_text};
 use ndarray::IxDyn;
+use std::sync::{Arc, OnceLock};
+
+/// One layer's output as a pass keeps it: a tensor, or a lazy view of an activation.
+#[derive(Clone, Debug)]
+pub struct Kept(Slot);
+
+#[derive(Clone, Debug)]
+enum Slot {
+    Ready(Tensor),
+    View(Arc<ActView>),
+}
+
+/// `act(of)`, computed on first use by the activation layer's own loop and then cached.
+#[derive(Debug)]
+struct ActView {
+    of: Tensor,
+    act: Unary,
+    /// The same activation as the conv kernels apply it on read.
+    pre: k::Epilogue,
+    done: OnceLock<Tensor>,
+}
+
+impl ActView {
+    fn tensor(&self) -> &Tensor {
+        self.done.get_or_init(|| match self.of.as_f32() {
+            Some(x) => Tensor::F32(map_f32(self.act, &x).into_shared()),
+            None => Tensor::empty(),
+        })
+    }
+}
+
+impl Kept {
+    /// The tensor (a view is computed now, once).
+    pub fn tensor(&self) -> &Tensor {
+        match &self.0 {
+            Slot::Ready(t) => t,
+            Slot::View(v) => v.tensor(),
+        }
+    }
+
+    /// A view not computed yet: its input and the activation a conv can apply while reading.
+    fn pending(&self) -> Option<(&Tensor, k::Epilogue)> {
+        match &self.0 {
+            Slot::View(v) if v.done.get().is_none() => Some((&v.of, v.pre)),
+            _ => None,
+        }
+    }
+
+    /// Whether this output is a lazy view (computed on demand, not by the pass).
+    pub fn is_view(&self) -> bool {
+        matches!(self.0, Slot::View(_))
+    }
+}
+
+impl From<Tensor> for Kept {
+    fn from(t: Tensor) -> Self {
+        Kept(Slot::Ready(t))
+    }
+}
 
 /// Every tensor of one forward pass.
 #[derive(Clone, Debug)]
 pub struct Activations {
     pub input: Tensor,
     /// `outputs[i]` is layer i's output (empty for a layer that is not computed).
-    pub outputs: Vec<Tensor>,
+    outputs: Vec<Kept>,
 }
 
 /// The outputs nobody else holds go back to the kernels' buffer pool, so the next pass reuses
 /// their memory instead of faulting in fresh pages.
 impl Drop for Activations {
     fn drop(&mut self) {
-        for t in self.outputs.drain(..) {
+        let give = |t: Tensor| {
             if let Tensor::F32(a) = t
                 && let Ok(owned) = a.try_into_owned_nocopy()
             {
                 let (data, _) = owned.into_raw_vec_and_offset();
                 k::buffers::give(data);
             }
+        };
+        // Views first: each holds its input, which is another layer's output that could not be
+        // given back while the view still shares it.
+        let mut ready = Vec::with_capacity(self.outputs.len());
+        for kept in self.outputs.drain(..) {
+            match kept.0 {
+                Slot::Ready(t) => ready.push(t),
+                Slot::View(v) => {
+                    if let Ok(ActView { of, done, .. }) = Arc::try_unwrap(v) {
+                        drop(of);
+                        done.into_inner().map(give);
+                    }
+                }
+            }
         }
+        ready.into_iter().for_each(give);
     }
 }
 
@@ -39,9 +121,84 @@ impl Activations {
     pub fn get(&self, s: Src) -> &Tensor {
         match s {
             Src::Input => &self.input,
-            Src::Layer(i) => &self.outputs[i],
+            Src::Layer(i) => self.output(i),
         }
     }
+
+    /// Layer `i`'s output (a lazy view is computed now, once).
+    ///
+    /// # Panics
+    /// If there is no layer `i` in this pass.
+    pub fn output(&self, i: usize) -> &Tensor {
+        self.outputs[i].tensor()
+    }
+
+    /// How many layers this pass holds.
+    pub fn len(&self) -> usize {
+        self.outputs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.outputs.is_empty()
+    }
+
+    /// The last layer's output.
+    pub fn last(&self) -> Option<&Tensor> {
+        self.outputs.last().map(Kept::tensor)
+    }
+
+    /// Every layer's output in order (lazy views are computed as the iterator reaches them).
+    pub fn outputs(&self) -> impl Iterator<Item = &Tensor> {
+        self.outputs.iter().map(Kept::tensor)
+    }
+
+    /// The kept outputs of layers `..n`, to resume a pass after them ([`forward_from`]).
+    pub fn kept(&self, n: usize) -> &[Kept] {
+        &self.outputs[..n.min(self.outputs.len())]
+    }
+
+    /// Whether layer `i`'s output is a lazy view (see the module's notes).
+    pub fn is_view(&self, i: usize) -> bool {
+        self.outputs.get(i).is_some_and(Kept::is_view)
+    }
+
+    /// How many outputs are lazy views, and how many of those are not computed yet.
+    pub fn views(&self) -> (usize, usize) {
+        let views = self.outputs.iter().filter(|k| k.is_view());
+        let pending = views.clone().filter(|k| k.pending().is_some()).count();
+        (views.count(), pending)
+    }
+
+    /// Layer `s` as a conv reads it: a pending view gives its input and the activation the conv
+    /// applies as it reads; anything else its tensor.
+    fn conv_input(&self, s: Src) -> (&Tensor, k::Epilogue) {
+        match s {
+            Src::Layer(i) => {
+                self.outputs[i].pending().unwrap_or_else(|| (self.output(i), k::Epilogue::None))
+            }
+            Src::Input => (&self.input, k::Epilogue::None),
+        }
+    }
+}
+
+/// A relu/clip layer as a lazy view of its input, when it can be one: an activation that maps
+/// 0 to 0 (so a conv's zero padding stays zero when the conv applies it) and has no NaN bound
+/// (the kernels' vector form would differ from the layer's loop there), on floats. Anything
+/// else is `None`, and its input is not touched (reading a pending view would compute it).
+fn view_of(layer: &Layer, acts: &Activations) -> Option<ActView> {
+    let (act, pre) = match layer.kind {
+        LayerKind::Relu => (Unary::Relu, k::Epilogue::Relu),
+        LayerKind::Clip { min, max } => (Unary::Clip { min, max }, k::Epilogue::Clip(min, max)),
+        _ => return None,
+    };
+    let [s] = layer.inputs.as_slice() else { return None };
+    let of = acts.get(*s);
+    let numbers = match pre {
+        k::Epilogue::Clip(lo, hi) => !lo.is_nan() && !hi.is_nan(),
+        _ => true,
+    };
+    let ok = numbers && of.as_f32().is_some() && pre.apply(0.0) == 0.0;
+    ok.then(|| ActView { of: of.clone(), act, pre, done: OnceLock::new() })
 }
 
 /// Run the whole network on `input` (the network's input tensor; a spec's is `(D, H, W)`).
@@ -63,7 +220,8 @@ pub fn forward_volume(net: &Network, input: Volume) -> Result<Activations, Layer
     forward(net, net.input.from_volume(input))
 }
 
-/// Run layers `from..` with `prev[..from]` reused as the outputs above them.
+/// Run layers `from..` with `prev[..from]` reused as the outputs above them (see
+/// [`Activations::kept`]; a tensor converts with `Kept::from`).
 ///
 /// `step(i)` is called before layer `i` runs; returning `false` cancels the pass (`Ok(None)`),
 /// which is how a superseded job stops early.
@@ -74,9 +232,39 @@ pub fn forward_from(
     net: &Network,
     analysis: &Analysis,
     input: Tensor,
-    prev: &[Tensor],
+    prev: &[Kept],
     from: usize,
     step: &mut dyn FnMut(usize) -> bool,
+) -> Result<Option<Activations>, LayerError> {
+    run_from(net, analysis, input, prev, from, step, false)
+}
+
+/// [`forward_from`] for a caller that will read every layer (the explorer computes every
+/// layer's statistics): each view is computed as soon as it is made, while its input is still
+/// in cache, which costs less than computing them all after the pass. Conv readers then read
+/// the computed view; the values are the same.
+///
+/// # Errors
+/// As [`forward_from`].
+pub fn forward_from_eager(
+    net: &Network,
+    analysis: &Analysis,
+    input: Tensor,
+    prev: &[Kept],
+    from: usize,
+    step: &mut dyn FnMut(usize) -> bool,
+) -> Result<Option<Activations>, LayerError> {
+    run_from(net, analysis, input, prev, from, step, true)
+}
+
+fn run_from(
+    net: &Network,
+    analysis: &Analysis,
+    input: Tensor,
+    prev: &[Kept],
+    from: usize,
+    step: &mut dyn FnMut(usize) -> bool,
+    eager: bool,
 ) -> Result<Option<Activations>, LayerError> {
     if input.dims() != net.input.dims.as_slice() || input.elem() != net.input.elem {
         let kind = ErrorKind::InputShape {
@@ -99,11 +287,19 @@ pub fn forward_from(
             return Ok(None);
         }
         let info = &analysis.layers[i];
-        let out = if info.computed() {
-            let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
-            run_layer(layer, info, &xs)?
+        let out = if !info.computed() {
+            Tensor::empty().into()
+        } else if let Some(view) = view_of(layer, &acts) {
+            if eager {
+                view.tensor();
+            }
+            Kept(Slot::View(Arc::new(view)))
+        } else if let (LayerKind::Conv(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
+            let (x, pre) = acts.conv_input(*s);
+            conv_layer(layer, info, x, pre)?.into()
         } else {
-            Tensor::empty()
+            let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
+            run_layer(layer, info, &xs)?.into()
         };
         acts.outputs.push(out);
     }
@@ -165,7 +361,25 @@ pub fn run_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Tens
         LayerKind::Dropout => return Ok(xs[0].clone()),
         _ => volume_layer(layer, info, xs)?,
     };
-    // The kernel's (D, H, W) in the layer's own dims ([1, D, H, W] for a model).
+    shaped(layer, info, v)
+}
+
+/// A conv layer over `pre(x)` (`pre` is the input's activation when the input is a lazy view).
+fn conv_layer(
+    layer: &Layer,
+    info: &LayerInfo,
+    x: &Tensor,
+    pre: k::Epilogue,
+) -> Result<Tensor, LayerError> {
+    let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
+    let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
+    let v =
+        k::conv2d_of_act(&vol(layer, x)?, pre, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g);
+    shaped(layer, info, v)
+}
+
+/// The kernel's (D, H, W) in the layer's own dims ([1, D, H, W] for a model).
+fn shaped(layer: &Layer, info: &LayerInfo, v: Volume) -> Result<Tensor, LayerError> {
     let a = v.into_dyn().into_shape_with_order(IxDyn(&info.dims)).map_err(|e| {
         LayerError::new(&layer.name, super::ops::OpError::Shape(format!("output: {e}")))
     })?;

@@ -410,7 +410,7 @@ fn save_writes_a_spec_that_reopens_the_edited_network() {
     let (x, _) = crate::model::image_input::load_input(&back, None, None).unwrap();
     let out = crate::nn::forward::forward(&back, x).unwrap();
     assert_eq!(
-        out.outputs[3].floats(),
+        out.output(3).floats(),
         app.volume(Src::Layer(3)).unwrap().iter().copied().collect::<Vec<_>>()
     );
 }

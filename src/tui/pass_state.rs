@@ -148,10 +148,10 @@ impl PassState {
         let input = self.input.clone()?;
         let (prev, prev_views, prev_stats, from) = match &self.results {
             Some(r) => {
-                let from = first_difference(&r.net, net).min(r.acts.outputs.len());
+                let from = first_difference(&r.net, net).min(r.acts.len());
                 let keep = (from + 1).min(r.views.len()).min(r.stats.len());
                 (
-                    r.acts.outputs[..from].to_vec(),
+                    r.acts.kept(from).to_vec(),
                     r.views[..keep].to_vec(),
                     r.stats[..keep].to_vec(),
                     from,

@@ -6,7 +6,7 @@
 use convscope::engine::classmap::{cam, gradcam, occlusion};
 use convscope::model::onnx::load_onnx;
 use convscope::nn::analysis::analyze;
-use convscope::nn::forward::{forward, forward_from};
+use convscope::nn::forward::{Kept, forward, forward_from};
 use convscope::nn::{Network, Src, Tensor};
 use ndarray::{ArrayD, IxDyn};
 use ndarray_npy::ReadNpyExt;
@@ -92,17 +92,16 @@ fn gradcam_alpha_matches_convscopes_own_finite_differences() {
     let (_, h, w) = g.volume.as_ref().unwrap().dim();
     let mut order: Vec<usize> = (0..g.weights.len()).collect();
     order.sort_by(|&a, &b| g.weights[b].abs().total_cmp(&g.weights[a].abs()));
-    let logit =
-        |out: &convscope::nn::forward::Activations| out.outputs.last().unwrap().floats()[285];
+    let logit = |out: &convscope::nn::forward::Activations| out.last().unwrap().floats()[285];
     let eps = 1e-2f32;
     for &k in order.iter().take(std::env::var("FD_N").map_or(3, |v| v.parse().unwrap())) {
         let shifted = |s: f32| {
-            let mut a = acts.outputs[layer].to_f32().to_owned();
+            let mut a = acts.output(layer).to_f32().to_owned();
             a.index_axis_mut(ndarray::Axis(1), k).mapv_inplace(|v| v + s);
-            let mut prev = acts.outputs[..layer].to_vec();
-            prev.push(Tensor::F32(
+            let mut prev = acts.kept(layer).to_vec();
+            prev.push(Kept::from(Tensor::F32(
                 a.into_shape_with_order(IxDyn(&an.layers[layer].dims)).unwrap().into_shared(),
-            ));
+            )));
             let out = forward_from(&net, &an, acts.input.clone(), &prev, layer + 1, &mut |_| true)
                 .unwrap()
                 .unwrap();

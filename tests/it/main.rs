@@ -14,6 +14,7 @@ mod fuzz;
 mod hostile;
 mod hostile_battery;
 mod kernels;
+mod lazy_views;
 mod onnx_architectures;
 mod onnx_build;
 mod onnx_conformance;

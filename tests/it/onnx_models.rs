@@ -38,7 +38,7 @@ fn run(net: &Network, input: &str, layers: &[&str]) -> Vec<Vec<f32>> {
         .iter()
         .map(|name| {
             let i = net.find(name).unwrap_or_else(|| panic!("no layer {name}"));
-            acts.outputs[i].floats()
+            acts.output(i).floats()
         })
         .collect()
 }
@@ -179,7 +179,7 @@ fn an_op_convscope_cannot_compute_opens_and_says_so() {
     // The layers that do compute, compute.
     let x = Tensor::f32(&[1, 3, 8, 8], (0..192).map(|v| v as f32 - 96.0).collect());
     let acts = forward(&net, x).unwrap();
-    assert!(acts.outputs[0].floats().iter().all(|&v| v >= 0.0));
+    assert!(acts.output(0).floats().iter().all(|&v| v >= 0.0));
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn top_k(image: &str, k: usize) -> Vec<(usize, String, f32)> {
     let net = load_onnx(&root().join("demo/models/efficientnet_lite0.onnx")).unwrap();
     let (x, _) = load_input(&net, Some(&root().join("demo/images").join(image)), None).unwrap();
     let acts = forward(&net, x).unwrap();
-    let logits: Vec<f32> = acts.outputs.last().unwrap().to_f32().into_iter().collect();
+    let logits: Vec<f32> = acts.last().unwrap().to_f32().into_iter().collect();
     let m = logits.iter().copied().fold(f32::MIN, f32::max);
     let z: f32 = logits.iter().map(|l| (l - m).exp()).sum();
     let mut p: Vec<(usize, f32)> = logits.iter().map(|l| (l - m).exp() / z).enumerate().collect();
@@ -312,7 +312,7 @@ fn a_constant_that_varies_over_rows_is_added_with_broadcasting() {
     let x = Tensor::f32(&[1, 3, 2, 2], (0..12).map(|v| v as f32).collect());
     let acts = forward(&net, x).unwrap();
     // relu(x) + c, c broadcast over the 3 channels: channel 1 is 4, 5, 6, 7 + 0, 10, 20, 30.
-    assert_eq!(acts.outputs[1].floats()[4..8], [4.0, 15.0, 26.0, 37.0]);
+    assert_eq!(acts.output(1).floats()[4..8], [4.0, 15.0, 26.0, 37.0]);
 }
 
 /// A recogniser-shaped graph: its height must pool down to exactly 1 row (32 ≤ H < 64), then

@@ -79,7 +79,7 @@ pub fn check(imp: &Imported, x: Tensor, npz: &Path, tol: f64) -> Result<Outcome,
             continue;
         }
         let Some(want) = read_any(&mut npz, &name) else { continue };
-        let got = acts.outputs[i].to_f32();
+        let got = acts.output(i).to_f32();
         if got.shape() != want.shape() {
             out.failures.push(format!(
                 "{key}: shape ours {:?}, ref {:?}",

@@ -26,7 +26,7 @@ pub fn cam(
     let a = super::gradcam::volume(net, analysis, acts, ch.volume);
     let wrow: Vec<f32> = ch.w.index_axis(Axis(0), class).to_vec();
     let map = super::weighted_sum(&a, &wrow);
-    let logits = acts.outputs[h.logits].floats();
+    let logits = acts.output(h.logits).floats();
     let probs = softmax(&logits);
     Ok(ClassMap {
         method: Method::Cam,

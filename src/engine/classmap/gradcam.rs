@@ -90,7 +90,7 @@ pub fn gradcam(
         .collect();
     let map = super::weighted_sum(&a, &alpha);
     let h = head(net, analysis)?;
-    let logits = acts.outputs[h.logits].floats();
+    let logits = acts.output(h.logits).floats();
     let probs = softmax(&logits);
     Ok(Some(ClassMap {
         method: Method::GradCam,

@@ -72,7 +72,7 @@ impl Occlusion {
 
 /// The class probabilities of a pass.
 fn probs(acts: &Activations, h: &super::Head, last: usize) -> Vec<f32> {
-    if h.softmax { acts.outputs[last].floats() } else { softmax(&acts.outputs[h.logits].floats()) }
+    if h.softmax { acts.output(last).floats() } else { softmax(&acts.output(h.logits).floats()) }
 }
 
 /// The occlusion map of `class`. `progress(done, total)` is called after each pass; `false`
@@ -111,7 +111,7 @@ pub fn occlusion(
             let (r0, c0) = (i * stride, j * stride);
             v.slice_mut(s![.., r0..r0 + patch, c0..c0 + patch]).fill(fill);
             let t: Tensor = net.input.from_volume(v);
-            let Some(out) = forward_from(net, analysis, t, &acts.outputs, from, &mut |_| true)?
+            let Some(out) = forward_from(net, analysis, t, acts.kept(from), from, &mut |_| true)?
             else {
                 return Ok(None);
             };
@@ -121,7 +121,7 @@ pub fn occlusion(
             }
         }
     }
-    let logits = acts.outputs[h.logits].floats();
+    let logits = acts.output(h.logits).floats();
     Ok(Some(ClassMap {
         method: Method::Occlusion,
         class,

@@ -181,7 +181,7 @@ pub fn backward(
         }
         let l = &net.layers[i];
         let xs: Vec<&super::tensor::Tensor> = l.inputs.iter().map(|&s| acts.get(s)).collect();
-        let gxs = layer::vjp(l, &analysis.layers[i], &xs, &acts.outputs[i], &gy)?;
+        let gxs = layer::vjp(l, &analysis.layers[i], &xs, acts.output(i), &gy)?;
         for (src, gx) in l.inputs.iter().zip(gxs) {
             let Some(gx) = gx else { continue };
             let gx =

@@ -78,7 +78,7 @@ fn c(dims: &[usize], rng: &mut Lcg) -> Operand {
 fn score(net: &Network, x: &[f32], g: &[f32]) -> f64 {
     let t = Tensor::f32(&net.input.dims, x.to_vec());
     let acts = forward(net, t).expect("forward");
-    let y = acts.outputs.last().expect("a layer").floats();
+    let y = acts.last().expect("a layer").floats();
     y.iter().zip(g).map(|(a, b)| f64::from(*a) * f64::from(*b)).sum()
 }
 

@@ -59,6 +59,27 @@ pub fn conv2d(
     conv2d_fused(x, w, b, g, Epilogue::None)
 }
 
+/// [`conv2d`] of `pre(x)`: the activation `pre` is applied to each input value as the kernel
+/// reads it, so `x` can be a relu/clip layer's input while the layer itself stays a lazy view.
+/// The result equals [`conv2d`] of the activated input exactly. `pre` must map 0 to 0 (relu,
+/// or a clip whose range holds 0), as the zero padding is activated with the rest.
+///
+/// # Panics
+/// As [`conv2d`], and if `pre(0) != 0`.
+pub fn conv2d_of_act(
+    x: &ArrayView3<f32>,
+    pre: Epilogue,
+    w: &ArrayView4<f32>,
+    b: Option<&ArrayView1<f32>>,
+    geom: &ConvGeometry,
+) -> Volume {
+    assert_eq!(pre.apply(0.0), 0.0, "an input activation must keep the padding's zeros");
+    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
+    let bias = b.map(|b| b.to_vec());
+    let out = run(route(&g), x, pre, w, bias.as_deref(), Epilogue::None, &g);
+    Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
+}
+
 /// [`conv2d`] followed by `epi`, applied in the same pass that adds the bias.
 ///
 /// # Panics
@@ -72,14 +93,16 @@ pub fn conv2d_fused(
 ) -> Volume {
     let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
     let bias = b.map(|b| b.to_vec());
-    let out = run(route(&g), x, w, bias.as_deref(), epi, &g);
+    let out = run(route(&g), x, Epilogue::None, w, bias.as_deref(), epi, &g);
     Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
 }
 
-/// The output values of `g` computed along `route`, in `(K, OH, OW)` order.
+/// The output values of `g` computed along `route`, in `(K, OH, OW)` order: `epi` of the conv
+/// of `pre(x)`.
 pub(crate) fn run(
     route: Route,
     x: &ArrayView3<f32>,
+    pre: Epilogue,
     w: &ArrayView4<f32>,
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -98,9 +121,9 @@ pub(crate) fn run(
     let ws = w.as_slice().expect("standard layout");
     // Each kernel adds the bias and applies `epi` while its piece of output is still in cache.
     match route {
-        Route::Depthwise => conv_depthwise(xs, ws, bias, epi, g, &mut out),
-        Route::Pointwise => conv_gemm(xs, ws, bias, epi, g, true, &mut out),
-        Route::Im2col => conv_gemm(xs, ws, bias, epi, g, false, &mut out),
+        Route::Depthwise => conv_depthwise(xs, pre, ws, bias, epi, g, &mut out),
+        Route::Pointwise => conv_gemm(xs, pre, ws, bias, epi, g, true, &mut out),
+        Route::Im2col => conv_gemm(xs, pre, ws, bias, epi, g, false, &mut out),
     }
     out
 }

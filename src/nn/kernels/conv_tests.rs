@@ -26,25 +26,57 @@ fn fast_of(c: &ConvCase, epi: Epilogue) -> Volume {
 
 /// The values of `c` computed along a forced route.
 fn forced(c: &ConvCase, r: Route) -> Volume {
+    routed(c, &c.x(), Epilogue::None, r)
+}
+
+/// The conv of `c`'s weights over `pre(x)` along route `r`.
+fn routed(c: &ConvCase, x: &Volume, pre: Epilogue, r: Route) -> Volume {
     let (oh, ow) = c.out();
-    let (x, w, b) = (c.x(), c.w(), c.b());
+    let (w, b) = (c.w(), c.b());
     let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
-    let v =
-        run(r, &x.view(), &w.view(), b.as_ref().map(|b| b.as_slice().unwrap()), Epilogue::None, &g);
+    let bs = b.as_ref().map(|b| b.as_slice().unwrap());
+    let v = run(r, &x.view(), pre, &w.view(), bs, Epilogue::None, &g);
     Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
 }
 
 /// The GEMM path with one output row per band, the bands on the rayon pool.
 fn banded_tiny(c: &ConvCase) -> Volume {
+    banded_tiny_of(c, &c.x(), Epilogue::None)
+}
+
+fn banded_tiny_of(c: &ConvCase, x: &Volume, pre: Epilogue) -> Volume {
     let (oh, ow) = c.out();
-    let (x, w, b) = (c.x(), c.w(), c.b());
+    let (w, b) = (c.w(), c.b());
     let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
     let tiny = Banding { values: 1, min_pixels: 1, parallel_min_flops: 0 };
     let mut out = vec![f32::NAN; g.k * oh * ow];
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
     let bs = b.as_ref().map(|b| b.as_slice().unwrap());
-    conv_gemm_banded(xs, ws, bs, Epilogue::None, &g, g.is_pointwise(), &mut out, tiny);
+    conv_gemm_banded(xs, pre, ws, bs, Epilogue::None, &g, g.is_pointwise(), &mut out, tiny);
     Array3::from_shape_vec((g.k, oh, ow), out).unwrap()
+}
+
+/// Every route that applies to `c`, over `pre(x)` read as the kernel goes and over the input
+/// activated beforehand: the two must be the same numbers, bit for bit (the explorer's
+/// relu/clip layers are lazy views whose consumers read them this way).
+fn assert_pre_is_exact(c: &ConvCase, pre: Epilogue) {
+    let x = c.x();
+    let mut activated = x.clone();
+    pre.activate(activated.as_slice_mut().unwrap());
+    let g = ConvGeom::new(x.dim(), c.w().dim(), None, &c.geometry());
+    let mut routes = vec![Route::Im2col];
+    if g.is_pointwise() {
+        routes.push(Route::Pointwise);
+    }
+    if g.is_depthwise() {
+        routes.push(Route::Depthwise);
+    }
+    for r in routes {
+        let (got, want) = (routed(c, &x, pre, r), routed(c, &activated, Epilogue::None, r));
+        assert_eq!(got, want, "{pre:?} read by {r:?}");
+    }
+    let (got, want) = (banded_tiny_of(c, &x, pre), banded_tiny_of(c, &activated, Epilogue::None));
+    assert_eq!(got, want, "{pre:?} read by tiny bands");
 }
 
 proptest! {
@@ -105,6 +137,35 @@ proptest! {
         assert_close(&forced(&case, Route::Pointwise).view(), &want.view(), REL);
         assert_close(&banded_tiny(&case).view(), &want.view(), REL);
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+    }
+
+    /// An input activation applied as the kernels read equals the activated input, on every
+    /// route (1×1 cases, depthwise cases and channel blocks of 16 included).
+    #[test]
+    fn input_activation_is_exact(
+        mut case in conv_case(1..=3, 1..=2),
+        shape in 0..4usize,
+        lo in -1.0f32..=0.0,
+        hi in 0.0f32..=1.0,
+    ) {
+        match shape {
+            0 => {
+                case.f = (1, 1);
+                case.s = (1, 1);
+                case.pads = Pads::default();
+                case.ceil = false;
+            }
+            1 => {
+                case.cg = 1;
+            }
+            2 => {
+                (case.cg, case.kg, case.groups) = (1, 1, 17);
+            }
+            _ => {}
+        }
+        for pre in [Epilogue::Relu, Epilogue::Clip(lo, hi)] {
+            assert_pre_is_exact(&case, pre);
+        }
     }
 
     /// The fused activation is the activation of the reference.

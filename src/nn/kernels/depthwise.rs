@@ -104,6 +104,8 @@ pub(crate) fn scratch_len(g: &ConvGeom) -> usize {
 /// One output channel's inputs.
 struct Job<'a> {
     src: &'a [f32],
+    /// The input's activation, applied as the plane is copied into its phases.
+    pre: Epilogue,
     filter: &'a [f32],
     bias: f32,
     epi: Epilogue,
@@ -120,10 +122,11 @@ struct Scratch {
     taps: Vec<(usize, f32)>,
 }
 
-/// `out = act(W ⊛ x + b)` for `Cg == 1`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, 1)`, both
-/// standard layout.
+/// `out = act(W ⊛ pre(x) + b)` for `Cg == 1`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, 1)`,
+/// both standard layout; `pre` maps 0 to 0 (the padding stays zero).
 pub(crate) fn conv_depthwise(
     x: &[f32],
+    pre: Epilogue,
     w: &[f32],
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -140,6 +143,7 @@ pub(crate) fn conv_depthwise(
         let c = k / g.kg;
         let job = Job {
             src: &x[c * plane_len..(c + 1) * plane_len],
+            pre,
             filter: &w[k * taps..(k + 1) * taps],
             bias: bias.map_or(0.0, |b| b[k]),
             epi,
@@ -154,7 +158,7 @@ pub(crate) fn conv_depthwise(
         const L: usize = depthwise16::LANES;
         let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {
             if chunk.len() == L * npix {
-                depthwise16::block(x, w, bias, epi, g, i * L, chunk, s16);
+                depthwise16::block(x, pre, w, bias, epi, g, i * L, chunk, s16);
             } else {
                 chunk.chunks_mut(npix).enumerate().for_each(|(j, p)| one(s, (i * L + j, p)));
             }
@@ -199,12 +203,12 @@ fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
         // SAFETY: this function only runs on a CPU with AVX-512F.
         unsafe { accumulate_avx512(acc, src, taps) }
     };
-    let copy = |dst: &mut [f32], src: &[f32], stride: usize| {
+    let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
         if stride <= 2 {
             // SAFETY: as above.
-            unsafe { copy_avx512(dst, src, stride) }
+            unsafe { copy_avx512(dst, src, stride, act) }
         } else {
-            copy_strided(dst, src, stride)
+            copy_strided(dst, src, stride, act)
         }
     };
     channel(out, job, s, sum, copy);
@@ -224,7 +228,7 @@ fn channel(
     job: &Job,
     s: &mut Scratch,
     sum: impl Fn(&mut [f32], &[f32], &[(usize, f32)]),
-    copy: impl Fn(&mut [f32], &[f32], usize),
+    copy: impl Fn(&mut [f32], &[f32], usize, Epilogue),
 ) {
     let (g, ph) = (job.g, job.ph);
     fill_phases(&mut s.phases, job, copy);
@@ -253,7 +257,11 @@ fn channel(
 /// they are written when the buffer is first sized, and each later channel writes only the cells
 /// that hold real input.
 #[inline(always)]
-fn fill_phases(phases: &mut Vec<f32>, job: &Job, copy: impl Fn(&mut [f32], &[f32], usize)) {
+fn fill_phases(
+    phases: &mut Vec<f32>,
+    job: &Job,
+    copy: impl Fn(&mut [f32], &[f32], usize, Epilogue),
+) {
     let (g, ph) = (job.g, job.ph);
     let plane = ph.plane_len();
     let len = g.sh * g.sw * plane + LANES;
@@ -271,23 +279,24 @@ fn fill_phases(phases: &mut Vec<f32>, job: &Job, copy: impl Fn(&mut [f32], &[f32
             let iy = r * g.sh + a - g.pads.top;
             let ix0 = xlo * g.sw + b - g.pads.left;
             let src = &job.src[iy * g.w + ix0..(iy + 1) * g.w];
-            copy(&mut phase[r * ph.pitch + xlo..r * ph.pitch + xhi], src, g.sw);
+            copy(&mut phase[r * ph.pitch + xlo..r * ph.pitch + xhi], src, g.sw, job.pre);
         }
     }
 }
 
-/// `dst[j] = src[j·stride]` for every `j` of `dst`.
+/// `dst[j] = act(src[j·stride])` for every `j` of `dst`.
 ///
 /// # Panics
 /// If `src` is too short.
 #[inline(always)]
-fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
+fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue) {
     if stride == 1 {
         dst.copy_from_slice(&src[..dst.len()]);
     } else {
         assert!(dst.is_empty() || (dst.len() - 1) * stride < src.len(), "copy past src");
         dst.iter_mut().zip(src.iter().step_by(stride)).for_each(|(d, s)| *d = *s);
     }
+    act.activate(dst);
 }
 
 /// [`copy_strided`] for stride 1 or 2 in whole masked vectors: the rows of a small plane are a
@@ -300,7 +309,7 @@ fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize) {
 /// If `src` is too short or `stride` is not 1 or 2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize) {
+unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue) {
     use std::arch::x86_64::*;
     assert!(stride == 1 || stride == 2, "vector copy of stride {stride}");
     let n = dst.len();
@@ -327,7 +336,7 @@ unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize) {
                 let hi = _mm512_maskz_loadu_ps(mask(rest), s.wrapping_add(at + LANES));
                 _mm512_permutex2var_ps(lo, evens, hi)
             };
-            _mm512_mask_storeu_ps(d.wrapping_add(j), mask(n - j), v);
+            _mm512_mask_storeu_ps(d.wrapping_add(j), mask(n - j), act.vector(v));
             j += LANES;
         }
     }
@@ -421,10 +430,12 @@ mod tests {
                     let need = if n == 0 { 0 } else { (n - 1) * stride + 1 };
                     let src: Vec<f32> = (0..need).map(|i| i as f32 + 0.5).collect();
                     let (mut want, mut got) = (vec![-1.0; n + 3], vec![-1.0; n + 3]);
-                    copy_strided(&mut want[..n], &src, stride);
-                    // SAFETY: the CPU supports AVX-512F, checked above.
-                    unsafe { copy_avx512(&mut got[..n], &src, stride) };
-                    assert_eq!(got, want, "n = {n}, stride = {stride}");
+                    for act in [Epilogue::None, Epilogue::Clip(1.0, 30.0)] {
+                        copy_strided(&mut want[..n], &src, stride, act);
+                        // SAFETY: the CPU supports AVX-512F, checked above.
+                        unsafe { copy_avx512(&mut got[..n], &src, stride, act) };
+                        assert_eq!(got, want, "n = {n}, stride = {stride}, {act:?}");
+                    }
                 }
             }
         }

@@ -55,6 +55,7 @@ pub(crate) struct Scratch16 {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn block(
     x: &[f32],
+    pre: Epilogue,
     w: &[f32],
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -67,7 +68,7 @@ pub(crate) fn block(
     #[cfg(target_arch = "x86_64")]
     // SAFETY: `applies` checked that the CPU supports AVX-512F.
     unsafe {
-        block_avx512(x, w, bias, epi, g, c0, out, s)
+        block_avx512(x, pre, w, bias, epi, g, c0, out, s)
     }
 }
 
@@ -76,6 +77,7 @@ pub(crate) fn block(
 #[allow(clippy::too_many_arguments)]
 unsafe fn block_avx512(
     x: &[f32],
+    pre: Epilogue,
     w: &[f32],
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -120,7 +122,7 @@ unsafe fn block_avx512(
             for px in cols.clone() {
                 let ix = px - g.pads.left;
                 let v = _mm512_i32gather_ps::<4>(offsets, base.add(iy * g.w + ix).cast());
-                _mm512_storeu_ps(pad.add((py * pw + px) * LANES), v);
+                _mm512_storeu_ps(pad.add((py * pw + px) * LANES), pre.vector(v));
             }
         }
     }
@@ -132,17 +134,7 @@ unsafe fn block_avx512(
         }
         None => _mm512_setzero_ps(),
     };
-    let finish = |acc: __m512| {
-        let v = _mm512_add_ps(acc, b);
-        match epi {
-            Epilogue::None => v,
-            // `max(v, lo)` returns `lo` for a NaN `v`, as `f32::max` does.
-            Epilogue::Relu => _mm512_max_ps(v, _mm512_setzero_ps()),
-            Epilogue::Clip(lo, hi) => {
-                _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(lo)), _mm512_set1_ps(hi))
-            }
-        }
-    };
+    let finish = |acc: __m512| epi.vector(_mm512_add_ps(acc, b));
     const PX: usize = 4;
     let tap_offsets = &s.taps[..];
     // SAFETY: pixel `(oy, ox)` reads `padded[((oy·S_h)·PW + ox·S_w)·16 + taps[t] ..+16]`,

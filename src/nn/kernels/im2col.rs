@@ -9,6 +9,9 @@
 //! (rows `OH·OW` apart), and the bias and the activation are applied to those columns while they
 //! are still in cache, so the output is written once and never copied.
 //! A 1×1, stride-1, unpadded conv skips the unfolding: its input is already `(Cg × H·W)`.
+//! An input activation `pre` (the input is a relu/clip layer kept as a lazy view of its own
+//! input) is applied to each value as it is copied into `cols`; a 1×1 conv with one then copies
+//! its band into `cols` too, activated, instead of reading the input in place.
 //! Bands run in parallel on the rayon pool when there are enough of them; otherwise each GEMM
 //! splits itself.
 
@@ -69,10 +72,13 @@ struct Planes {
 unsafe impl Send for Planes {}
 unsafe impl Sync for Planes {}
 
-/// `out (K × OH·OW) = act(W ⊛ x + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`, both
-/// standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place.
+/// `out (K × OH·OW) = act(W ⊛ pre(x) + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`,
+/// both standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place
+/// when `pre` is `None`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_gemm(
     x: &[f32],
+    pre: Epilogue,
     w: &[f32],
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -80,13 +86,14 @@ pub(crate) fn conv_gemm(
     pointwise: bool,
     out: &mut [f32],
 ) {
-    conv_gemm_banded(x, w, bias, epi, g, pointwise, out, Banding::DEFAULT);
+    conv_gemm_banded(x, pre, w, bias, epi, g, pointwise, out, Banding::DEFAULT);
 }
 
 /// [`conv_gemm`] with explicit banding (tests use tiny bands to exercise the band logic).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_gemm_banded(
     x: &[f32],
+    pre: Epilogue,
     w: &[f32],
     bias: Option<&[f32]>,
     epi: Epilogue,
@@ -100,6 +107,8 @@ pub(crate) fn conv_gemm_banded(
     if npix == 0 || g.kg == 0 {
         return;
     }
+    debug_assert_eq!(pre.apply(0.0), 0.0, "an input activation keeps the padding's zeros");
+    let in_place = pointwise && pre == Epilogue::None;
     let per_pixel = if pointwise { g.cg } else { kdim } + g.kg;
     // At least `min_pixels` wide, unless the rows are so long that `cols` would pass
     // `MAX_COLS` values (a hostile kernel size): then as few pixels as fit, at least one.
@@ -121,7 +130,9 @@ pub(crate) fn conv_gemm_banded(
     // each row of `cols` is a contiguous copy. (A stride wider than the input gains nothing
     // from it, and would make the phases mostly padding.)
     let phased = (!pointwise && g.sw > 1 && g.sw <= g.w).then(|| ColumnPhases::of(x, g));
-    let src = phased.as_ref().map_or(Source { data: x, pitch: g.w, phases: 1 }, |p| p.source(g));
+    let src = phased
+        .as_ref()
+        .map_or(Source { data: x, pitch: g.w, phases: 1, pre }, |p| p.source(g, pre));
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
         let planes = Planes { ptr: out_g.as_mut_ptr(), kg: g.kg, npix };
         let filters =
@@ -130,7 +141,7 @@ pub(crate) fn conv_gemm_banded(
         let band = |cols: &mut Vec<f32>, b: usize| {
             let px0 = b * band_px;
             let width = band_px.min(npix - px0);
-            let rhs = if pointwise {
+            let rhs = if in_place {
                 let input = &x[grp * g.cg * npix + px0..];
                 Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
             } else {
@@ -139,8 +150,18 @@ pub(crate) fn conv_gemm_banded(
                     panic!("out of memory: cannot allocate the conv's columns ({e})");
                 }
                 cols.resize(need, 0.0);
-                unfold(&src, g, &valid, grp, px0, &mut cols[..kdim * width]);
-                Mat::row_major(&cols[..kdim * width], kdim, width, width)
+                let band_cols = &mut cols[..need];
+                if pointwise {
+                    // 1×1, unit stride, unpadded: row `ci` is input channel `ci`'s band.
+                    for (ci, row) in band_cols.chunks_exact_mut(width).enumerate() {
+                        let at = (grp * g.cg + ci) * npix + px0;
+                        row.copy_from_slice(&x[at..at + width]);
+                        pre.activate(row);
+                    }
+                } else {
+                    unfold(&src, g, &valid, grp, px0, band_cols);
+                }
+                Mat::row_major(&cols[..need], kdim, width, width)
             };
             let p = planes;
             // SAFETY: `out_g` holds `kg` planes of `npix`, so `(k, px0 + j)` for `k < kg`,
@@ -167,11 +188,13 @@ pub(crate) fn conv_gemm_banded(
 
 /// The input as `unfold` reads it: channel `c`, phase `b`, row `iy` starts at
 /// `((c·phases + b)·H + iy)·pitch`, and input column `ix` is entry `ix / phases` of phase
-/// `ix mod phases` (one phase of pitch `W` is the input itself).
+/// `ix mod phases` (one phase of pitch `W` is the input itself). Every row of `cols` goes
+/// through `pre`, padding included, which is why `pre` must map 0 to 0.
 struct Source<'a> {
     data: &'a [f32],
     pitch: usize,
     phases: usize,
+    pre: Epilogue,
 }
 
 /// The input's columns split by `ix mod S_w`: `data[((c·S_w + b)·H + iy)·pitch + j]` is input
@@ -198,8 +221,8 @@ impl ColumnPhases {
         ColumnPhases { data, pitch }
     }
 
-    fn source(&self, g: &ConvGeom) -> Source<'_> {
-        Source { data: &self.data, pitch: self.pitch, phases: g.sw }
+    fn source(&self, g: &ConvGeom, pre: Epilogue) -> Source<'_> {
+        Source { data: &self.data, pitch: self.pitch, phases: g.sw, pre }
     }
 }
 
@@ -213,7 +236,9 @@ fn unfold(x: &Source, g: &ConvGeom, valid: &ValidTaps, grp: usize, px0: usize, c
         let c = grp * g.cg + ci;
         let (fy, fx) = (tap / g.fw, tap % g.fw);
         let plane = &x.data[c * plane_len..(c + 1) * plane_len];
-        fill_row(row, plane, (x.pitch, x.phases), g, (fy, fx), valid.rows[fy], valid.cols[fx], px0);
+        let at = (fy, fx);
+        fill_row(row, plane, (x.pitch, x.phases), g, at, valid.rows[fy], valid.cols[fx], px0);
+        x.pre.activate(row);
     }
 }
 

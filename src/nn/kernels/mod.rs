@@ -36,7 +36,7 @@ pub use activation::{
     relu_inplace, sigmoid, sigmoid_inplace,
 };
 pub use concat::concat_depth;
-pub use conv::{conv2d, conv2d_fused};
+pub use conv::{conv2d, conv2d_fused, conv2d_of_act};
 pub use elementwise::{add, mul};
 pub use epilogue::Epilogue;
 pub use fc::fc;
