@@ -354,3 +354,46 @@ fn larger_cases_on_the_parallel_paths() {
         assert_close(&fast_of(&case, Epilogue::None).view(), &naive_of(&case).view(), REL);
     }
 }
+
+/// One band only (a small plane) but enough work to share: at two threads the filters are
+/// split into blocks, each its own GEMM over the same columns. The split must not change a
+/// value, with an input activation read on the way and uneven blocks (40 filters: 32 + 8).
+#[test]
+fn filter_blocks_at_two_threads_equal_one_thread() {
+    // (cin, k, f, pad, h)
+    for (cin, k, f, pad, h) in [(64, 96, 1, 0, 14), (64, 40, 3, 1, 7)] {
+        let case = ConvCase {
+            groups: 1,
+            cg: cin,
+            kg: k,
+            h,
+            w: h,
+            f: (f, f),
+            s: (1, 1),
+            dil: (1, 1),
+            pads: Pads::symmetric(pad),
+            ceil: false,
+            bias: true,
+            seed: k as u64,
+        };
+        let x = case.x();
+        let one = routed(&case, &x, Epilogue::Relu, route_of(&case));
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let two = pool.install(|| routed(&case, &x, Epilogue::Relu, route_of(&case)));
+        assert_eq!(one, two, "{k} filters of {f}×{f}");
+        let relu_x = x.mapv(|v| v.max(0.0));
+        let b = case.b();
+        let want = conv2d_naive(
+            &relu_x.view(),
+            &case.w().view(),
+            b.as_ref().map(|b| b.view()).as_ref(),
+            &case.geometry(),
+        );
+        assert_close(&two.view(), &want.view(), REL);
+    }
+}
+
+fn route_of(c: &ConvCase) -> Route {
+    let (x, w) = (c.x(), c.w());
+    route(&ConvGeom::new(x.dim(), w.dim(), None, &c.geometry()))
+}

@@ -40,6 +40,10 @@ impl Banding {
         Banding { values: 1 << 16, min_pixels: 256, parallel_min_flops: 1 << 20 };
 }
 
+/// Filters are shared out between threads in multiples of this (gemm's widest kernel covers
+/// 64 rows; 16 keeps two blocks close in size).
+const FILTER_BLOCK: usize = 16;
+
 /// The most values one band's `cols` may hold (64 MiB).
 const MAX_COLS: usize = 1 << 24;
 
@@ -71,6 +75,14 @@ struct Planes {
 // threads that run them is sound.
 unsafe impl Send for Planes {}
 unsafe impl Sync for Planes {}
+
+impl Planes {
+    /// Where value `px` of plane `k` is. (A method, so that a closure captures the whole
+    /// `Planes`, which is `Sync`, rather than its raw pointer.)
+    fn at(&self, k: usize, px: usize) -> *mut f32 {
+        self.ptr.wrapping_add(k * self.npix + px)
+    }
+}
 
 /// `out (K × OH·OW) = act(W ⊛ pre(x) + b)`; `x` is `(Cin, H, W)`, `w` is `(K, FH, FW, Cg)`,
 /// both standard layout. `pointwise` (see [`ConvGeom::is_pointwise`]) reads the input in place
@@ -124,7 +136,16 @@ pub(crate) fn conv_gemm_banded(
     let flops = 2 * g.kg * kdim * band_px;
     let across_bands =
         threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
-    let per_gemm = if across_bands { Parallelism::None } else { parallelism(flops) };
+    // Too few bands to share out (a 1×1 conv at 7×7 or 14×14 is one band): the threads take
+    // the filters of each band in blocks instead, each a GEMM of its own over the same columns.
+    // (gemm's own splitting of such a short, wide GEMM barely gained at two threads.)
+    let filter_blocks = if !across_bands && threads > 1 && flops >= banding.parallel_min_flops {
+        g.kg.div_ceil(threads).next_multiple_of(FILTER_BLOCK).min(g.kg).max(1)
+    } else {
+        g.kg
+    };
+    let per_gemm =
+        if across_bands || filter_blocks < g.kg { Parallelism::None } else { parallelism(flops) };
     let valid = ValidTaps::of(g);
     // A strided conv reads every `S_w`-th input column: split the columns into phases once, so
     // each row of `cols` is a contiguous copy. (A stride wider than the input gains nothing
@@ -164,15 +185,24 @@ pub(crate) fn conv_gemm_banded(
                 Mat::row_major(&cols[..need], kdim, width, width)
             };
             let p = planes;
-            // SAFETY: `out_g` holds `kg` planes of `npix`, so `(k, px0 + j)` for `k < kg`,
-            // `j < width` is inside it; each band owns the columns `px0..px0 + width` of every
-            // plane, and `out_g` is not touched otherwise while the bands run.
-            unsafe { matmul_raw(p.ptr.add(px0), p.npix, filters, rhs, per_gemm) };
-            for k in 0..p.kg {
-                // SAFETY: as above: this band's columns of plane `k`, written by nobody else.
-                let row =
-                    unsafe { std::slice::from_raw_parts_mut(p.ptr.add(k * p.npix + px0), width) };
-                epi.finish(row, bias_g.map_or(0.0, |b| b[k]));
+            let block = |k0: usize| {
+                let k1 = (k0 + filter_blocks).min(p.kg);
+                let lhs = Mat::row_major(&filters.data[k0 * kdim..k1 * kdim], k1 - k0, kdim, kdim);
+                // SAFETY: `out_g` holds `kg` planes of `npix`, so `(k, px0 + j)` for
+                // `k0 ≤ k < k1 ≤ kg`, `j < width` is inside it; each band owns the columns
+                // `px0..px0 + width` of every plane, each block its planes `k0..k1`, and `out_g`
+                // is not touched otherwise while they run.
+                unsafe { matmul_raw(p.at(k0, px0), p.npix, lhs, rhs, per_gemm) };
+                for k in k0..k1 {
+                    // SAFETY: as above: this band's columns of plane `k`, written by nobody else.
+                    let row = unsafe { std::slice::from_raw_parts_mut(p.at(k, px0), width) };
+                    epi.finish(row, bias_g.map_or(0.0, |b| b[k]));
+                }
+            };
+            if filter_blocks < p.kg {
+                (0..p.kg).into_par_iter().step_by(filter_blocks).for_each(block);
+            } else {
+                block(0);
             }
         };
         if across_bands {
