@@ -7,7 +7,7 @@ use super::runner::{Job, Runner};
 use super::stats::VolStats;
 use crate::model::{self, WeightMode, image_input};
 use crate::nn::analysis::{Analysis, analyze};
-use crate::nn::forward::{Kept, forward_from_eager};
+use crate::nn::forward::{Kept, Views, forward_from_with};
 use crate::nn::{Network, Tensor, View3, budget};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -162,7 +162,7 @@ pub fn execute(job: Job, task: Task, send: &dyn Fn(Reply)) -> Result<(), String>
         send(Reply::Progress { job: id, layer: i, total, name });
         true
     };
-    let acts = forward_from_eager(&net, &analysis, input, &prev, from, &mut step)
+    let acts = forward_from_with(&net, &analysis, input, &prev, from, &mut step, Views::Eager)
         .map_err(|e| e.to_string())?;
     let Some(acts) = acts else { return Ok(()) }; // superseded: say nothing
     let elapsed = t0.elapsed();

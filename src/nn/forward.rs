@@ -236,35 +236,33 @@ pub fn forward_from(
     from: usize,
     step: &mut dyn FnMut(usize) -> bool,
 ) -> Result<Option<Activations>, LayerError> {
-    run_from(net, analysis, input, prev, from, step, false)
+    forward_from_with(net, analysis, input, prev, from, step, Views::Lazy)
 }
 
-/// [`forward_from`] for a caller that will read every layer (the explorer computes every
-/// layer's statistics): each view is computed as soon as it is made, while its input is still
-/// in cache, which costs less than computing them all after the pass. Conv readers then read
-/// the computed view; the values are the same.
+/// When a pass computes its relu/clip views.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Views {
+    /// Only when something other than a conv reads them (or a caller asks).
+    Lazy,
+    /// Each as soon as it is made, while its input is still in cache: for a caller that will
+    /// read every layer (the explorer computes every layer's statistics), which costs less than
+    /// computing them all after the pass. Conv readers then read the computed view; the values
+    /// are the same.
+    Eager,
+}
+
+/// [`forward_from`] with the views computed as `views` says.
 ///
 /// # Errors
 /// As [`forward_from`].
-pub fn forward_from_eager(
+pub fn forward_from_with(
     net: &Network,
     analysis: &Analysis,
     input: Tensor,
     prev: &[Kept],
     from: usize,
     step: &mut dyn FnMut(usize) -> bool,
-) -> Result<Option<Activations>, LayerError> {
-    run_from(net, analysis, input, prev, from, step, true)
-}
-
-fn run_from(
-    net: &Network,
-    analysis: &Analysis,
-    input: Tensor,
-    prev: &[Kept],
-    from: usize,
-    step: &mut dyn FnMut(usize) -> bool,
-    eager: bool,
+    views: Views,
 ) -> Result<Option<Activations>, LayerError> {
     if input.dims() != net.input.dims.as_slice() || input.elem() != net.input.elem {
         let kind = ErrorKind::InputShape {
@@ -290,7 +288,7 @@ fn run_from(
         let out = if !info.computed() {
             Tensor::empty().into()
         } else if let Some(view) = view_of(layer, &acts) {
-            if eager {
+            if views == Views::Eager {
                 view.tensor();
             }
             Kept(Slot::View(Arc::new(view)))
@@ -371,11 +369,19 @@ fn conv_layer(
     x: &Tensor,
     pre: k::Epilogue,
 ) -> Result<Tensor, LayerError> {
+    shaped(layer, info, conv_volume(layer, info, &vol(layer, x)?, pre)?)
+}
+
+/// A conv layer's volume over `pre(x)`.
+fn conv_volume(
+    layer: &Layer,
+    info: &LayerInfo,
+    x: &ndarray::ArrayView3<f32>,
+    pre: k::Epilogue,
+) -> Result<Volume, LayerError> {
     let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
     let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
-    let v =
-        k::conv2d_of_act(&vol(layer, x)?, pre, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g);
-    shaped(layer, info, v)
+    Ok(k::conv2d_of_act(x, pre, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g))
 }
 
 /// The kernel's (D, H, W) in the layer's own dims ([1, D, H, W] for a model).
@@ -390,11 +396,7 @@ fn volume_layer(layer: &Layer, info: &LayerInfo, xs: &[&Tensor]) -> Result<Volum
     let x = vol(layer, xs[0])?;
     let views = || xs.iter().map(|t| vol(layer, t)).collect::<Result<Vec<_>, _>>();
     Ok(match &layer.kind {
-        LayerKind::Conv(_) => {
-            let Weights::Conv { w, b } = &layer.weights else { return Err(no_weights(layer)) };
-            let g = info.conv().unwrap_or_else(|| geometry_bug(layer));
-            k::conv2d(&x, &w.view(), b.as_ref().map(|b| b.view()).as_ref(), g)
-        }
+        LayerKind::Conv(_) => conv_volume(layer, info, &x, k::Epilogue::None)?,
         LayerKind::Prelu => {
             let Weights::Prelu { slope } = &layer.weights else { return Err(no_weights(layer)) };
             k::prelu(&x, &slope.view())

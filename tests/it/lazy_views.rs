@@ -8,7 +8,7 @@ use convscope::model::onnx::load_onnx;
 use convscope::model::{WeightMode, from_spec, image_input, spec};
 use convscope::nn::Network;
 use convscope::nn::analysis::analyze;
-use convscope::nn::forward::{Activations, forward, forward_from_eager, run_layer};
+use convscope::nn::forward::{Activations, Views, forward, forward_from_with, run_layer};
 use std::path::PathBuf;
 
 const SPEC: &str = r#"
@@ -140,7 +140,9 @@ fn eager_pass_computes_every_view_with_the_same_values() {
     let net = spec_net();
     let an = analyze(&net).unwrap();
     let (x, _) = image_input::load_input(&net, None, None).unwrap();
-    let eager = forward_from_eager(&net, &an, x.clone(), &[], 0, &mut |_| true).unwrap().unwrap();
+    let eager = forward_from_with(&net, &an, x.clone(), &[], 0, &mut |_| true, Views::Eager)
+        .unwrap()
+        .unwrap();
     assert_eq!(eager.views(), (6, 0));
     let lazy = forward(&net, x).unwrap();
     for i in 0..net.layers.len() {

@@ -74,10 +74,7 @@ pub fn conv2d_of_act(
     geom: &ConvGeometry,
 ) -> Volume {
     assert_eq!(pre.apply(0.0), 0.0, "an input activation must keep the padding's zeros");
-    let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
-    let bias = b.map(|b| b.to_vec());
-    let out = run(route(&g), x, pre, w, bias.as_deref(), Epilogue::None, &g);
-    Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
+    conv_volume(x, pre, w, b, geom, Epilogue::None)
 }
 
 /// [`conv2d`] followed by `epi`, applied in the same pass that adds the bias.
@@ -91,9 +88,21 @@ pub fn conv2d_fused(
     geom: &ConvGeometry,
     epi: Epilogue,
 ) -> Volume {
+    conv_volume(x, Epilogue::None, w, b, geom, epi)
+}
+
+/// `epi` of the conv of `pre(x)`, as a `(K, OH, OW)` volume, along the route that suits it.
+fn conv_volume(
+    x: &ArrayView3<f32>,
+    pre: Epilogue,
+    w: &ArrayView4<f32>,
+    b: Option<&ArrayView1<f32>>,
+    geom: &ConvGeometry,
+    epi: Epilogue,
+) -> Volume {
     let g = ConvGeom::new(x.dim(), w.dim(), b.map(|b| b.len()), geom);
     let bias = b.map(|b| b.to_vec());
-    let out = run(route(&g), x, Epilogue::None, w, bias.as_deref(), epi, &g);
+    let out = run(route(&g), x, pre, w, bias.as_deref(), epi, &g);
     Array3::from_shape_vec((g.k, g.oh, g.ow), out).expect("run returns K·OH·OW values")
 }
 
