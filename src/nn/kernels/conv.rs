@@ -5,6 +5,7 @@ use super::depthwise::conv_depthwise;
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
 use super::im2col::conv_gemm;
+use super::implicit;
 use crate::nn::geometry::ConvGeometry;
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView1, ArrayView3, ArrayView4};
@@ -20,14 +21,18 @@ pub(crate) enum Route {
     Depthwise,
     /// 1×1, stride 1, no padding: GEMM straight on the input.
     Pointwise,
-    /// Everything else: im2col + one GEMM per group.
+    /// Everything else: im2col + one GEMM per group…
     Im2col,
+    /// …or, on AVX-512 with enough filters, the same GEMM with `cols` read in place from
+    /// padded phase planes of the input (see `implicit`).
+    Implicit,
 }
 
 /// Depthwise convs (`groups == D_in`, any multiple of filters) go direct, and so does a
 /// single-channel input with few filters, as long as the direct kernel's zero-padded phase
 /// planes stay about the size of the input and output (a hostile stride or pad would make them
-/// enormous); 1×1 unit-stride convs skip im2col.
+/// enormous); 1×1 unit-stride convs skip im2col, and so do the convs that the implicit GEMM
+/// does faster (see `implicit::suits`).
 pub(crate) fn route(g: &ConvGeom) -> Route {
     if g.is_depthwise()
         && (g.groups > 1 || g.k <= DIRECT_MAX_FILTERS)
@@ -36,6 +41,8 @@ pub(crate) fn route(g: &ConvGeom) -> Route {
         Route::Depthwise
     } else if g.is_pointwise() {
         Route::Pointwise
+    } else if implicit::suits(g) {
+        Route::Implicit
     } else {
         Route::Im2col
     }
@@ -133,6 +140,7 @@ pub(crate) fn run(
         Route::Depthwise => conv_depthwise(xs, pre, ws, bias, epi, g, &mut out),
         Route::Pointwise => conv_gemm(xs, pre, ws, bias, epi, g, true, &mut out),
         Route::Im2col => conv_gemm(xs, pre, ws, bias, epi, g, false, &mut out),
+        Route::Implicit => implicit::conv_implicit(xs, pre, ws, bias, epi, g, &mut out),
     }
     out
 }

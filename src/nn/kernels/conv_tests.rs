@@ -56,6 +56,26 @@ fn banded_tiny_of(c: &ConvCase, x: &Volume, pre: Epilogue) -> Volume {
     Array3::from_shape_vec((g.k, oh, ow), out).unwrap()
 }
 
+/// The implicit GEMM with every conv on the rayon pool, however small.
+fn implicit_parallel(c: &ConvCase) -> Volume {
+    let (x, w, b) = (c.x(), c.w(), c.b());
+    let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
+    let mut out = vec![f32::NAN; g.k * g.npix()];
+    let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
+    let bs = b.as_ref().map(|b| b.as_slice().unwrap());
+    super::super::implicit::conv_implicit_with(
+        xs,
+        Epilogue::None,
+        ws,
+        bs,
+        Epilogue::None,
+        &g,
+        &mut out,
+        0,
+    );
+    Array3::from_shape_vec((g.k, g.oh, g.ow), out).unwrap()
+}
+
 /// Every route that applies to `c`, over `pre(x)` read as the kernel goes and over the input
 /// activated beforehand: the two must be the same numbers, bit for bit (the explorer's
 /// relu/clip layers are lazy views whose consumers read them this way).
@@ -65,6 +85,9 @@ fn assert_pre_is_exact(c: &ConvCase, pre: Epilogue) {
     pre.activate(activated.as_slice_mut().unwrap());
     let g = ConvGeom::new(x.dim(), c.w().dim(), None, &c.geometry());
     let mut routes = vec![Route::Im2col];
+    if super::implicit::available() {
+        routes.push(Route::Implicit);
+    }
     if g.is_pointwise() {
         routes.push(Route::Pointwise);
     }
@@ -89,6 +112,31 @@ proptest! {
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
         assert_close(&forced(&case, Route::Im2col).view(), &want.view(), REL);
         assert_close(&banded_tiny(&case).view(), &want.view(), REL);
+        if super::implicit::available() {
+            assert_close(&forced(&case, Route::Implicit).view(), &want.view(), REL);
+        }
+    }
+
+    /// The implicit GEMM over maps wider and taller than one tile (64 grid pixels), with full
+    /// and partial blocks of 6 filters, groups, strides, dilations and uneven pads, at one and
+    /// two threads (tiles on the pool, or each tile's filter blocks shared out).
+    #[test]
+    fn implicit_matches_naive(
+        mut case in conv_case(1..=5, 1..=2),
+        kg in 1..=20usize,
+        h in 1..=30usize,
+        w in 1..=40usize,
+    ) {
+        if !super::implicit::available() {
+            return Ok(());
+        }
+        case.kg = kg;
+        case.w = w.max(case.dil.1 * (case.f.1 - 1) + 1);
+        case.h = h.max(case.dil.0 * (case.f.0 - 1) + 1);
+        let want = naive_of(&case);
+        assert_close(&forced(&case, Route::Implicit).view(), &want.view(), REL);
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        assert_close(&two.install(|| implicit_parallel(&case)).view(), &want.view(), REL);
     }
 
     /// Depthwise (one input channel per group, 1–3 filters per group): the direct kernel.
@@ -275,6 +323,18 @@ fn route_table() {
     assert_eq!(g(64, 32, 1, 1, 0, 4), Route::Pointwise);
     assert_eq!(g(64, 32, 1, 2, 0, 1), Route::Im2col);
     assert_eq!(g(64, 32, 3, 1, 1, 2), Route::Im2col);
+    // The implicit GEMM, on AVX-512: 16 to 128 filters, `cols` rows ≥ 64, little grid waste.
+    let big = |cin: usize, hw: usize, k: usize, f: usize, s: usize, pad: usize| {
+        let geom = geometry((cin, hw, hw), k, (f, f), (s, s), (1, 1), 1, pad);
+        route(&ConvGeom::new((cin, hw, hw), (k, f, f, cin), None, &geom))
+    };
+    let implicit = if super::implicit::available() { Route::Implicit } else { Route::Im2col };
+    assert_eq!(big(3, 227, 96, 11, 4, 0), implicit, "AlexNet conv1");
+    assert_eq!(big(64, 56, 64, 3, 1, 1), implicit);
+    assert_eq!(big(128, 56, 256, 3, 1, 1), Route::Im2col, "256 filters: gemm's kernel");
+    assert_eq!(big(3, 224, 64, 3, 1, 1), Route::Im2col, "27 rows of cols");
+    assert_eq!(big(256, 14, 64, 3, 1, 1), Route::Im2col, "16 of every 14 columns computed");
+    assert_eq!(big(64, 8, 64, 1, 1, 60), Route::Im2col, "padding far larger than the input");
 }
 
 #[test]

@@ -326,6 +326,19 @@ unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue
     // SAFETY: every load is masked to `src[..need]` and every store to `dst[..n]`; masked-off
     // lanes are not accessed, and the pointers are formed with `wrapping_add`.
     unsafe {
+        // Whole vectors (both loads and the store in bounds) without masks: masked memory
+        // accesses cost more than plain ones on some CPUs.
+        while j + LANES <= n && j * stride + stride * LANES <= need {
+            let at = j * stride;
+            let lo = _mm512_loadu_ps(s.add(at));
+            let v = if stride == 1 {
+                lo
+            } else {
+                _mm512_permutex2var_ps(lo, evens, _mm512_loadu_ps(s.add(at + LANES)))
+            };
+            _mm512_storeu_ps(d.add(j), act.vector(v));
+            j += LANES;
+        }
         while j < n {
             let at = j * stride;
             let lo = _mm512_maskz_loadu_ps(mask(need - at), s.wrapping_add(at));

@@ -22,6 +22,7 @@ mod epilogue;
 mod fc;
 mod geometry;
 mod im2col;
+mod implicit;
 mod naive;
 mod neuron;
 mod norm;

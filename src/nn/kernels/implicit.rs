@@ -1,0 +1,366 @@
+//! Implicit GEMM: the conv as a GEMM whose right operand (im2col's `cols`) is never built.
+//!
+//! The input is copied once into zero-padded planes, split by `(row mod S_h, column mod S_w)`
+//! ("phases"), so that every tap of a strided conv reads unit-stride rows of one phase. Output
+//! pixels are then numbered on a grid as wide as a phase row (`pitch ≥ OW`): grid pixel
+//! `q = oy·pitch + ox` of tap `(fy, fx)` and channel `c` reads phase value `offset(c, fy, fx) + q`.
+//! Every row of `cols` is therefore a shifted view of the phase planes, and a tile of 64
+//! consecutive grid pixels × 6 filters is one AVX-512 microkernel whose `k` loop loads four
+//! vectors at `offset[k] + q0` and broadcasts six packed weights. Grid columns `ox ≥ OW` are
+//! computed and dropped: `pitch − OW` columns of `pitch` (2 of 58 for a 3×3 conv at 56²) are the
+//! price of never writing `cols`, which costs im2col a copy of `FH·FW` times the input.
+//!
+//! Lanes past the grid, and past each phase plane, read other planes or the zeroed slack at
+//! the buffer's end; their results land only in grid columns that are never stored.
+//! The sums run over `k` in the weights' own `(fy, fx, ci)` order, one product at a time.
+
+use super::epilogue::Epilogue;
+use super::geometry::ConvGeom;
+use rayon::prelude::*;
+
+/// Vectors of 16 output pixels per tile.
+const VECS: usize = 4;
+/// Output (grid) pixels per tile.
+const MR: usize = 16 * VECS;
+/// Filters per tile.
+const NR: usize = 6;
+/// Rows of `cols` per pass over a tile's filter blocks: 256 rows of 64 pixels are 64 KiB,
+/// which stay in L2 while every filter block runs over them. (128, 256 and no chunking were
+/// within 5% of each other on AlexNet conv1 and a 3×3 64 → 64 conv at 56².)
+const KC: usize = 256;
+/// Below this many flops a conv runs on the calling thread.
+const PARALLEL_MIN_FLOPS: usize = 1 << 20;
+/// When the route pays, measured against im2col + gemm (one thread, VGG16, AlexNet and the
+/// bench convs): im2col's copy costs most next to few filters per group, and a tile's grid
+/// waste most on small maps. So the route takes 16 to 128 filters per group (a block of 6 pads
+/// the last one with zero filters; at 256 filters gemm's own kernel won by 3–8%), `cols` rows of
+/// at least 64 (with fewer, each tile's stores outweigh its sums: VGG's 3 → 64 conv took 1.8
+/// against 1.1 ms), and at most 6% of computed pixels dropped (VGG's 28² and 14² layers drop
+/// 14% and 31%, and lost by as much).
+const FILTERS: std::ops::RangeInclusive<usize> = 16..=128;
+const MIN_KDIM: usize = 64;
+const MAX_WASTE_PERCENT: usize = 6;
+
+/// Where the phase planes put things, for one conv.
+#[derive(Clone, Copy, Debug)]
+struct Layout {
+    /// Phase rows and columns (the grid's pitch).
+    rows: usize,
+    pitch: usize,
+    /// Values of all planes, plus the slack that the last tile's lanes may read.
+    len: usize,
+}
+
+impl Layout {
+    fn of(g: &ConvGeom) -> Self {
+        // The padded rows and columns the windows span, from the top-left padding on.
+        let hp = (g.oh - 1) * g.sh + (g.fh - 1) * g.dh + 1;
+        let wp = (g.ow - 1) * g.sw + (g.fw - 1) * g.dw + 1;
+        let (rows, pitch) = (hp.div_ceil(g.sh), wp.div_ceil(g.sw));
+        let planes = g.cin * g.sh * g.sw;
+        // Any read is below (planes − 1)·plane + rows·pitch + pitch + MR (see `offsets`).
+        let len = planes * rows * pitch + pitch + MR;
+        Layout { rows, pitch, len }
+    }
+
+    /// Grid pixels: `OH` rows of `pitch`.
+    fn grid(&self, g: &ConvGeom) -> usize {
+        g.oh * self.pitch
+    }
+}
+
+/// Whether `g` is faster here than on im2col + gemm (see [`FILTERS`]), on this CPU, with phase
+/// planes about the size of the input (a hostile pad or stride would make them enormous).
+pub(crate) fn suits(g: &ConvGeom) -> bool {
+    if !available() || g.npix() == 0 || !FILTERS.contains(&g.kg) || g.kdim() < MIN_KDIM {
+        return false;
+    }
+    let l = Layout::of(g);
+    let computed = l.grid(g).next_multiple_of(MR);
+    l.len <= 2 * g.cin * g.h * g.w + (1 << 16)
+        && computed * 100 <= g.npix() * (100 + MAX_WASTE_PERCENT)
+}
+
+/// The padded phase planes of `pre(x)`: plane `(c·S_h + by)·S_w + bx`, row `r`, column `j` is
+/// input `(c, r·S_h + by − top, j·S_w + bx − left)`, or 0 outside the input.
+fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout) -> Vec<f32> {
+    let mut data = super::buffers::take(l.len);
+    let plane_len = l.rows * l.pitch;
+    let (planes, slack) = data.split_at_mut(g.cin * g.sh * g.sw * plane_len);
+    slack.fill(0.0);
+    for (p, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
+        let (c, by, bx) = (p / (g.sh * g.sw), p / g.sw % g.sh, p % g.sw);
+        let src = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
+        // Phase columns `j` with `j·S_w + bx − left` inside `0..W`.
+        let first = g.pads.left.saturating_sub(bx).div_ceil(g.sw);
+        let end = (g.w + g.pads.left).saturating_sub(bx).div_ceil(g.sw).min(l.pitch);
+        for (r, row) in plane.chunks_exact_mut(l.pitch).enumerate() {
+            let iy = (r * g.sh + by).checked_sub(g.pads.top).filter(|&iy| iy < g.h);
+            let (Some(iy), true) = (iy, first < end) else {
+                row.fill(0.0);
+                continue;
+            };
+            row[..first].fill(0.0);
+            row[end..].fill(0.0);
+            let ix0 = first * g.sw + bx - g.pads.left;
+            let line = &src[iy * g.w..(iy + 1) * g.w];
+            let dst = &mut row[first..end];
+            if g.sw == 1 {
+                dst.copy_from_slice(&line[ix0..ix0 + dst.len()]);
+            } else {
+                dst.iter_mut().zip(line[ix0..].iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
+            }
+            pre.activate(dst);
+        }
+    }
+    data
+}
+
+/// For group `grp`, where row `k = (fy·FW + fx)·Cg + ci` of `cols` starts in the phase planes:
+/// the grid pixel `q` of that row is `planes[offset[k] + q]`.
+fn offsets(g: &ConvGeom, l: &Layout, grp: usize) -> Vec<usize> {
+    let plane_len = l.rows * l.pitch;
+    let mut off = Vec::with_capacity(g.kdim());
+    for fy in 0..g.fh {
+        let (by, r0) = ((fy * g.dh) % g.sh, (fy * g.dh) / g.sh);
+        for fx in 0..g.fw {
+            let (bx, j0) = ((fx * g.dw) % g.sw, (fx * g.dw) / g.sw);
+            for ci in 0..g.cg {
+                let plane = ((grp * g.cg + ci) * g.sh + by) * g.sw + bx;
+                off.push(plane * plane_len + r0 * l.pitch + j0);
+            }
+        }
+    }
+    off
+}
+
+/// Group `grp`'s filters in blocks of `NR`: `packed[(b·kdim + k)·NR + j]` is weight `k` of
+/// filter `b·NR + j`, 0 past the last filter.
+fn pack(w: &[f32], g: &ConvGeom, grp: usize) -> Vec<f32> {
+    let kdim = g.kdim();
+    let blocks = g.kg.div_ceil(NR);
+    let mut packed = vec![0.0; blocks * kdim * NR];
+    let filters = &w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim];
+    for (f, row) in filters.chunks_exact(kdim).enumerate() {
+        let (b, j) = (f / NR, f % NR);
+        let block = &mut packed[b * kdim * NR..(b + 1) * kdim * NR];
+        block.chunks_exact_mut(NR).zip(row).for_each(|(dst, &v)| dst[j] = v);
+    }
+    packed
+}
+
+/// The output, shared by tiles that each write their own (pixels, filters).
+#[derive(Clone, Copy)]
+struct Out {
+    ptr: *mut f32,
+    len: usize,
+}
+
+// SAFETY: tiles write disjoint sets of output values (see `conv_implicit`).
+unsafe impl Send for Out {}
+unsafe impl Sync for Out {}
+
+impl Out {
+    /// The output values `at..at + n`.
+    ///
+    /// # Safety
+    /// No other live reference may overlap them.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn slice(&self, at: usize, n: usize) -> &mut [f32] {
+        assert!(at + n <= self.len, "tile store past the output");
+        // SAFETY: in bounds by the assert; exclusive by the caller.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), n) }
+    }
+}
+
+/// Whether this CPU runs the route's microkernel.
+pub(crate) fn available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `out (K × OH·OW) = epi(W ⊛ pre(x) + b)`, as [`super::im2col::conv_gemm`] computes it.
+///
+/// # Panics
+/// If the CPU lacks AVX-512F (see [`available`]), or the sizes disagree with `g`.
+pub(crate) fn conv_implicit(
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    out: &mut [f32],
+) {
+    conv_implicit_with(x, pre, w, bias, epi, g, out, PARALLEL_MIN_FLOPS);
+}
+
+/// [`conv_implicit`], on the rayon pool from `parallel_min_flops` on (tests use 0).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_implicit_with(
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    out: &mut [f32],
+    parallel_min_flops: usize,
+) {
+    assert!(available(), "the implicit-GEMM conv needs AVX-512F");
+    let (kdim, npix) = (g.kdim(), g.npix());
+    assert_eq!(out.len(), g.k * npix, "conv output has room for K·OH·OW values");
+    assert_eq!(x.len(), g.cin * g.h * g.w, "conv input has Cin·H·W values");
+    assert_eq!(w.len(), g.k * kdim, "conv weights have K·FH·FW·Cg values");
+    if npix == 0 || g.kg == 0 {
+        return;
+    }
+    let l = Layout::of(g);
+    let data = phases(x, pre, g, &l);
+
+    let grid = l.grid(g);
+    let tiles = grid.div_ceil(MR);
+    let fblocks = g.kg.div_ceil(NR);
+    let threads = rayon::current_num_threads();
+    let parallel = threads > 1 && 2 * g.k * kdim * npix >= parallel_min_flops;
+    // Few pixel tiles (a small map): the threads share each tile's filter blocks instead.
+    let chunks = if parallel && tiles < 2 * threads { threads.min(fblocks) } else { 1 };
+    let per_chunk = fblocks.div_ceil(chunks);
+    let dst = Out { ptr: out.as_mut_ptr(), len: out.len() };
+    for grp in 0..g.groups {
+        let off = offsets(g, &l, grp);
+        // Every lane of every tile reads inside `data`.
+        let last = off.iter().max().copied().unwrap_or(0) + tiles * MR;
+        assert!(last <= data.len(), "implicit GEMM reads past its planes: {last} > {}", l.len);
+        let packed = pack(w, g, grp);
+        let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
+        let job = |tiles_of: &mut Vec<f32>, item: usize| {
+            let (t, c) = (item / chunks, item % chunks);
+            let q0 = t * MR;
+            let fbs = c * per_chunk..((c + 1) * per_chunk).min(fblocks);
+            tiles_of.resize(fbs.len() * NR * MR, 0.0);
+            // `k` in chunks whose input rows (KC × MR values) stay in cache while every filter
+            // block of the tile runs over them; the sums carry over in `tiles_of`.
+            for k0 in (0..kdim).step_by(KC) {
+                let k1 = (k0 + KC).min(kdim);
+                for (fb, tile) in fbs.clone().zip(tiles_of.chunks_exact_mut(NR * MR)) {
+                    let wb = &packed[(fb * kdim + k0) * NR..(fb * kdim + k1) * NR];
+                    let tile: &mut [f32; NR * MR] = tile.try_into().expect("NR·MR values");
+                    #[cfg(target_arch = "x86_64")]
+                    // SAFETY: AVX-512F was checked on entry; `q0 + off[k] + MR ≤ last ≤
+                    // data.len()` for every `k`, checked above, and `wb` holds NR weights per k.
+                    unsafe {
+                        tile_avx512(&data[q0..], &off[k0..k1], wb, tile, k0 > 0)
+                    };
+                }
+            }
+            for (fb, tile) in fbs.zip(tiles_of.chunks_exact(NR * MR)) {
+                let f0 = grp * g.kg + fb * NR;
+                for j in 0..NR.min(g.kg - fb * NR) {
+                    let b = bias_g.map_or(0.0, |b| b[fb * NR + j]);
+                    let vals = &tile[j * MR..(j + 1) * MR];
+                    store(dst, (f0 + j) * npix, vals, q0, &l, g, epi, b);
+                }
+            }
+        };
+        let items = tiles * chunks;
+        if parallel {
+            (0..items).into_par_iter().for_each_init(Vec::new, job);
+        } else {
+            let mut tiles_of = Vec::new();
+            (0..items).for_each(|item| job(&mut tiles_of, item));
+        }
+    }
+    super::buffers::give(data);
+}
+
+/// Grid pixels `q0..q0 + MR` of one filter (`vals`) into its output plane at `plane`, with the
+/// bias and `epi`; grid columns `ox ≥ OW` and rows `oy ≥ OH` are dropped.
+#[allow(clippy::too_many_arguments)]
+fn store(
+    dst: Out,
+    plane: usize,
+    vals: &[f32],
+    q0: usize,
+    l: &Layout,
+    g: &ConvGeom,
+    epi: Epilogue,
+    bias: f32,
+) {
+    let mut q = q0;
+    while q < q0 + MR {
+        let (oy, ox) = (q / l.pitch, q % l.pitch);
+        if oy >= g.oh {
+            break;
+        }
+        let row_end = oy * l.pitch + l.pitch;
+        if ox < g.ow {
+            let n = (g.ow - ox).min(q0 + MR - q);
+            // SAFETY: this tile owns the pixels `q0..q0 + MR` of this filter's plane, and no
+            // other tile writes them.
+            let out = unsafe { dst.slice(plane + oy * g.ow + ox, n) };
+            epi.finish_into(out, &vals[q - q0..q - q0 + n], bias);
+        }
+        q = row_end;
+    }
+}
+
+/// One tile: `tile[j·MR + i] (+)= Σ_k src[off[k] + i] · w[k·NR + j]` for `i < MR`, `j < NR`,
+/// added to the tile's sums when `carry`, over them otherwise.
+///
+/// # Safety
+/// The CPU must support AVX-512F, and `src[off[k]..off[k] + MR]` must be in bounds for every
+/// `k` (only the slice's start is used, so `src` may be shorter than that).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn tile_avx512(
+    src: &[f32],
+    off: &[usize],
+    w: &[f32],
+    tile: &mut [f32; NR * MR],
+    carry: bool,
+) {
+    use std::arch::x86_64::*;
+    assert!(w.len() >= off.len() * NR, "packed weights for every k");
+    let mut acc = [[_mm512_setzero_ps(); NR]; VECS];
+    if carry {
+        for (v, row) in acc.iter_mut().enumerate() {
+            for (j, a) in row.iter_mut().enumerate() {
+                // SAFETY: `j·MR + 16·v + 16 ≤ NR·MR`.
+                *a = unsafe { _mm512_loadu_ps(tile.as_ptr().add(j * MR + 16 * v)) };
+            }
+        }
+    }
+    let (s, wp) = (src.as_ptr(), w.as_ptr());
+    for (k, &o) in off.iter().enumerate() {
+        // SAFETY: the caller puts `src[o..o + MR]` in bounds; `w` holds `NR` weights per `k`.
+        unsafe {
+            let p = s.add(o);
+            let xv = [
+                _mm512_loadu_ps(p),
+                _mm512_loadu_ps(p.add(16)),
+                _mm512_loadu_ps(p.add(32)),
+                _mm512_loadu_ps(p.add(48)),
+            ];
+            let wk = wp.add(k * NR);
+            for j in 0..NR {
+                let b = _mm512_set1_ps(*wk.add(j));
+                for v in 0..VECS {
+                    acc[v][j] = _mm512_fmadd_ps(xv[v], b, acc[v][j]);
+                }
+            }
+        }
+    }
+    for (v, row) in acc.iter().enumerate() {
+        for (j, a) in row.iter().enumerate() {
+            // SAFETY: `j·MR + 16·v + 16 ≤ NR·MR`.
+            unsafe { _mm512_storeu_ps(tile.as_mut_ptr().add(j * MR + 16 * v), *a) };
+        }
+    }
+}
