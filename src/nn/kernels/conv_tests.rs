@@ -457,3 +457,45 @@ fn route_of(c: &ConvCase) -> Route {
     let (x, w) = (c.x(), c.w());
     route(&ConvGeom::new(x.dim(), w.dim(), None, &c.geometry()))
 }
+
+/// The expand → act → depthwise chain, in channel blocks, equals the two convs alone bit for
+/// bit: one block and several (the last one short), stride 1 and 2, with and without bias, at
+/// one and two threads; a pair that is not such a chain is refused.
+#[test]
+fn expand_depthwise_chain_equals_the_convs_alone() {
+    let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    let act = Epilogue::Clip(0.0, 6.0);
+    for (cin, k, hw, s, bias, seed) in [
+        (8, 16, 12, 1, true, 1),
+        (16, 96, 48, 2, true, 2),
+        (24, 40, 40, 1, false, 3),
+        (8, 40, 96, 2, true, 4),
+    ] {
+        let x = random3((cin, hw, hw), seed).mapv(|v| 8.0 * v - 2.0);
+        let we = random4((k, 1, 1, cin), seed + 10);
+        let wd = random4((k, 3, 3, 1), seed + 20);
+        let (be, bd) = (Array1::linspace(-1.0, 1.0, k), Array1::linspace(0.5, -0.5, k));
+        let (be, bd) = (bias.then(|| be.view()), bias.then(|| bd.view()));
+        let ge = geometry((cin, hw, hw), k, (1, 1), (1, 1), (1, 1), 1, 0);
+        let gd = geometry((k, hw, hw), k, (3, 3), (s, s), (1, 1), k, 1);
+        let alone = || {
+            let e = conv2d(&x.view(), &we.view(), be.as_ref(), &ge);
+            let d = conv2d_of_act(&e.view(), act, &wd.view(), bd.as_ref(), &gd);
+            (e, d)
+        };
+        let chain = || {
+            let (e, d) = ((&we.view(), be.as_ref(), &ge), (&wd.view(), bd.as_ref(), &gd));
+            conv2d_expand_depthwise(&x.view(), e, act, d).expect("a chain")
+        };
+        assert_eq!(chain(), alone(), "{cin} → {k} at {hw}², stride {s}");
+        assert_eq!(two.install(chain), two.install(alone), "two threads");
+        assert_eq!(two.install(chain), alone(), "two threads against one");
+    }
+    // A 3×3 "expand" is no chain.
+    let x = random3((8, 12, 12), 5);
+    let (we, wd) = (random4((16, 3, 3, 8), 6), random4((16, 3, 3, 1), 7));
+    let ge = geometry((8, 12, 12), 16, (3, 3), (1, 1), (1, 1), 1, 1);
+    let gd = geometry((16, 12, 12), 16, (3, 3), (1, 1), (1, 1), 16, 1);
+    let (e, d) = ((&we.view(), None, &ge), (&wd.view(), None, &gd));
+    assert!(conv2d_expand_depthwise(&x.view(), e, Epilogue::Relu, d).is_none());
+}
