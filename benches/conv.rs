@@ -1,5 +1,5 @@
-//! Conv kernels on the shapes that matter: `cargo bench --bench conv` (set `RAYON_NUM_THREADS=1`
-//! for the single-thread figures in FACTS.md).
+//! Conv kernels on the shapes that matter: `cargo bench --features criterion --bench conv`
+//! (set `RAYON_NUM_THREADS=1` for the single-thread figures in FACTS.md).
 
 use convscope::nn::Padding;
 use convscope::nn::Shape3;

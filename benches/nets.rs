@@ -1,5 +1,5 @@
-//! Whole forward passes on the network rows: `cargo bench --bench nets` (set
-//! `RAYON_NUM_THREADS=1` for single-thread figures). Each net loads from the same file
+//! Whole forward passes on the network rows: `cargo bench --features criterion --bench
+//! nets` (set `RAYON_NUM_THREADS=1` for single-thread figures). Each net loads from the same file
 //! `convscope bench` and `benches/compare_onnxruntime.py` use; the single-conv rows and the
 //! cs231n example are in `benches/conv.rs` and also run here as one-layer nets, so every row of
 //! the comparison table has a criterion bench.
