@@ -150,7 +150,8 @@ def spec_to_onnx(path):
     return model.SerializeToString(), (1, d, h, w)
 
 
-def time_ort(model_bytes, shape, threads, runs):
+def ort_timer(model_bytes, shape, threads):
+    """A warmed-up onnxruntime session; calling the result with `runs` gives the median ms."""
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
@@ -160,13 +161,17 @@ def time_ort(model_bytes, shape, threads, runs):
     reps = 200 if np.prod(shape) < 10_000 else 1  # tiny cases: time per call over many calls
     for _ in range(3):
         sess.run(None, {name: x})
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            sess.run(None, {name: x})
-        t.append((time.perf_counter() - t0) / reps * 1e3)
-    return statistics.median(t)
+
+    def run(runs):
+        t = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                sess.run(None, {name: x})
+            t.append((time.perf_counter() - t0) / reps * 1e3)
+        return statistics.median(t)
+
+    return run
 
 
 def time_convscope(model, threads, runs, size=None):
@@ -180,6 +185,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="alternate onnxruntime and convscope this many times per case and report "
+                         "the median of each and of the ratios (a shared machine's speed drifts "
+                         "within seconds)")
     ap.add_argument("--real", help="an open-size detector .onnx, timed at 640×640 as well")
     ap.add_argument("--only", help="run only the cases whose title contains this text")
     ap.add_argument("--make-ocr-det", action="store_true",
@@ -190,7 +199,10 @@ def main():
         return
     if not os.path.exists(BIN):
         sys.exit("build first: cargo build --release")
-    print(f"threads {a.threads}, median of {a.runs} runs, onnxruntime {ort.__version__}")
+    rounds = max(1, a.rounds)
+    print(f"threads {a.threads}, median of {a.runs} runs" + (f", {rounds} alternating rounds "
+          "(medians; the ratio is the median of the rounds' ratios, its range after it)"
+          if rounds > 1 else "") + f", onnxruntime {ort.__version__}")
     print(f"| case | onnxruntime ms | convscope ms | ratio |\n|---|---|---|---|")
     cases = list(CASES)
     if a.real:
@@ -205,12 +217,19 @@ def main():
         else:
             model = os.path.join(BENCH, f)
             model_bytes, shape = spec_to_onnx(model)
-        o = time_ort(model_bytes, shape, a.threads, a.runs)
+        timer = ort_timer(model_bytes, shape, a.threads)
+        os_, cs, ratios = [], [], []
         try:
-            c = time_convscope(model, a.threads, a.runs, size)
-            print(f"| {title} | {o:.3f} | {c:.3f} | {c / o:.2f} |", flush=True)
+            for _ in range(rounds):
+                os_.append(timer(a.runs))
+                cs.append(time_convscope(model, a.threads, a.runs, size))
+                ratios.append(cs[-1] / os_[-1])
         except subprocess.CalledProcessError as e:
-            print(f"| {title} | {o:.3f} | failed: {e.stderr.strip()} | |", flush=True)
+            print(f"| {title} | {os_[-1]:.3f} | failed: {e.stderr.strip()} | |", flush=True)
+            continue
+        o, c, r = (statistics.median(v) for v in (os_, cs, ratios))
+        spread = f" ({min(ratios):.2f}–{max(ratios):.2f})" if rounds > 1 else ""
+        print(f"| {title} | {o:.3f} | {c:.3f} | {r:.2f}{spread} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@
 //! it) get an empty placeholder; every other layer runs.
 //!
 //! A relu or relu6/clip layer (one that maps 0 to 0) is kept as a lazy view of its input: the
-//! pass stores nothing for it, a conv that reads it applies the activation as it reads (the
-//! kernels' input activation, exact to the bit), and the first reader of any other kind (a
-//! pool, an add, a panel, an export) computes it with the layer's own loop and caches it, shared
-//! by every clone of the pass. So a pass writes one volume per conv instead of two, and every
+//! pass stores nothing for it, a conv or a max pool that reads it applies the activation as it
+//! reads (the kernels' input activation, exact to the bit), and the first reader of any other
+//! kind (an average pool, an add, a panel, an export) computes it with the layer's own loop and
+//! caches it, shared by every clone of the pass. So a pass writes one volume per conv instead of two, and every
 //! layer still reads as a tensor through [`Activations::output`].
 
 use super::analysis::{Analysis, LayerInfo, analyze};
@@ -177,9 +177,9 @@ impl Activations {
         (views.count(), pending)
     }
 
-    /// Layer `s` as a conv reads it: a pending view gives its input and the activation the conv
-    /// applies as it reads; anything else its tensor.
-    fn conv_input(&self, s: Src) -> (&Tensor, k::Epilogue) {
+    /// Layer `s` as a conv or a max pool reads it: a pending view gives its input and the
+    /// activation the kernel applies as it reads; anything else its tensor.
+    fn read_through(&self, s: Src) -> (&Tensor, k::Epilogue) {
         match s {
             Src::Layer(i) => {
                 self.outputs[i].pending().unwrap_or_else(|| (self.output(i), k::Epilogue::None))
@@ -347,7 +347,7 @@ pub fn forward_from_with(
             }
             Kept(Slot::View(Arc::new(view)))
         } else if let (LayerKind::Conv(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
-            let (x, pre) = acts.conv_input(*s);
+            let (x, pre) = acts.read_through(*s);
             // The explorer's eager pass computes the view between the two convs at once,
             // whole, so it gains nothing from the chain.
             let lazy = views == Views::Lazy && pre == k::Epilogue::None;
@@ -359,6 +359,11 @@ pub fn forward_from_with(
                 }
                 None => conv_layer(layer, info, x, pre)?.into(),
             }
+        } else if let (LayerKind::MaxPool(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
+            // A max pool reads through a pending view too: the view stays uncomputed.
+            let (x, pre) = acts.read_through(*s);
+            let g = info.pool().unwrap_or_else(|| geometry_bug(layer));
+            shaped(layer, info, k::max_pool_of_act(&vol(layer, x)?, pre, g))?.into()
         } else {
             let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
             run_layer(layer, info, &xs)?.into()

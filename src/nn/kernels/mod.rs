@@ -45,7 +45,7 @@ pub use fc::fc;
 pub use naive::conv2d_naive;
 pub use neuron::{NeuronTerms, conv_neuron};
 pub use norm::{batch_norm, lrn};
-pub use pool::{avg_pool, global_avg_pool, max_pool};
+pub use pool::{avg_pool, global_avg_pool, max_pool, max_pool_of_act};
 pub use softmax::softmax_depth;
 
 /// A standard-layout copy of `x`: every kernel returns its volume in this layout.

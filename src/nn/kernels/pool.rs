@@ -5,6 +5,7 @@
 //! inside the explicit padding, never the part a ceil-rounded output hangs past it (ONNX,
 //! onnxruntime and PyTorch agree on this).
 
+use super::epilogue::Epilogue;
 use crate::nn::geometry::{AxisWindow, PoolGeometry};
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView3};
@@ -59,6 +60,23 @@ fn pool(
 /// The largest real cell of each window: padding is −∞ and never wins (the geometry keeps every
 /// pad smaller than the window, so each window has a real cell); a NaN in a window gives NaN.
 pub fn max_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
+    max_pool_with(x, g, |v| v)
+}
+
+/// [`max_pool`] of `pre(x)`, `pre` applied to each value as it is read: the pool of a relu/clip
+/// layer kept as a lazy view, from the view's input, without computing the view. Equal to
+/// [`max_pool`] of the activated input, bit for bit (the same expressions as
+/// [`Epilogue::apply`], on the same values).
+pub fn max_pool_of_act(x: &ArrayView3<f32>, pre: Epilogue, g: &PoolGeometry) -> Volume {
+    match pre {
+        Epilogue::None => max_pool(x, g),
+        Epilogue::Relu => max_pool_with(x, g, |v| v.max(0.0)),
+        Epilogue::Clip(lo, hi) => max_pool_with(x, g, move |v| v.max(lo).min(hi)),
+    }
+}
+
+/// [`max_pool`] of `act(x)`.
+fn max_pool_with(x: &ArrayView3<f32>, g: &PoolGeometry, act: impl Fn(f32) -> f32 + Sync) -> Volume {
     let w = x.dim().2;
     // NaN wins, then the larger value: the order of the reads does not matter.
     let max = |m: f32, v: f32| if v > m || v.is_nan() { v } else { m };
@@ -68,7 +86,7 @@ pub fn max_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
         tmp.resize(w, f32::NEG_INFINITY);
         for iy in taps(&ry) {
             let row = &src[iy * w..(iy + 1) * w];
-            tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, v));
+            tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, act(v)));
         }
         // …then across each window's columns.
         for (o, rx) in out_row.iter_mut().zip(cols) {
