@@ -83,12 +83,14 @@ pub(crate) fn suits(g: &ConvGeom) -> bool {
 
 /// The padded phase planes of `pre(x)`: plane `(c·S_h + by)·S_w + bx`, row `r`, column `j` is
 /// input `(c, r·S_h + by − top, j·S_w + bx − left)`, or 0 outside the input.
-fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout) -> Vec<f32> {
+/// Planes are filled on the rayon pool when `parallel` (a strided conv's phases are a gather,
+/// which at two threads was a fifth of AlexNet conv1's time done serially).
+fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout, parallel: bool) -> Vec<f32> {
     let mut data = super::buffers::take(l.len);
     let plane_len = l.rows * l.pitch;
     let (planes, slack) = data.split_at_mut(g.cin * g.sh * g.sw * plane_len);
     slack.fill(0.0);
-    for (p, plane) in planes.chunks_exact_mut(plane_len).enumerate() {
+    let fill = |(p, plane): (usize, &mut [f32])| {
         let (c, by, bx) = (p / (g.sh * g.sw), p / g.sw % g.sh, p % g.sw);
         let src = &x[c * g.h * g.w..(c + 1) * g.h * g.w];
         // Phase columns `j` with `j·S_w + bx − left` inside `0..W`.
@@ -112,6 +114,11 @@ fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout) -> Vec<f32> {
             }
             pre.activate(dst);
         }
+    };
+    if parallel {
+        planes.par_chunks_exact_mut(plane_len).enumerate().for_each(fill);
+    } else {
+        planes.chunks_exact_mut(plane_len).enumerate().for_each(fill);
     }
     data
 }
@@ -222,13 +229,12 @@ pub(crate) fn conv_implicit_with(
         return;
     }
     let l = Layout::of(g);
-    let data = phases(x, pre, g, &l);
-
+    let threads = rayon::current_num_threads();
+    let parallel = threads > 1 && 2 * g.k * kdim * npix >= parallel_min_flops;
+    let data = phases(x, pre, g, &l, parallel);
     let grid = l.grid(g);
     let tiles = grid.div_ceil(MR);
     let fblocks = g.kg.div_ceil(NR);
-    let threads = rayon::current_num_threads();
-    let parallel = threads > 1 && 2 * g.k * kdim * npix >= parallel_min_flops;
     // Few pixel tiles (a small map): the threads share each tile's filter blocks instead.
     let chunks = if parallel && tiles < 2 * threads { threads.min(fblocks) } else { 1 };
     let per_chunk = fblocks.div_ceil(chunks);
