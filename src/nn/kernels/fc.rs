@@ -2,7 +2,6 @@
 
 use super::sgemm::{Mat, matmul};
 use crate::nn::tensor::Volume;
-use gemm::Parallelism;
 use ndarray::{Array3, ArrayView1, ArrayView2, ArrayView3};
 
 /// `y = W · flat(x) + b` as an `(outputs, 1, 1)` volume, where `flat(x)` lists `x` in
@@ -26,7 +25,8 @@ pub fn fc(x: &ArrayView3<f32>, w: &ArrayView2<f32>, b: Option<&ArrayView1<f32>>)
         1,
         Mat::row_major(ws, outputs, inputs, inputs),
         Mat { data: &flat, rows: inputs, cols: 1, rs: 1, cs: 1 },
-        Parallelism::None, // a matrix-vector product: gemm's gemv path is single-threaded anyway
+        // A matrix-vector product: the threads take blocks of outputs (see `matmul_raw`).
+        super::sgemm::parallelism(2 * outputs * inputs),
     );
     if let Some(b) = b {
         y.iter_mut().zip(b).for_each(|(v, b)| *v += b);

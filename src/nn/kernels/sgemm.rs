@@ -1,12 +1,30 @@
 //! A safe, bounds-checked door to `gemm::gemm` for f32 matrices held in slices.
 
 use gemm::Parallelism;
+use rayon::prelude::*;
 
 /// Below this many flops a GEMM runs on the calling thread: splitting costs more than it saves.
 const PARALLEL_MIN_FLOPS: usize = 1 << 20;
 /// Below this many multiply-adds a GEMM is a plain loop: gemm's dispatch and packing cost more
 /// than the arithmetic.
 const SMALL_MACS: usize = 1 << 13;
+
+/// Column blocks of a row-vector product are at least this wide.
+const GEMV_MIN_COLS: usize = 128;
+
+/// A destination pointer shared by the column blocks of one product.
+#[derive(Clone, Copy)]
+struct SendPtr(*mut f32);
+// SAFETY: each block writes its own columns (see `matmul_raw`).
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    /// (A method, so that a closure captures the whole `SendPtr`, which is `Sync`.)
+    fn at(self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}
 
 /// A strided matrix view over a slice: element `(i, j)` is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -81,6 +99,23 @@ pub(crate) unsafe fn matmul_raw(
     if m == 0 || n == 0 {
         return;
     }
+    // A row vector times a matrix (a batch-1 fc or Gemm) goes to gemm's gemv, which runs on
+    // one thread and is memory-bound: the threads take column blocks of their own instead.
+    if let (1, Parallelism::Rayon(threads)) = (m, par)
+        && n >= 2 * GEMV_MIN_COLS
+    {
+        let per = n.div_ceil(threads).max(GEMV_MIN_COLS);
+        let dst = SendPtr(dst);
+        (0..n).into_par_iter().step_by(per).for_each(|j0| {
+            let cols = per.min(n - j0);
+            let rhs = Mat { data: &rhs.data[j0 * rhs.cs..], cols, ..rhs };
+            // SAFETY: columns `j0..j0 + cols` of the one destination row, this block's alone;
+            // `rhs` starts at column `j0`, so its columns stay inside the slice (checked again
+            // by the call).
+            unsafe { matmul_raw(dst.at(j0), dst_rs, lhs, rhs, Parallelism::None) };
+        });
+        return;
+    }
     if m.saturating_mul(n).saturating_mul(k) <= SMALL_MACS {
         for i in 0..m {
             for j in 0..n {
@@ -150,6 +185,31 @@ mod tests {
         let mut c = [-1.0; 6]; // rows 3 apart: columns 2.. untouched
         matmul(&mut c, 3, lhs, Mat::row_major(&id, 2, 2, 2), Parallelism::None);
         assert_eq!(c, [1.0, 3.0, -1.0, 2.0, 4.0, -1.0]);
+    }
+
+    /// A row vector times a matrix at two threads (column blocks on the pool, the last one
+    /// short) equals the one-thread product bit for bit.
+    #[test]
+    fn row_vector_blocks_at_two_threads() {
+        let (k, n) = (300, 1000);
+        let a: Vec<f32> = (0..k).map(|i| (i % 11) as f32 - 5.0).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| ((i * 7) % 13) as f32 * 0.25 - 1.5).collect();
+        // The weights transposed, as a Gemm with transB reads them.
+        let rhs = Mat { data: &b, rows: k, cols: n, rs: 1, cs: k };
+        let one = {
+            let mut c = vec![f32::NAN; n];
+            matmul(&mut c, n, Mat::row_major(&a, 1, k, k), rhs, Parallelism::None);
+            c
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let two = pool.install(|| {
+            let mut c = vec![f32::NAN; n];
+            matmul(&mut c, n, Mat::row_major(&a, 1, k, k), rhs, Parallelism::Rayon(2));
+            c
+        });
+        assert_eq!(one, two);
+        let want: f32 = (0..k).map(|l| a[l] * b[7 * k + l]).sum();
+        assert!((one[7] - want).abs() <= 1e-3 * want.abs().max(1.0));
     }
 
     /// Both sides of `SMALL_MACS`: the plain loop and gemm agree with a written-out product.
