@@ -8,10 +8,6 @@
 //! something other than a conv reads. The report says how many there are and what computing all
 //! the others once costs (what the explorer pays after a pass, for its statistics), apart from
 //! the pass's total.
-//!
-//! An expand conv → activation → depthwise conv chain (MobileNet's and EfficientNet's inverted
-//! residual) is computed in one loop over channel blocks: the pair's time is in the expand's
-//! row, and both rows say so.
 
 use super::InputArgs;
 use crate::model::{self, WeightMode, image_input};
@@ -53,10 +49,6 @@ struct LayerTime {
     kind: &'static str,
     median_ms: f64,
     gflops: f64,
-    /// The layer computed in the same loop as this one (an expand conv and the depthwise conv
-    /// two layers below it, see `nn::forward`): the pair's time is all in the expand's row.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    with: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -147,43 +139,19 @@ pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
         }
         Ok(passes)
     })?;
-    // Which layers were computed together: the same for every pass of one network.
-    let chains = pool.install(|| -> Result<_> {
-        let acts = forward_from(&net, &analysis, x.clone(), &[], 0, &mut |_| true)?
-            .ok_or_else(|| eyre!("the pass was cancelled"))?;
-        Ok(acts.chains().to_vec())
-    })?;
-    let with = |i: usize| {
-        chains.iter().find_map(|&(e, d)| match i {
-            _ if i == e => Some(net.layers[d].name.clone()),
-            _ if i == d => Some(net.layers[e].name.clone()),
-            _ => None,
-        })
-    };
     let gflops = |macs: u64, ms: f64| if ms > 0.0 { 2.0 * macs as f64 / (ms * 1e6) } else { 0.0 };
     let layers: Vec<LayerTime> = net
         .layers
         .iter()
         .zip(&analysis.layers)
         .zip(per_layer.iter_mut())
-        .enumerate()
-        .map(|(i, ((l, info), t))| {
+        .map(|((l, info), t)| {
             let ms = median(t);
-            let partner = with(i);
-            // A pair's flops over its one time, in the expand's row.
-            let macs = match &partner {
-                Some(_) => chains
-                    .iter()
-                    .find(|p| p.0 == i)
-                    .map_or(0, |&(e, d)| analysis.layers[e].macs + analysis.layers[d].macs),
-                None => info.macs,
-            };
             LayerTime {
                 name: l.name.clone(),
                 kind: l.kind.type_name(),
                 median_ms: ms,
-                gflops: gflops(macs, ms),
-                with: partner,
+                gflops: gflops(info.macs, ms),
             }
         })
         .collect();
@@ -225,24 +193,12 @@ pub fn run(a: &BenchArgs, size: Option<(usize, usize)>) -> Result<()> {
     out.line(format!("{:<24} {:<14} {:>10} {:>9}", "layer", "kind", "ms", "GFLOP/s"));
     for l in &report.layers {
         let g = if l.gflops > 0.0 { format!("{:.1}", l.gflops) } else { String::new() };
-        let line = format!("{:<24} {:<14} {:>10.3} {:>9}", l.name, l.kind, l.median_ms, g);
-        out.line(match &l.with {
-            Some(d) if l.gflops > 0.0 => format!("{line}  with {d}"),
-            Some(e) => format!("{:<24} {:<14} {:>10} {:>9}  in {e}", l.name, l.kind, "·", ""),
-            None => line,
-        });
+        out.line(format!("{:<24} {:<14} {:>10.3} {:>9}", l.name, l.kind, l.median_ms, g));
     }
     out.line(format!(
         "{:<24} {:<14} {:>10.3} {:>9.1}",
         "total", "", report.total_median_ms, report.total_gflops
     ));
-    if !chains.is_empty() {
-        out.line(format!(
-            "{} expand → depthwise conv pairs run in one loop over cache-sized channel blocks; \
-             each pair's time and GFLOP/s are in its expand conv's row",
-            chains.len()
-        ));
-    }
     if views > 0 {
         out.line(format!(
             "{views} relu/clip layers are lazy views: computed when something reads them, not by \

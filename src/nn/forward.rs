@@ -85,8 +85,6 @@ pub struct Activations {
     pub input: Tensor,
     /// `outputs[i]` is layer i's output (empty for a layer that is not computed).
     outputs: Vec<Kept>,
-    /// `(expand, depthwise)` layer pairs this pass computed together (see [`expand_chain`]).
-    chains: Vec<(usize, usize)>,
 }
 
 /// The outputs nobody else holds go back to the kernels' buffer pool, so the next pass reuses
@@ -164,12 +162,6 @@ impl Activations {
         self.outputs.get(i).is_some_and(Kept::is_view)
     }
 
-    /// The `(expand, depthwise)` conv pairs this pass computed together, in channel blocks
-    /// (the depthwise output exists when the expand's is stored, before the layers between).
-    pub fn chains(&self) -> &[(usize, usize)] {
-        &self.chains
-    }
-
     /// How many outputs are lazy views, and how many of those are not computed yet.
     pub fn views(&self) -> (usize, usize) {
         let views = self.outputs.iter().filter(|k| k.is_view());
@@ -194,61 +186,19 @@ impl Activations {
 /// (the kernels' vector form would differ from the layer's loop there), on floats. Anything
 /// else is `None`, and its input is not touched (reading a pending view would compute it).
 fn view_of(layer: &Layer, acts: &Activations) -> Option<ActView> {
-    let (act, pre) = view_activation(layer)?;
-    let [s] = layer.inputs.as_slice() else { return None };
-    let of = acts.get(*s);
-    of.as_f32().is_some().then(|| ActView { of: of.clone(), act, pre, done: OnceLock::new() })
-}
-
-/// The activation of a layer that can be a lazy view of its f32 input (see [`view_of`]).
-fn view_activation(layer: &Layer) -> Option<(Unary, k::Epilogue)> {
     let (act, pre) = match layer.kind {
         LayerKind::Relu => (Unary::Relu, k::Epilogue::Relu),
         LayerKind::Clip { min, max } => (Unary::Clip { min, max }, k::Epilogue::Clip(min, max)),
         _ => return None,
     };
+    let [s] = layer.inputs.as_slice() else { return None };
+    let of = acts.get(*s);
     let numbers = match pre {
         k::Epilogue::Clip(lo, hi) => !lo.is_nan() && !hi.is_nan(),
         _ => true,
     };
-    (numbers && pre.apply(0.0) == 0.0).then_some((act, pre))
-}
-
-/// Layers `i..i + 3` as an expand conv → relu/clip view → depthwise conv chain, computed
-/// together in cache-sized blocks of channels ([`k::conv2d_expand_depthwise`]): layer `i`'s
-/// output and layer `i + 2`'s, each as the layer alone computes it. `None` when the layers are
-/// not such a chain.
-fn expand_chain(
-    net: &Network,
-    analysis: &Analysis,
-    i: usize,
-    x: &Tensor,
-) -> Result<Option<(Tensor, Tensor)>, LayerError> {
-    let (Some(act), Some(dw)) = (net.layers.get(i + 1), net.layers.get(i + 2)) else {
-        return Ok(None);
-    };
-    let (expand, infos) = (&net.layers[i], &analysis.layers[i..i + 3]);
-    let chained = act.inputs == [Src::Layer(i)]
-        && dw.inputs == [Src::Layer(i + 1)]
-        && matches!(dw.kind, LayerKind::Conv(_))
-        && infos.iter().all(|l| l.computed());
-    let (Some((_, pre)), true) = (view_activation(act), chained) else { return Ok(None) };
-    let (Weights::Conv { w: we, b: be }, Weights::Conv { w: wd, b: bd }) =
-        (&expand.weights, &dw.weights)
-    else {
-        return Ok(None);
-    };
-    let ge = infos[0].conv().unwrap_or_else(|| geometry_bug(expand));
-    let gd = infos[2].conv().unwrap_or_else(|| geometry_bug(dw));
-    let (be, bd) = (be.as_ref().map(|b| b.view()), bd.as_ref().map(|b| b.view()));
-    let (we, wd) = (we.view(), wd.view());
-    let e = (&we, be.as_ref(), ge);
-    let Some((ev, dv)) =
-        k::conv2d_expand_depthwise(&vol(expand, x)?, e, pre, (&wd, bd.as_ref(), gd))
-    else {
-        return Ok(None);
-    };
-    Ok(Some((shaped(expand, &infos[0], ev)?, shaped(dw, &infos[2], dv)?)))
+    let ok = numbers && of.as_f32().is_some() && pre.apply(0.0) == 0.0;
+    ok.then(|| ActView { of: of.clone(), act, pre, done: OnceLock::new() })
 }
 
 /// Run the whole network on `input` (the network's input tensor; a spec's is `(D, H, W)`).
@@ -329,9 +279,7 @@ pub fn forward_from_with(
     let need = analysis.layers[from..].iter().fold(0u64, |a, l| a.saturating_add(l.act_bytes));
     super::budget::check(|| "this pass (every layer's output)".into(), need)
         .map_err(|e| LayerError::new("input", ErrorKind::Budget(e)))?;
-    let mut acts = Activations { input, outputs: prev[..from].to_vec(), chains: Vec::new() };
-    // A depthwise conv's output computed early, with the expand conv two layers above it.
-    let mut ahead: Option<(usize, Tensor)> = None;
+    let mut acts = Activations { input, outputs: prev[..from].to_vec() };
     for (i, layer) in net.layers.iter().enumerate().skip(from) {
         if !step(i) {
             return Ok(None);
@@ -339,8 +287,6 @@ pub fn forward_from_with(
         let info = &analysis.layers[i];
         let out = if !info.computed() {
             Tensor::empty().into()
-        } else if let Some((_, t)) = ahead.take_if(|(at, _)| *at == i) {
-            t.into()
         } else if let Some(view) = view_of(layer, &acts) {
             if views == Views::Eager {
                 view.tensor();
@@ -348,17 +294,7 @@ pub fn forward_from_with(
             Kept(Slot::View(Arc::new(view)))
         } else if let (LayerKind::Conv(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
             let (x, pre) = acts.read_through(*s);
-            // The explorer's eager pass computes the view between the two convs at once,
-            // whole, so it gains nothing from the chain.
-            let lazy = views == Views::Lazy && pre == k::Epilogue::None;
-            match if lazy { expand_chain(net, analysis, i, x)? } else { None } {
-                Some((expanded, dw)) => {
-                    ahead = Some((i + 2, dw));
-                    acts.chains.push((i, i + 2));
-                    expanded.into()
-                }
-                None => conv_layer(layer, info, x, pre)?.into(),
-            }
+            conv_layer(layer, info, x, pre)?.into()
         } else if let (LayerKind::MaxPool(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
             // A max pool reads through a pending view too: the view stays uncomputed.
             let (x, pre) = acts.read_through(*s);

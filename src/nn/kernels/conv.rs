@@ -98,49 +98,6 @@ pub fn conv2d_fused(
     conv_volume(x, Epilogue::None, w, b, geom, epi)
 }
 
-/// One conv's weights, bias and geometry.
-pub type ConvParts<'a, 'b> =
-    (&'b ArrayView4<'a, f32>, Option<&'b ArrayView1<'a, f32>>, &'b ConvGeometry);
-
-/// A 1×1 expand conv `e` of `x`, then `act`, then a depthwise conv `d` of the result (the
-/// inverted residual of MobileNet and EfficientNet), in blocks of channels that stay in cache
-/// (see `chain`): the expand's output and the depthwise output, each equal to the conv alone
-/// ([`conv2d`] of `x`, then [`conv2d_of_act`] of that with `act`) bit for bit. `None` when the
-/// pair is not such a chain (see `chain::applies`); then run them one by one.
-///
-/// # Panics
-/// As [`conv2d`] for either conv, and if `act(0) != 0`.
-pub fn conv2d_expand_depthwise(
-    x: &ArrayView3<f32>,
-    e: ConvParts,
-    act: Epilogue,
-    d: ConvParts,
-) -> Option<(Volume, Volume)> {
-    assert_eq!(act.apply(0.0), 0.0, "an input activation must keep the padding's zeros");
-    let ((we, be, geom_e), (wd, bd, geom_d)) = (e, d);
-    let ge = ConvGeom::new(x.dim(), we.dim(), be.map(|b| b.len()), geom_e);
-    let (k, oh, ow) = (ge.k, ge.oh, ge.ow);
-    let gd = ConvGeom::new((k, oh, ow), wd.dim(), bd.map(|b| b.len()), geom_d);
-    if !super::chain::applies(&ge, &gd) {
-        return None;
-    }
-    let (x, we, wd) = (x.as_standard_layout(), we.as_standard_layout(), wd.as_standard_layout());
-    let (be, bd) = (be.map(|b| b.to_vec()), bd.map(|b| b.to_vec()));
-    let mut expanded = super::buffers::take(k * ge.npix());
-    let mut out = super::buffers::take(gd.k * gd.npix());
-    super::chain::expand_depthwise(
-        x.as_slice().expect("standard layout"),
-        (we.as_slice().expect("standard layout"), be.as_deref(), Epilogue::None, &ge),
-        act,
-        (wd.as_slice().expect("standard layout"), bd.as_deref(), Epilogue::None, &gd),
-        &mut expanded,
-        &mut out,
-    );
-    let expanded = Array3::from_shape_vec((k, oh, ow), expanded).expect("K·H·W values");
-    let out = Array3::from_shape_vec((gd.k, gd.oh, gd.ow), out).expect("K·OH·OW values");
-    Some((expanded, out))
-}
-
 /// `epi` of the conv of `pre(x)`, as a `(K, OH, OW)` volume, along the route that suits it.
 fn conv_volume(
     x: &ArrayView3<f32>,

@@ -13,7 +13,6 @@
 
 mod activation;
 pub mod buffers;
-mod chain;
 mod concat;
 mod conv;
 mod depthwise;
@@ -38,7 +37,7 @@ pub use activation::{
     relu_inplace, sigmoid, sigmoid_inplace,
 };
 pub use concat::concat_depth;
-pub use conv::{ConvParts, conv2d, conv2d_expand_depthwise, conv2d_fused, conv2d_of_act};
+pub use conv::{conv2d, conv2d_fused, conv2d_of_act};
 pub use elementwise::{add, mul};
 pub use epilogue::Epilogue;
 pub use fc::fc;
