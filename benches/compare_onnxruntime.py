@@ -16,6 +16,7 @@ Run it in a throwaway venv (cargo test never needs it):
     /tmp/ortvenv/bin/python benches/compare_onnxruntime.py [--threads 1] [--runs 5]
 """
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -217,11 +218,15 @@ def main():
         else:
             model = os.path.join(BENCH, f)
             model_bytes, shape = spec_to_onnx(model)
-        timer = ort_timer(model_bytes, shape, a.threads)
         os_, cs, ratios = [], [], []
         try:
             for _ in range(rounds):
+                # A fresh session each round, dropped before convscope runs: a live session's
+                # idle pool threads spin, and at two threads they took convscope's second core.
+                timer = ort_timer(model_bytes, shape, a.threads)
                 os_.append(timer(a.runs))
+                del timer
+                gc.collect()
                 cs.append(time_convscope(model, a.threads, a.runs, size))
                 ratios.append(cs[-1] / os_[-1])
         except subprocess.CalledProcessError as e:
