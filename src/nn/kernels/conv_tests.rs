@@ -335,6 +335,12 @@ fn route_table() {
     assert_eq!(big(3, 224, 64, 3, 1, 1), Route::Im2col, "27 rows of cols");
     assert_eq!(big(256, 14, 64, 3, 1, 1), Route::Im2col, "16 of every 14 columns computed");
     assert_eq!(big(64, 8, 64, 1, 1, 60), Route::Im2col, "padding far larger than the input");
+    // A geometry whose phase planes would pass usize: refused, not wrapped into a small size.
+    let huge = |cin: usize, s: usize, pad: usize| {
+        let geom = geometry((cin, 1, 1), 64, (1, 1), (s, s), (1, 1), 1, pad);
+        ConvGeom::new((cin, 1, 1), (64, 1, 1, cin), None, &geom)
+    };
+    assert!(!super::implicit::suits(&huge(1 << 20, 1 << 20, 1 << 23)));
 }
 
 #[test]

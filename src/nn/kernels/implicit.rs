@@ -57,9 +57,12 @@ impl Layout {
         let hp = (g.oh - 1) * g.sh + (g.fh - 1) * g.dh + 1;
         let wp = (g.ow - 1) * g.sw + (g.fw - 1) * g.dw + 1;
         let (rows, pitch) = (hp.div_ceil(g.sh), wp.div_ceil(g.sw));
-        let planes = g.cin * g.sh * g.sw;
         // Any read is below (planes − 1)·plane + rows·pitch + pitch + MR (see `offsets`).
-        let len = planes * rows * pitch + pitch + MR;
+        // Saturating: a hostile geometry's size then fails `suits`' bound instead of wrapping.
+        let len = [g.cin, g.sh, g.sw, rows, pitch]
+            .iter()
+            .fold(1usize, |a, &d| a.saturating_mul(d))
+            .saturating_add(pitch + MR);
         Layout { rows, pitch, len }
     }
 
@@ -77,8 +80,9 @@ pub(crate) fn suits(g: &ConvGeom) -> bool {
     }
     let l = Layout::of(g);
     let computed = l.grid(g).next_multiple_of(MR);
-    l.len <= 2 * g.cin * g.h * g.w + (1 << 16)
-        && computed * 100 <= g.npix() * (100 + MAX_WASTE_PERCENT)
+    let input = g.cin * g.h * g.w; // checked by `ConvGeom::new`
+    l.len <= input.saturating_mul(2).saturating_add(1 << 16)
+        && computed.saturating_mul(100) <= g.npix().saturating_mul(100 + MAX_WASTE_PERCENT)
 }
 
 /// The padded phase planes of `pre(x)`: plane `(c·S_h + by)·S_w + bx`, row `r`, column `j` is
@@ -242,7 +246,8 @@ pub(crate) fn conv_implicit_with(
     for grp in 0..g.groups {
         let off = offsets(g, &l, grp);
         // Every lane of every tile reads inside `data`.
-        let last = off.iter().max().copied().unwrap_or(0) + tiles * MR;
+        let last = off.iter().max().copied().unwrap_or(0).checked_add(tiles * MR);
+        let last = last.expect("implicit GEMM offsets overflow");
         assert!(last <= data.len(), "implicit GEMM reads past its planes: {last} > {}", l.len);
         let packed = pack(w, g, grp);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
