@@ -7,8 +7,8 @@
 //! pass stores nothing for it, a conv or a max pool that reads it applies the activation as it
 //! reads (the kernels' input activation, exact to the bit), and the first reader of any other
 //! kind (an average pool, an add, a panel, an export) computes it with the layer's own loop and
-//! caches it, shared by every clone of the pass. So a pass writes one volume per conv instead of two, and every
-//! layer still reads as a tensor through [`Activations::output`].
+//! caches it, shared by every clone of the pass. So a pass writes one volume per conv instead
+//! of two, and every layer still reads as a tensor through [`Activations::output`].
 
 use super::analysis::{Analysis, LayerInfo, analyze};
 use super::error::{ErrorKind, LayerError};

@@ -289,7 +289,7 @@ fn fill_phases(
 /// # Panics
 /// If `src` is too short.
 #[inline(always)]
-fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue) {
+pub(super) fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue) {
     if stride == 1 {
         dst.copy_from_slice(&src[..dst.len()]);
     } else {

@@ -110,13 +110,7 @@ fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout, parallel: bool) ->
             row[end..].fill(0.0);
             let ix0 = first * g.sw + bx - g.pads.left;
             let line = &src[iy * g.w..(iy + 1) * g.w];
-            let dst = &mut row[first..end];
-            if g.sw == 1 {
-                dst.copy_from_slice(&line[ix0..ix0 + dst.len()]);
-            } else {
-                dst.iter_mut().zip(line[ix0..].iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
-            }
-            pre.activate(dst);
+            super::depthwise::copy_strided(&mut row[first..end], &line[ix0..], g.sw, pre);
         }
     };
     if parallel {

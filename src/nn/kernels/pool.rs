@@ -65,13 +65,13 @@ pub fn max_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
 
 /// [`max_pool`] of `pre(x)`, `pre` applied to each value as it is read: the pool of a relu/clip
 /// layer kept as a lazy view, from the view's input, without computing the view. Equal to
-/// [`max_pool`] of the activated input, bit for bit (the same expressions as
-/// [`Epilogue::apply`], on the same values).
+/// [`max_pool`] of the activated input, bit for bit ([`Epilogue::apply`] on the same values;
+/// one arm per activation, so each loop is compiled for its own).
 pub fn max_pool_of_act(x: &ArrayView3<f32>, pre: Epilogue, g: &PoolGeometry) -> Volume {
     match pre {
         Epilogue::None => max_pool(x, g),
-        Epilogue::Relu => max_pool_with(x, g, |v| v.max(0.0)),
-        Epilogue::Clip(lo, hi) => max_pool_with(x, g, move |v| v.max(lo).min(hi)),
+        Epilogue::Relu => max_pool_with(x, g, |v| Epilogue::Relu.apply(v)),
+        Epilogue::Clip(lo, hi) => max_pool_with(x, g, move |v| Epilogue::Clip(lo, hi).apply(v)),
     }
 }
 
