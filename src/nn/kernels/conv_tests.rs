@@ -147,19 +147,24 @@ proptest! {
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
     }
 
-    /// Depthwise on rows long enough for several vectors (the masked row copies, stride 1 and 2,
-    /// and their scalar fallbacks), many channels sharing one scratch (whose padding zeros are
-    /// written once per call).
+    /// Depthwise on rows long enough for several vectors (the row copies of stride 1, the
+    /// paired column phases of stride 2 with their masked and one-by-one ends, the scalar copy
+    /// of stride 3), many channels sharing one scratch (whose padding zeros are written once per
+    /// call), and an input clip read as the phases are filled.
     #[test]
     fn depthwise_wide_rows_match_naive(
         mut case in conv_case(1..=1, 4..=9),
-        w in 10..=70usize,
+        w in 10..=100usize,
         h in 1..=12usize,
     ) {
         case.w = w.max(case.dil.1 * (case.f.1 - 1) + 1);
         case.h = h.max(case.dil.0 * (case.f.0 - 1) + 1);
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
+        let (x, clip) = (case.x(), Epilogue::Clip(-0.3, 0.4));
+        let activated = x.mapv(|v| clip.apply(v));
+        let got = routed(&case, &x, clip, Route::Depthwise);
+        prop_assert_eq!(got, routed(&case, &activated, Epilogue::None, Route::Depthwise));
     }
 
     /// Depthwise with one filter per channel and many channels: on small planes the

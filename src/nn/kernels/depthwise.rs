@@ -13,8 +13,9 @@
 //!
 //! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
 //! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
-//! On AVX-512 the rows of the phase planes are copied with masked vectors (a row of a small
-//! plane is too short for a `memcpy` call to pay), and small planes with one filter per channel
+//! On AVX-512 the rows of the phase planes are copied with vectors (a row of a small plane is
+//! too short for a `memcpy` call to pay); at column stride 2 each input row is read once and
+//! split into its two column phases with two permutes. Small planes with one filter per channel
 //! (EfficientNet's 7×7 stages) go to [`super::depthwise16`], 16 channels per vector.
 
 use super::depthwise16::{self, Scratch16};
@@ -193,7 +194,7 @@ fn channel_dispatch(out: &mut [f32], job: &Job, s: &mut Scratch) {
             return unsafe { channel_avx2(out, job, s) };
         }
     }
-    channel(out, job, s, accumulate, copy_strided);
+    channel(out, job, s, accumulate, |p, j| fill_phases(p, j, copy_strided));
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -203,35 +204,43 @@ fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
         // SAFETY: this function only runs on a CPU with AVX-512F.
         unsafe { accumulate_avx512(acc, src, taps) }
     };
-    let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
-        if stride <= 2 {
+    let fill = |phases: &mut Vec<f32>, job: &Job| {
+        if job.g.sw == 2 {
             // SAFETY: as above.
-            unsafe { copy_avx512(dst, src, stride, act) }
+            unsafe { fill_phases_sw2_avx512(phases, job) }
         } else {
-            copy_strided(dst, src, stride, act)
+            let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
+                if stride == 1 {
+                    // SAFETY: as above.
+                    unsafe { copy_avx512(dst, src, act) }
+                } else {
+                    copy_strided(dst, src, stride, act)
+                }
+            };
+            fill_phases(phases, job, copy)
         }
     };
-    channel(out, job, s, sum, copy);
+    channel(out, job, s, sum, fill);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn channel_avx2(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s, accumulate, copy_strided);
+    channel(out, job, s, accumulate, |p, j| fill_phases(p, j, copy_strided));
 }
 
 /// One output plane, bias and activation included; `sum` is [`accumulate`] or a vector form of
-/// it, `copy` is [`copy_strided`] or a vector form of it.
+/// it, `fill` is [`fill_phases`] or a vector form of it.
 #[inline(always)]
 fn channel(
     out: &mut [f32],
     job: &Job,
     s: &mut Scratch,
     sum: impl Fn(&mut [f32], &[f32], &[(usize, f32)]),
-    copy: impl Fn(&mut [f32], &[f32], usize, Epilogue),
+    fill: impl Fn(&mut Vec<f32>, &Job),
 ) {
     let (g, ph) = (job.g, job.ph);
-    fill_phases(&mut s.phases, job, copy);
+    fill(&mut s.phases, job);
     s.taps.clear();
     s.taps.extend(ph.offsets.iter().copied().zip(job.filter.iter().copied()));
     let strip_rows = (STRIP_VALUES / ph.pitch).clamp(1, g.oh);
@@ -264,11 +273,7 @@ fn fill_phases(
 ) {
     let (g, ph) = (job.g, job.ph);
     let plane = ph.plane_len();
-    let len = g.sh * g.sw * plane + LANES;
-    if phases.len() != len {
-        phases.clear();
-        phases.resize(len, 0.0);
-    }
+    size_phases(phases, job);
     for (phase, f) in phases.chunks_exact_mut(plane).zip(&ph.fills) {
         let PhaseFill { a, b, ylo, yhi, xlo, xhi } = *f;
         if xlo == xhi {
@@ -280,6 +285,101 @@ fn fill_phases(
             let ix0 = xlo * g.sw + b - g.pads.left;
             let src = &job.src[iy * g.w + ix0..(iy + 1) * g.w];
             copy(&mut phase[r * ph.pitch + xlo..r * ph.pitch + xhi], src, g.sw, job.pre);
+        }
+    }
+}
+
+/// Sizes `phases` for `job`'s call: zero once, when first sized (see [`fill_phases`]).
+fn size_phases(phases: &mut Vec<f32>, job: &Job) {
+    let len = job.g.sh * job.g.sw * job.ph.plane_len() + LANES;
+    if phases.len() != len {
+        phases.clear();
+        phases.resize(len, 0.0);
+    }
+}
+
+/// [`fill_phases`] for column stride 2 on AVX-512. Each input row is read once, in pairs of
+/// columns, and its even and odd columns go to the two column phases of its row phase from the
+/// same two loads and two permutes (the generic fill reads every row twice, once per column
+/// phase, and pays a call per phase row).
+///
+/// Column phase `b` holds input column `2c + b − left` at cell `c`, so over the cells `c` where
+/// both phases hold input, `q = 2c − left` runs over column pairs `(q, q + 1)`: evens to phase
+/// 0, odds to phase 1. The cells where only one phase holds input (at most one or two at each
+/// end) are copied one by one.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn fill_phases_sw2_avx512(phases: &mut Vec<f32>, job: &Job) {
+    use std::arch::x86_64::*;
+    let (g, ph, act) = (job.g, job.ph, job.pre);
+    assert_eq!(g.sw, 2, "column stride 2");
+    size_phases(phases, job);
+    let (plane, pitch, left) = (ph.plane_len(), ph.pitch, g.pads.left);
+    let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    // Input rows in order, so the reads stream (phase by phase, they would skip every other
+    // row). The fills come in `(a, 0), (a, 1)` pairs that share their rows.
+    for iy in 0..g.h {
+        let py = iy + g.pads.top;
+        let (a, r) = (py % g.sh, py / g.sh);
+        let (f0, f1) = (ph.fills[2 * a], ph.fills[2 * a + 1]);
+        debug_assert!(f0.b == 0 && f1.b == 1 && (f0.ylo, f0.yhi) == (f1.ylo, f1.yhi));
+        if !(f0.ylo..f0.yhi).contains(&r) {
+            continue;
+        }
+        // Cells where both phases hold input; empty when `cl ≥ ch`.
+        let cl = f0.xlo.max(f1.xlo);
+        let ch = f0.xhi.min(f1.xhi).max(cl);
+        let (p0, p1) = (a * 2 * plane, (a * 2 + 1) * plane);
+        let src = &job.src[iy * g.w..(iy + 1) * g.w];
+        let row = r * pitch;
+        for (base, f) in [(p0, f0), (p1, f1)] {
+            let ends = (f.xlo..cl.min(f.xhi)).chain(ch.max(f.xlo)..f.xhi);
+            for c in ends {
+                phases[base + row + c] = act.apply(src[2 * c + f.b - left]);
+            }
+        }
+        let mut c = cl;
+        while c < ch {
+            let n = LANES.min(ch - c);
+            // Input columns `q .. q + 2n`: `q ≥ 0` as `c ≥ xlo` of phase 0, and
+            // `q + 2n − 1 < W` as `c + n − 1 < xhi` of phase 1.
+            let q = 2 * c - left;
+            assert!(q + 2 * n <= src.len() && p1 + row + c + n <= phases.len());
+            // SAFETY: the loads read `src[q..q + 2n]` (masked to it when `n < 16`), the
+            // stores write `phases[p + row + c..+n]` for `p` = `p0`, `p1`, both asserted
+            // above (`p0 < p1`).
+            unsafe {
+                let s = src.as_ptr().add(q);
+                let (lo, hi) = if n == LANES {
+                    (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(LANES)))
+                } else {
+                    let m = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
+                    let lo = _mm512_maskz_loadu_ps(m(2 * n), s);
+                    (
+                        lo,
+                        _mm512_maskz_loadu_ps(
+                            m((2 * n).saturating_sub(LANES)),
+                            s.wrapping_add(LANES),
+                        ),
+                    )
+                };
+                let evens = act.vector(_mm512_permutex2var_ps(lo, evens, hi));
+                let odds = act.vector(_mm512_permutex2var_ps(lo, odds, hi));
+                let d = phases.as_mut_ptr();
+                if n == LANES {
+                    _mm512_storeu_ps(d.add(p0 + row + c), evens);
+                    _mm512_storeu_ps(d.add(p1 + row + c), odds);
+                } else {
+                    let m = ((1u32 << n) - 1) as u16;
+                    _mm512_mask_storeu_ps(d.add(p0 + row + c), m, evens);
+                    _mm512_mask_storeu_ps(d.add(p1 + row + c), m, odds);
+                }
+            }
+            c += n;
         }
     }
 }
@@ -299,58 +399,34 @@ pub(super) fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize, act: Epi
     act.activate(dst);
 }
 
-/// [`copy_strided`] for stride 1 or 2 in whole masked vectors: the rows of a small plane are a
-/// few values long, too short for a `memcpy` call or a vectorised loop to pay off.
+/// [`copy_strided`] for stride 1 in whole vectors and one masked one: the rows of a small plane
+/// are a few values long, too short for a `memcpy` call to pay off. (Stride 2 has its own
+/// fill, [`fill_phases_sw2_avx512`].)
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
 ///
 /// # Panics
-/// If `src` is too short or `stride` is not 1 or 2.
+/// If `src` is shorter than `dst`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue) {
+unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], act: Epilogue) {
     use std::arch::x86_64::*;
-    assert!(stride == 1 || stride == 2, "vector copy of stride {stride}");
     let n = dst.len();
-    if n == 0 {
-        return;
-    }
-    // Source values read: `src[..(n − 1)·stride + 1]`.
-    let need = (n - 1) * stride + 1;
-    assert!(need <= src.len(), "copy past src");
-    let mask = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
-    let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    assert!(n <= src.len(), "copy past src");
     let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
     let mut j = 0;
-    // SAFETY: every load is masked to `src[..need]` and every store to `dst[..n]`; masked-off
-    // lanes are not accessed, and the pointers are formed with `wrapping_add`.
+    // SAFETY: whole vectors load `src[j..j + 16]` and store `dst[j..j + 16]` with `j + 16 ≤ n`;
+    // the last one is masked to `j..n`.
     unsafe {
-        // Whole vectors (both loads and the store in bounds) without masks: masked memory
-        // accesses cost more than plain ones on some CPUs.
-        while j + LANES <= n && j * stride + stride * LANES <= need {
-            let at = j * stride;
-            let lo = _mm512_loadu_ps(s.add(at));
-            let v = if stride == 1 {
-                lo
-            } else {
-                _mm512_permutex2var_ps(lo, evens, _mm512_loadu_ps(s.add(at + LANES)))
-            };
-            _mm512_storeu_ps(d.add(j), act.vector(v));
+        while j + LANES <= n {
+            _mm512_storeu_ps(d.add(j), act.vector(_mm512_loadu_ps(s.add(j))));
             j += LANES;
         }
-        while j < n {
-            let at = j * stride;
-            let lo = _mm512_maskz_loadu_ps(mask(need - at), s.wrapping_add(at));
-            let v = if stride == 1 {
-                lo
-            } else {
-                let rest = need.saturating_sub(at + LANES);
-                let hi = _mm512_maskz_loadu_ps(mask(rest), s.wrapping_add(at + LANES));
-                _mm512_permutex2var_ps(lo, evens, hi)
-            };
-            _mm512_mask_storeu_ps(d.wrapping_add(j), mask(n - j), act.vector(v));
-            j += LANES;
+        if j < n {
+            let m = ((1u32 << (n - j)) - 1) as u16;
+            let v = _mm512_maskz_loadu_ps(m, s.add(j));
+            _mm512_mask_storeu_ps(d.add(j), m, act.vector(v));
         }
     }
 }
@@ -431,24 +507,20 @@ unsafe fn accumulate_avx512(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)])
 mod tests {
     use super::*;
 
-    /// The masked vector copy equals the plain one for every length and both strides, with
-    /// `src` exactly as long as the copy needs (a read past it would be caught by the masks'
-    /// absence as a wrong value or a fault).
+    /// The vector copy of stride 1 equals the plain one for every length, with `src` exactly
+    /// as long as the copy (a read past it would be a wrong value or a fault).
     #[test]
     fn vector_copy_matches_scalar() {
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
-            for stride in 1..=2 {
-                for n in 0..80 {
-                    let need = if n == 0 { 0 } else { (n - 1) * stride + 1 };
-                    let src: Vec<f32> = (0..need).map(|i| i as f32 + 0.5).collect();
-                    let (mut want, mut got) = (vec![-1.0; n + 3], vec![-1.0; n + 3]);
-                    for act in [Epilogue::None, Epilogue::Clip(1.0, 30.0)] {
-                        copy_strided(&mut want[..n], &src, stride, act);
-                        // SAFETY: the CPU supports AVX-512F, checked above.
-                        unsafe { copy_avx512(&mut got[..n], &src, stride, act) };
-                        assert_eq!(got, want, "n = {n}, stride = {stride}, {act:?}");
-                    }
+            for n in 0..80 {
+                let src: Vec<f32> = (0..n).map(|i| i as f32 + 0.5).collect();
+                let (mut want, mut got) = (vec![-1.0; n + 3], vec![-1.0; n + 3]);
+                for act in [Epilogue::None, Epilogue::Clip(1.0, 30.0)] {
+                    copy_strided(&mut want[..n], &src, 1, act);
+                    // SAFETY: the CPU supports AVX-512F, checked above.
+                    unsafe { copy_avx512(&mut got[..n], &src, act) };
+                    assert_eq!(got, want, "n = {n}, {act:?}");
                 }
             }
         }
