@@ -18,6 +18,7 @@
 use super::epilogue::Epilogue;
 use super::geometry::{ConvGeom, ValidTaps};
 use super::sgemm::{Mat, matmul_raw, parallelism};
+use super::shared::SharedOut;
 use gemm::Parallelism;
 use rayon::prelude::*;
 use std::cell::Cell;
@@ -66,21 +67,15 @@ fn with_cols<R>(f: impl FnOnce(&mut Vec<f32>) -> R) -> R {
 /// columns of every plane.
 #[derive(Clone, Copy)]
 struct Planes {
-    ptr: *mut f32,
+    out: SharedOut,
     kg: usize,
     npix: usize,
 }
 
-// SAFETY: bands write disjoint column ranges (see `band`), so sharing the pointer between the
-// threads that run them is sound.
-unsafe impl Send for Planes {}
-unsafe impl Sync for Planes {}
-
 impl Planes {
-    /// Where value `px` of plane `k` is. (A method, so that a closure captures the whole
-    /// `Planes`, which is `Sync`, rather than its raw pointer.)
+    /// Where value `px` of plane `k` is.
     fn at(&self, k: usize, px: usize) -> *mut f32 {
-        self.ptr.wrapping_add(k * self.npix + px)
+        self.out.at(k * self.npix + px)
     }
 }
 
@@ -155,7 +150,7 @@ pub(crate) fn conv_gemm_banded(
         .as_ref()
         .map_or(Source { data: x, pitch: g.w, phases: 1, pre }, |p| p.source(g, pre));
     for (grp, out_g) in out.chunks_exact_mut(g.kg * npix).enumerate() {
-        let planes = Planes { ptr: out_g.as_mut_ptr(), kg: g.kg, npix };
+        let planes = Planes { out: SharedOut::new(out_g), kg: g.kg, npix };
         let filters =
             Mat::row_major(&w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim], g.kg, kdim, kdim);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);

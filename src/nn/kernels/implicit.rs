@@ -16,6 +16,7 @@
 
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
+use super::shared::SharedOut;
 use rayon::prelude::*;
 
 /// Vectors of 16 output pixels per tile.
@@ -154,30 +155,6 @@ fn pack(w: &[f32], g: &ConvGeom, grp: usize) -> Vec<f32> {
     packed
 }
 
-/// The output, shared by tiles that each write their own (pixels, filters).
-#[derive(Clone, Copy)]
-struct Out {
-    ptr: *mut f32,
-    len: usize,
-}
-
-// SAFETY: tiles write disjoint sets of output values (see `conv_implicit`).
-unsafe impl Send for Out {}
-unsafe impl Sync for Out {}
-
-impl Out {
-    /// The output values `at..at + n`.
-    ///
-    /// # Safety
-    /// No other live reference may overlap them.
-    #[allow(clippy::mut_from_ref)]
-    unsafe fn slice(&self, at: usize, n: usize) -> &mut [f32] {
-        assert!(at + n <= self.len, "tile store past the output");
-        // SAFETY: in bounds by the assert; exclusive by the caller.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), n) }
-    }
-}
-
 /// Whether this CPU runs the route's microkernel.
 pub(crate) fn available() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -236,7 +213,7 @@ pub(crate) fn conv_implicit_with(
     // Few pixel tiles (a small map): the threads share each tile's filter blocks instead.
     let chunks = if parallel && tiles < 2 * threads { threads.min(fblocks) } else { 1 };
     let per_chunk = fblocks.div_ceil(chunks);
-    let dst = Out { ptr: out.as_mut_ptr(), len: out.len() };
+    let dst = SharedOut::new(out);
     for grp in 0..g.groups {
         let off = offsets(g, &l, grp);
         // Every lane of every tile reads inside `data`.
@@ -289,7 +266,7 @@ pub(crate) fn conv_implicit_with(
 /// bias and `epi`; grid columns `ox ≥ OW` and rows `oy ≥ OH` are dropped.
 #[allow(clippy::too_many_arguments)]
 fn store(
-    dst: Out,
+    dst: SharedOut,
     plane: usize,
     vals: &[f32],
     q0: usize,

@@ -28,6 +28,7 @@ mod neuron;
 mod norm;
 mod pool;
 pub(crate) mod sgemm;
+mod shared;
 mod softmax;
 #[cfg(test)]
 mod testutil;

@@ -1,5 +1,6 @@
 //! A safe, bounds-checked door to `gemm::gemm` for f32 matrices held in slices.
 
+use super::shared::SharedOut;
 use gemm::Parallelism;
 use rayon::prelude::*;
 
@@ -11,20 +12,6 @@ const SMALL_MACS: usize = 1 << 13;
 
 /// Column blocks of a row-vector product are at least this wide.
 const GEMV_MIN_COLS: usize = 128;
-
-/// A destination pointer shared by the column blocks of one product.
-#[derive(Clone, Copy)]
-struct SendPtr(*mut f32);
-// SAFETY: each block writes its own columns (see `matmul_raw`).
-unsafe impl Send for SendPtr {}
-unsafe impl Sync for SendPtr {}
-
-impl SendPtr {
-    /// (A method, so that a closure captures the whole `SendPtr`, which is `Sync`.)
-    fn at(self, i: usize) -> *mut f32 {
-        self.0.wrapping_add(i)
-    }
-}
 
 /// A strided matrix view over a slice: element `(i, j)` is `data[i·rs + j·cs]`.
 #[derive(Clone, Copy, Debug)]
@@ -105,7 +92,8 @@ pub(crate) unsafe fn matmul_raw(
         && n >= 2 * GEMV_MIN_COLS
     {
         let per = n.div_ceil(threads).max(GEMV_MIN_COLS);
-        let dst = SendPtr(dst);
+        // SAFETY: the caller vouches for the destination row, `n` values at unit stride.
+        let dst = unsafe { SharedOut::from_raw(dst, n) };
         (0..n).into_par_iter().step_by(per).for_each(|j0| {
             let cols = per.min(n - j0);
             let rhs = Mat { data: &rhs.data[j0 * rhs.cs..], cols, ..rhs };
