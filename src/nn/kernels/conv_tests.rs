@@ -131,8 +131,7 @@ proptest! {
             return Ok(());
         }
         case.kg = kg;
-        case.w = w.max(case.dil.1 * (case.f.1 - 1) + 1);
-        case.h = h.max(case.dil.0 * (case.f.0 - 1) + 1);
+        case.resize(h, w);
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Implicit).view(), &want.view(), REL);
         let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
@@ -157,8 +156,7 @@ proptest! {
         w in 10..=100usize,
         h in 1..=12usize,
     ) {
-        case.w = w.max(case.dil.1 * (case.f.1 - 1) + 1);
-        case.h = h.max(case.dil.0 * (case.f.0 - 1) + 1);
+        case.resize(h, w);
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
         let (x, clip) = (case.x(), Epilogue::Clip(-0.3, 0.4));

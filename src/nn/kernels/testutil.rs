@@ -138,6 +138,11 @@ pub struct ConvCase {
 }
 
 impl ConvCase {
+    /// An input of `h × w`, each grown to the dilated kernel's extent if smaller.
+    pub fn resize(&mut self, h: usize, w: usize) {
+        self.h = h.max(self.dil.0 * (self.f.0 - 1) + 1);
+        self.w = w.max(self.dil.1 * (self.f.1 - 1) + 1);
+    }
     pub fn cin(&self) -> usize {
         self.groups * self.cg
     }
