@@ -1,6 +1,8 @@
 //! Tests of the fast conv against the naive reference and against values written out by hand.
 
+use super::super::depthwise::conv_depthwise_at;
 use super::super::im2col::{Banding, conv_gemm_banded};
+use super::super::isa::Isa;
 use super::super::naive::conv2d_naive;
 use super::super::testutil::{
     ConvCase, assert_close, conv_case, geometry, geometry_padded, random3, random4,
@@ -37,6 +39,21 @@ fn routed(c: &ConvCase, x: &Volume, pre: Epilogue, r: Route) -> Volume {
     let bs = b.as_ref().map(|b| b.as_slice().unwrap());
     let v = run(r, &x.view(), pre, &w.view(), bs, Epilogue::None, &g);
     Array3::from_shape_vec((g.k, oh, ow), v).unwrap()
+}
+
+/// The depthwise kernel of `c`'s weights over `pre(x)` on every vector level this CPU has
+/// (dispatch alone would test only the widest).
+fn depthwise_levels(c: &ConvCase, x: &Volume, pre: Epilogue) -> Vec<(Isa, Volume)> {
+    let (w, b) = (c.w(), c.b());
+    let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
+    let bs = b.as_ref().map(|b| b.as_slice().unwrap());
+    let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
+    let run = |isa| {
+        let mut out = vec![f32::NAN; g.k * g.npix()];
+        conv_depthwise_at(isa, xs, pre, ws, bs, Epilogue::None, &g, &mut out);
+        (isa, Array3::from_shape_vec((g.k, g.oh, g.ow), out).unwrap())
+    };
+    Isa::available().into_iter().map(run).collect()
 }
 
 /// The GEMM path with one output row per band, the bands on the rayon pool.
@@ -144,6 +161,9 @@ proptest! {
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
         assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+        for (_, got) in depthwise_levels(&case, &case.x(), Epilogue::None) {
+            assert_close(&got.view(), &want.view(), REL);
+        }
     }
 
     /// Depthwise on rows long enough for several vectors (the row copies of stride 1, the
@@ -158,11 +178,15 @@ proptest! {
     ) {
         case.resize(h, w);
         let want = naive_of(&case);
-        assert_close(&forced(&case, Route::Depthwise).view(), &want.view(), REL);
         let (x, clip) = (case.x(), Epilogue::Clip(-0.3, 0.4));
         let activated = x.mapv(|v| clip.apply(v));
-        let got = routed(&case, &x, clip, Route::Depthwise);
-        prop_assert_eq!(got, routed(&case, &activated, Epilogue::None, Route::Depthwise));
+        let levels = depthwise_levels(&case, &activated, Epilogue::None);
+        for ((isa, got), (_, want_clipped)) in depthwise_levels(&case, &x, clip).into_iter().zip(levels) {
+            prop_assert_eq!(got, want_clipped, "{:?}", isa);
+        }
+        for (_, got) in depthwise_levels(&case, &x, Epilogue::None) {
+            assert_close(&got.view(), &want.view(), REL);
+        }
     }
 
     /// Depthwise with one filter per channel and many channels: on small planes the

@@ -11,16 +11,17 @@
 //! junk and are dropped when the strip is copied out). For unit stride there is one phase, the
 //! padded plane itself.
 //!
-//! The crate is built for baseline x86-64 (SSE2); on a CPU with AVX-512 the sum runs on explicit
-//! AVX-512 FMAs, on AVX2 the same plain code is compiled a second time for those instructions.
-//! On AVX-512 the rows of the phase planes are copied with vectors (a row of a small plane is
-//! too short for a `memcpy` call to pay); at column stride 2 each input row is read once and
-//! split into its two column phases with two permutes. Small planes with one filter per channel
-//! (EfficientNet's 7×7 stages) go to [`super::depthwise16`], 16 channels per vector.
+//! The sum, the row copies and the column-stride-2 split run on explicit AVX-512 or AVX2 FMAs
+//! and permutes where the CPU has them ([`Isa`]), else on plain code. The rows of the phase
+//! planes are copied with vectors (a row of a small plane is too short for a `memcpy` call to
+//! pay); at column stride 2 each input row is read once and split into its two column phases.
+//! Small planes with one filter per channel (EfficientNet's 7×7 stages) go to
+//! [`super::depthwise16`], 16 channels per vector.
 
 use super::depthwise16::{self, Scratch16};
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
+use super::isa::Isa;
 use crate::nn::geometry::valid_outputs;
 use rayon::prelude::*;
 
@@ -112,6 +113,7 @@ struct Job<'a> {
     epi: Epilogue,
     g: &'a ConvGeom,
     ph: &'a Phases,
+    isa: Isa,
 }
 
 /// Work buffers of one worker, reused channel after channel.
@@ -134,6 +136,22 @@ pub(crate) fn conv_depthwise(
     g: &ConvGeom,
     out: &mut [f32],
 ) {
+    conv_depthwise_at(Isa::detect(), x, pre, w, bias, epi, g, out);
+}
+
+/// [`conv_depthwise`] on the vector instructions of `isa`, which the CPU must support.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conv_depthwise_at(
+    isa: Isa,
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    out: &mut [f32],
+) {
+    assert!(isa <= Isa::detect(), "{isa:?} on a CPU without it");
     debug_assert_eq!(g.cg, 1);
     let (npix, plane_len, taps) = (g.npix(), g.h * g.w, g.fh * g.fw);
     if npix == 0 {
@@ -150,11 +168,12 @@ pub(crate) fn conv_depthwise(
             epi,
             g,
             ph: &ph,
+            isa,
         };
         channel_dispatch(plane, &job, s);
     };
     let parallel = g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1;
-    if depthwise16::applies(g) {
+    if isa == Isa::Avx512 && depthwise16::applies(g) {
         // Blocks of 16 channels; the channels after the last full block go one by one.
         const L: usize = depthwise16::LANES;
         let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {
@@ -181,20 +200,26 @@ pub(crate) fn conv_depthwise(
     }
 }
 
-/// [`channel`] with the widest vector instructions this CPU has.
+/// [`channel`] on the vector instructions of `job.isa`.
 fn channel_dispatch(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked on the line above.
-            return unsafe { channel_avx512(out, job, s) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked on the line above.
-            return unsafe { channel_avx2(out, job, s) };
-        }
+    match job.isa {
+        // SAFETY: `conv_depthwise_at` checked that the CPU supports `job.isa`.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 => unsafe { channel_avx512(out, job, s) },
+        // SAFETY: as above.
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2 => unsafe { channel_avx2(out, job, s) },
+        _ => channel(out, job, s, accumulate, fill_plain),
     }
-    channel(out, job, s, accumulate, |p, j| fill_phases(p, j, copy_strided));
+}
+
+/// The phases of `job` on plain code.
+fn fill_plain(phases: &mut Vec<f32>, job: &Job) {
+    if job.g.sw == 2 {
+        fill_phases_sw2(phases, job, split_pairs);
+    } else {
+        fill_phases(phases, job, copy_strided);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -207,7 +232,10 @@ fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
     let fill = |phases: &mut Vec<f32>, job: &Job| {
         if job.g.sw == 2 {
             // SAFETY: as above.
-            unsafe { fill_phases_sw2_avx512(phases, job) }
+            let split = |d0: &mut [f32], d1: &mut [f32], src: &[f32], act: Epilogue| unsafe {
+                split_pairs_avx512(d0, d1, src, act)
+            };
+            fill_phases_sw2(phases, job, split)
         } else {
             let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
                 if stride == 1 {
@@ -224,9 +252,32 @@ fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 fn channel_avx2(out: &mut [f32], job: &Job, s: &mut Scratch) {
-    channel(out, job, s, accumulate, |p, j| fill_phases(p, j, copy_strided));
+    let sum = |acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]| {
+        // SAFETY: this function only runs on a CPU with AVX2 and FMA.
+        unsafe { accumulate_avx2(acc, src, taps) }
+    };
+    let fill = |phases: &mut Vec<f32>, job: &Job| {
+        if job.g.sw == 2 {
+            // SAFETY: as above.
+            let split = |d0: &mut [f32], d1: &mut [f32], src: &[f32], act: Epilogue| unsafe {
+                split_pairs_avx2(d0, d1, src, act)
+            };
+            fill_phases_sw2(phases, job, split)
+        } else {
+            let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
+                if stride == 1 {
+                    // SAFETY: as above.
+                    unsafe { copy_avx2(dst, src, act) }
+                } else {
+                    copy_strided(dst, src, stride, act)
+                }
+            };
+            fill_phases(phases, job, copy)
+        }
+    };
+    channel(out, job, s, sum, fill);
 }
 
 /// One output plane, bias and activation included; `sum` is [`accumulate`] or a vector form of
@@ -298,28 +349,24 @@ fn size_phases(phases: &mut Vec<f32>, job: &Job) {
     }
 }
 
-/// [`fill_phases`] for column stride 2 on AVX-512. Each input row is read once, in pairs of
-/// columns, and its even and odd columns go to the two column phases of its row phase from the
-/// same two loads and two permutes (the generic fill reads every row twice, once per column
-/// phase, and pays a call per phase row).
+/// [`fill_phases`] for column stride 2. Each input row is read once, in input-row order, and
+/// its even and odd columns go to the two column phases of its row phase in one `split` (the
+/// generic fill reads every row twice, once per column phase, and pays a call per phase row).
 ///
 /// Column phase `b` holds input column `2c + b − left` at cell `c`, so over the cells `c` where
 /// both phases hold input, `q = 2c − left` runs over column pairs `(q, q + 1)`: evens to phase
 /// 0, odds to phase 1. The cells where only one phase holds input (at most one or two at each
 /// end) are copied one by one.
-///
-/// # Safety
-/// The CPU must support AVX-512F.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn fill_phases_sw2_avx512(phases: &mut Vec<f32>, job: &Job) {
-    use std::arch::x86_64::*;
+#[inline(always)]
+fn fill_phases_sw2(
+    phases: &mut Vec<f32>,
+    job: &Job,
+    split: impl Fn(&mut [f32], &mut [f32], &[f32], Epilogue),
+) {
     let (g, ph, act) = (job.g, job.ph, job.pre);
     assert_eq!(g.sw, 2, "column stride 2");
     size_phases(phases, job);
     let (plane, pitch, left) = (ph.plane_len(), ph.pitch, g.pads.left);
-    let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    let odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     // Input rows in order, so the reads stream (phase by phase, they would skip every other
     // row). The fills come in `(a, 0), (a, 1)` pairs that share their rows.
     for iy in 0..g.h {
@@ -342,45 +389,123 @@ unsafe fn fill_phases_sw2_avx512(phases: &mut Vec<f32>, job: &Job) {
                 phases[base + row + c] = act.apply(src[2 * c + f.b - left]);
             }
         }
-        let mut c = cl;
-        while c < ch {
-            let n = LANES.min(ch - c);
-            // Input columns `q .. q + 2n`: `q ≥ 0` as `c ≥ xlo` of phase 0, and
-            // `q + 2n − 1 < W` as `c + n − 1 < xhi` of phase 1.
-            let q = 2 * c - left;
-            assert!(q + 2 * n <= src.len() && p1 + row + c + n <= phases.len());
-            // SAFETY: the loads read `src[q..q + 2n]` (masked to it when `n < 16`), the
-            // stores write `phases[p + row + c..+n]` for `p` = `p0`, `p1`, both asserted
-            // above (`p0 < p1`).
-            unsafe {
-                let s = src.as_ptr().add(q);
-                let (lo, hi) = if n == LANES {
-                    (_mm512_loadu_ps(s), _mm512_loadu_ps(s.add(LANES)))
-                } else {
-                    let m = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
-                    let lo = _mm512_maskz_loadu_ps(m(2 * n), s);
-                    (
-                        lo,
-                        _mm512_maskz_loadu_ps(
-                            m((2 * n).saturating_sub(LANES)),
-                            s.wrapping_add(LANES),
-                        ),
-                    )
-                };
-                let evens = act.vector(_mm512_permutex2var_ps(lo, evens, hi));
-                let odds = act.vector(_mm512_permutex2var_ps(lo, odds, hi));
-                let d = phases.as_mut_ptr();
-                if n == LANES {
-                    _mm512_storeu_ps(d.add(p0 + row + c), evens);
-                    _mm512_storeu_ps(d.add(p1 + row + c), odds);
-                } else {
-                    let m = ((1u32 << n) - 1) as u16;
-                    _mm512_mask_storeu_ps(d.add(p0 + row + c), m, evens);
-                    _mm512_mask_storeu_ps(d.add(p1 + row + c), m, odds);
-                }
-            }
-            c += n;
+        if cl < ch {
+            // Input columns `q .. q + 2(ch − cl)`: `q ≥ 0` as `cl ≥ xlo` of phase 0, and
+            // the last one is `< W` as `ch − 1 < xhi` of phase 1.
+            let q = 2 * cl - left;
+            let (even, odd) = phases.split_at_mut(p1);
+            split(
+                &mut even[p0 + row + cl..p0 + row + ch],
+                &mut odd[row + cl..row + ch],
+                &src[q..q + 2 * (ch - cl)],
+                act,
+            );
         }
+    }
+}
+
+/// `even[i] = act(src[2i])`, `odd[i] = act(src[2i + 1])`.
+///
+/// # Panics
+/// If `even` and `odd` differ in length or `src` is not twice as long.
+fn split_pairs(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
+    assert!(even.len() == odd.len() && src.len() == 2 * even.len(), "pairs");
+    for ((e, o), p) in even.iter_mut().zip(odd.iter_mut()).zip(src.chunks_exact(2)) {
+        (*e, *o) = (act.apply(p[0]), act.apply(p[1]));
+    }
+}
+
+/// [`split_pairs`] on AVX-512: 16 pairs from two loads and two permutes, the last vector masked.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn split_pairs_avx512(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
+    use std::arch::x86_64::*;
+    let n = even.len();
+    assert!(odd.len() == n && src.len() == 2 * n, "pairs");
+    let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    let odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    let (s, de, dodd) = (src.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
+    let mut c = 0;
+    while c < n {
+        let k = LANES.min(n - c);
+        let m = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
+        // SAFETY: the loads read `src[2c..2c + 2k]` (masked to it), the stores write
+        // `even[c..c + k]` and `odd[c..c + k]` (masked to them); `c + k ≤ n` and
+        // `src.len() = 2n`, asserted above.
+        unsafe {
+            let p = s.add(2 * c);
+            let lo = _mm512_maskz_loadu_ps(m(2 * k), p);
+            let hi = _mm512_maskz_loadu_ps(m((2 * k).saturating_sub(LANES)), p.wrapping_add(LANES));
+            let e = act.vector(_mm512_permutex2var_ps(lo, evens, hi));
+            let o = act.vector(_mm512_permutex2var_ps(lo, odds, hi));
+            _mm512_mask_storeu_ps(de.add(c), m(k), e);
+            _mm512_mask_storeu_ps(dodd.add(c), m(k), o);
+        }
+        c += k;
+    }
+}
+
+/// The lane mask of the first `k` of 8 lanes, for AVX2's masked loads and stores.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+fn first_lanes(k: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let k = k.min(8) as i32;
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+}
+
+/// [`split_pairs`] on AVX2: 8 pairs from two loads, two in-lane shuffles and two cross-lane
+/// permutes, the last vector masked.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn split_pairs_avx2(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
+    use std::arch::x86_64::*;
+    const L: usize = 8;
+    let n = even.len();
+    assert!(odd.len() == n && src.len() == 2 * n, "pairs");
+    let (s, de, dodd) = (src.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
+    let mut c = 0;
+    while c < n {
+        let k = L.min(n - c);
+        // SAFETY: as in `split_pairs_avx512`, 8 pairs at a time: the loads read
+        // `src[2c..2c + 2k]`, the stores write `even[c..c + k]` and `odd[c..c + k]`.
+        unsafe {
+            let p = s.add(2 * c);
+            let (lo, hi) = if k == L {
+                (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(L)))
+            } else {
+                let hi =
+                    _mm256_maskload_ps(p.wrapping_add(L), first_lanes((2 * k).saturating_sub(L)));
+                (_mm256_maskload_ps(p, first_lanes(2 * k)), hi)
+            };
+            // In each 128-bit lane: [lo0 lo2 hi0 hi2], then the 64-bit halves reordered.
+            let e = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
+                _mm256_shuffle_ps::<0b10_00_10_00>(lo, hi),
+            )));
+            let o = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
+                _mm256_shuffle_ps::<0b11_01_11_01>(lo, hi),
+            )));
+            let (e, o) = (act.vector256(e), act.vector256(o));
+            if k == L {
+                _mm256_storeu_ps(de.add(c), e);
+                _mm256_storeu_ps(dodd.add(c), o);
+            } else {
+                // A masked store (`vmaskmovps`) costs more than the whole vector on AMD.
+                let (mut ev, mut ov) = ([0.0f32; L], [0.0f32; L]);
+                _mm256_storeu_ps(ev.as_mut_ptr(), e);
+                _mm256_storeu_ps(ov.as_mut_ptr(), o);
+                even[c..n].copy_from_slice(&ev[..k]);
+                odd[c..n].copy_from_slice(&ov[..k]);
+            }
+        }
+        c += k;
     }
 }
 
@@ -427,6 +552,39 @@ unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], act: Epilogue) {
             let m = ((1u32 << (n - j)) - 1) as u16;
             let v = _mm512_maskz_loadu_ps(m, s.add(j));
             _mm512_mask_storeu_ps(d.add(j), m, act.vector(v));
+        }
+    }
+}
+
+/// [`copy_avx512`] on AVX2: whole vectors of 8 and one masked one.
+///
+/// # Safety
+/// The CPU must support AVX2.
+///
+/// # Panics
+/// If `src` is shorter than `dst`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn copy_avx2(dst: &mut [f32], src: &[f32], act: Epilogue) {
+    use std::arch::x86_64::*;
+    const L: usize = 8;
+    let n = dst.len();
+    assert!(n <= src.len(), "copy past src");
+    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+    let mut j = 0;
+    // SAFETY: whole vectors load `src[j..j + 8]` and store `dst[j..j + 8]` with `j + 8 ≤ n`;
+    // the last one is masked to `j..n`.
+    unsafe {
+        while j + L <= n {
+            _mm256_storeu_ps(d.add(j), act.vector256(_mm256_loadu_ps(s.add(j))));
+            j += L;
+        }
+        if j < n {
+            // Through a stack vector: a masked store costs more than the vector on AMD.
+            let mut v = [0.0f32; L];
+            let m = first_lanes(n - j);
+            _mm256_storeu_ps(v.as_mut_ptr(), act.vector256(_mm256_maskload_ps(s.add(j), m)));
+            dst[j..].copy_from_slice(&v[..n - j]);
         }
     }
 }
@@ -503,24 +661,95 @@ unsafe fn accumulate_avx512(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)])
     }
 }
 
+/// [`accumulate_avx512`] on AVX2 FMAs: eight vectors of 8 at a time, then one.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+///
+/// # Panics
+/// If `acc.len()` is not a multiple of 8 or a tap reads past `src`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn accumulate_avx2(acc: &mut [f32], src: &[f32], taps: &[(usize, f32)]) {
+    use std::arch::x86_64::*;
+    const L: usize = 8;
+    assert_eq!(acc.len() % L, 0, "the strip is whole vectors");
+    let max_offset = taps.iter().map(|t| t.0).max().unwrap_or(0);
+    assert!(acc.len() + max_offset <= src.len(), "a tap reads past the phases");
+    let (n, a, s) = (acc.len(), acc.as_mut_ptr(), src.as_ptr());
+    let mut i = 0;
+    // SAFETY: every load is at `i + j·8 + offset + 8 ≤ n + max_offset ≤ src.len()` and every
+    // store at `i + j·8 + 8 ≤ n`, by the asserts above.
+    unsafe {
+        while i + BLOCK <= n {
+            let mut r = [_mm256_setzero_ps(); BLOCK / L];
+            for &(offset, wv) in taps {
+                let (w, p) = (_mm256_set1_ps(wv), s.add(i + offset));
+                for (j, r) in r.iter_mut().enumerate() {
+                    *r = _mm256_fmadd_ps(w, _mm256_loadu_ps(p.add(j * L)), *r);
+                }
+            }
+            for (j, r) in r.iter().enumerate() {
+                _mm256_storeu_ps(a.add(i + j * L), *r);
+            }
+            i += BLOCK;
+        }
+        while i < n {
+            let mut r = _mm256_setzero_ps();
+            for &(offset, wv) in taps {
+                r = _mm256_fmadd_ps(_mm256_set1_ps(wv), _mm256_loadu_ps(s.add(i + offset)), r);
+            }
+            _mm256_storeu_ps(a.add(i), r);
+            i += L;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// The vector copy of stride 1 equals the plain one for every length, with `src` exactly
     /// as long as the copy (a read past it would be a wrong value or a fault).
+    /// The vector copies of stride 1 and the vector pair splits equal the plain ones for every
+    /// length, with `src` exactly as long as the copy (a read past it would be a wrong value or
+    /// a fault) and `dst` one value short of its buffer (a write past it would show).
     #[test]
-    fn vector_copy_matches_scalar() {
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
+    fn vector_copies_match_plain() {
+        for isa in Isa::available() {
             for n in 0..80 {
-                let src: Vec<f32> = (0..n).map(|i| i as f32 + 0.5).collect();
-                let (mut want, mut got) = (vec![-1.0; n + 3], vec![-1.0; n + 3]);
+                let src: Vec<f32> = (0..2 * n).map(|i| i as f32 - 20.5).collect();
                 for act in [Epilogue::None, Epilogue::Clip(1.0, 30.0)] {
-                    copy_strided(&mut want[..n], &src, 1, act);
-                    // SAFETY: the CPU supports AVX-512F, checked above.
-                    unsafe { copy_avx512(&mut got[..n], &src, act) };
-                    assert_eq!(got, want, "n = {n}, {act:?}");
+                    let copy = |d: &mut [f32]| match isa {
+                        // SAFETY: `Isa::available` lists only levels this CPU supports.
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx512 => unsafe { copy_avx512(d, &src[..n], act) },
+                        // SAFETY: as above.
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx2 => unsafe { copy_avx2(d, &src[..n], act) },
+                        _ => copy_strided(d, &src[..n], 1, act),
+                    };
+                    let (mut want, mut got) = (vec![-1.0; n + 1], vec![-1.0; n + 1]);
+                    copy_strided(&mut want[..n], &src[..n], 1, act);
+                    copy(&mut got[..n]);
+                    assert_eq!(got, want, "{isa:?} copy, n = {n}, {act:?}");
+                    let split = |e: &mut [f32], o: &mut [f32]| match isa {
+                        // SAFETY: as above.
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx512 => unsafe { split_pairs_avx512(e, o, &src, act) },
+                        // SAFETY: as above.
+                        #[cfg(target_arch = "x86_64")]
+                        Isa::Avx2 => unsafe { split_pairs_avx2(e, o, &src, act) },
+                        _ => split_pairs(e, o, &src, act),
+                    };
+                    let (mut e, mut o) = (vec![-1.0; n + 1], vec![-1.0; n + 1]);
+                    split(&mut e[..n], &mut o[..n]);
+                    let pick = |b: usize| {
+                        let mut v: Vec<f32> = (0..n).map(|i| act.apply(src[2 * i + b])).collect();
+                        v.push(-1.0);
+                        v
+                    };
+                    assert_eq!((e, o), (pick(0), pick(1)), "{isa:?} split, n = {n}, {act:?}");
                 }
             }
         }

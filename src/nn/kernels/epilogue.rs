@@ -87,6 +87,25 @@ impl Epilogue {
         }
     }
 
+    /// [`Epilogue::vector`] on 8 values, for AVX2 (`vmaxps` there returns its second operand
+    /// for a NaN first one, too).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    pub(crate) fn vector256(self, v: std::arch::x86_64::__m256) -> std::arch::x86_64::__m256 {
+        use std::arch::x86_64::*;
+        match self {
+            Epilogue::None => v,
+            Epilogue::Relu => _mm256_max_ps(v, _mm256_setzero_ps()),
+            Epilogue::Clip(lo, hi) => {
+                _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(lo)), _mm256_set1_ps(hi))
+            }
+        }
+    }
+
     /// `dst[i] = act(src[i] + bias)`, one pass.
     #[inline]
     pub(crate) fn finish_into(self, dst: &mut [f32], src: &[f32], bias: f32) {

@@ -23,6 +23,7 @@ mod fc;
 mod geometry;
 mod im2col;
 mod implicit;
+mod isa;
 mod naive;
 mod neuron;
 mod norm;
