@@ -6,7 +6,8 @@
 //! `q = oy·pitch + ox` of tap `(fy, fx)` and channel `c` reads phase value `offset(c, fy, fx) + q`.
 //! Every row of `cols` is therefore a shifted view of the phase planes, and a tile of 64
 //! consecutive grid pixels × 6 filters is one AVX-512 microkernel whose `k` loop loads four
-//! vectors at `offset[k] + q0` and broadcasts six packed weights. Grid columns `ox ≥ OW` are
+//! vectors at `offset[k] + q0` and broadcasts six packed weights (on AVX2, 16 pixels × 6
+//! filters: two vectors of 8). Grid columns `ox ≥ OW` are
 //! computed and dropped: `pitch − OW` columns of `pitch` (2 of 58 for a 3×3 conv at 56²) are the
 //! price of never writing `cols`, which costs im2col a copy of `FH·FW` times the input.
 //!
@@ -16,13 +17,17 @@
 
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
+use super::isa::Isa;
 use super::shared::SharedOut;
 use rayon::prelude::*;
 
-/// Vectors of 16 output pixels per tile.
+/// Vectors of 16 output pixels per AVX-512 tile.
 const VECS: usize = 4;
-/// Output (grid) pixels per tile.
+/// Output (grid) pixels per AVX-512 tile.
 const MR: usize = 16 * VECS;
+/// Output pixels per AVX2 tile: two vectors of 8, so its 12 sums, two input vectors and a
+/// broadcast weight fit AVX2's 16 registers.
+const MR_AVX2: usize = 16;
 /// Filters per tile.
 const NR: usize = 6;
 /// Rows of `cols` per pass over a tile's filter blocks: 256 rows of 64 pixels are 64 KiB,
@@ -39,8 +44,23 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 20;
 /// against 1.1 ms), and at most 6% of computed pixels dropped (VGG's 28² and 14² layers drop
 /// 14% and 31%, and lost by as much).
 const FILTERS: std::ops::RangeInclusive<usize> = 16..=128;
+/// On AVX2 (Zen 2, one thread) the 16-pixel tile won where im2col's copy is dearest, AlexNet
+/// conv1 (3 → 96, 11×11 stride 4: 3.06 → 2.66 ms alone, 2.31 → 2.18 in AlexNet's features), was
+/// even at VGG's 64 filters (conv1_2 56.0 against 56.5 ms), and lost from 128 filters on
+/// (VGG conv2_2 55 against 48 ms, a 3×3 128 → 256 conv 28 against 22 ms): each tile's 256
+/// input rows are two cache lines apiece, which fills L1 with as few as 16 pixels per row.
+const FILTERS_AVX2: std::ops::RangeInclusive<usize> = 16..=96;
 const MIN_KDIM: usize = 64;
 const MAX_WASTE_PERCENT: usize = 6;
+
+/// The output pixels of one microkernel call on a vector level.
+fn tile_pixels(isa: Isa) -> Option<usize> {
+    match isa {
+        Isa::Avx512 => Some(MR),
+        Isa::Avx2 => Some(MR_AVX2),
+        Isa::Baseline => None,
+    }
+}
 
 /// Where the phase planes put things, for one conv.
 #[derive(Clone, Copy, Debug)]
@@ -53,17 +73,17 @@ struct Layout {
 }
 
 impl Layout {
-    fn of(g: &ConvGeom) -> Self {
+    fn of(g: &ConvGeom, mr: usize) -> Self {
         // The padded rows and columns the windows span, from the top-left padding on.
         let hp = (g.oh - 1) * g.sh + (g.fh - 1) * g.dh + 1;
         let wp = (g.ow - 1) * g.sw + (g.fw - 1) * g.dw + 1;
         let (rows, pitch) = (hp.div_ceil(g.sh), wp.div_ceil(g.sw));
-        // Any read is below (planes − 1)·plane + rows·pitch + pitch + MR (see `offsets`).
+        // Any read is below (planes − 1)·plane + rows·pitch + pitch + mr (see `offsets`).
         // Saturating: a hostile geometry's size then fails `suits`' bound instead of wrapping.
         let len = [g.cin, g.sh, g.sw, rows, pitch]
             .iter()
             .fold(1usize, |a, &d| a.saturating_mul(d))
-            .saturating_add(pitch + MR);
+            .saturating_add(pitch + mr);
         Layout { rows, pitch, len }
     }
 
@@ -76,11 +96,16 @@ impl Layout {
 /// Whether `g` is faster here than on im2col + gemm (see [`FILTERS`]), on this CPU, with phase
 /// planes about the size of the input (a hostile pad or stride would make them enormous).
 pub(crate) fn suits(g: &ConvGeom) -> bool {
-    if !available() || g.npix() == 0 || !FILTERS.contains(&g.kg) || g.kdim() < MIN_KDIM {
+    let isa = Isa::detect();
+    let Some(mr) = tile_pixels(isa) else {
+        return false;
+    };
+    let filters = if isa == Isa::Avx2 { FILTERS_AVX2 } else { FILTERS };
+    if g.npix() == 0 || !filters.contains(&g.kg) || g.kdim() < MIN_KDIM {
         return false;
     }
-    let l = Layout::of(g);
-    let computed = l.grid(g).next_multiple_of(MR);
+    let l = Layout::of(g, mr);
+    let computed = l.grid(g).next_multiple_of(mr);
     let input = g.cin * g.h * g.w; // checked by `ConvGeom::new`
     l.len <= input.saturating_mul(2).saturating_add(1 << 16)
         && computed.saturating_mul(100) <= g.npix().saturating_mul(100 + MAX_WASTE_PERCENT)
@@ -156,21 +181,15 @@ fn pack(w: &[f32], g: &ConvGeom, grp: usize) -> Vec<f32> {
 }
 
 /// Whether this CPU runs the route's microkernel.
+#[cfg(test)]
 pub(crate) fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx512f")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    tile_pixels(Isa::detect()).is_some()
 }
 
 /// `out (K × OH·OW) = epi(W ⊛ pre(x) + b)`, as [`super::im2col::conv_gemm`] computes it.
 ///
 /// # Panics
-/// If the CPU lacks AVX-512F (see [`available`]), or the sizes disagree with `g`.
+/// If the CPU lacks AVX2 (see [`available`]), or the sizes disagree with `g`.
 pub(crate) fn conv_implicit(
     x: &[f32],
     pre: Epilogue,
@@ -180,12 +199,14 @@ pub(crate) fn conv_implicit(
     g: &ConvGeom,
     out: &mut [f32],
 ) {
-    conv_implicit_with(x, pre, w, bias, epi, g, out, PARALLEL_MIN_FLOPS);
+    conv_implicit_with(Isa::detect(), x, pre, w, bias, epi, g, out, PARALLEL_MIN_FLOPS);
 }
 
-/// [`conv_implicit`], on the rayon pool from `parallel_min_flops` on (tests use 0).
+/// [`conv_implicit`] on the microkernel of `isa` (AVX2 or AVX-512, which the CPU must support),
+/// on the rayon pool from `parallel_min_flops` on (tests use 0).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_implicit_with(
+    isa: Isa,
     x: &[f32],
     pre: Epilogue,
     w: &[f32],
@@ -195,7 +216,8 @@ pub(crate) fn conv_implicit_with(
     out: &mut [f32],
     parallel_min_flops: usize,
 ) {
-    assert!(available(), "the implicit-GEMM conv needs AVX-512F");
+    let mr = tile_pixels(isa).filter(|_| isa <= Isa::detect());
+    let mr = mr.expect("the implicit-GEMM conv needs AVX2 or AVX-512F");
     let (kdim, npix) = (g.kdim(), g.npix());
     assert_eq!(out.len(), g.k * npix, "conv output has room for K·OH·OW values");
     assert_eq!(x.len(), g.cin * g.h * g.w, "conv input has Cin·H·W values");
@@ -203,12 +225,12 @@ pub(crate) fn conv_implicit_with(
     if npix == 0 || g.kg == 0 {
         return;
     }
-    let l = Layout::of(g);
+    let l = Layout::of(g, mr);
     let threads = rayon::current_num_threads();
     let parallel = threads > 1 && 2 * g.k * kdim * npix >= parallel_min_flops;
     let data = phases(x, pre, g, &l, parallel);
     let grid = l.grid(g);
-    let tiles = grid.div_ceil(MR);
+    let tiles = grid.div_ceil(mr);
     let fblocks = g.kg.div_ceil(NR);
     // Few pixel tiles (a small map): the threads share each tile's filter blocks instead.
     let chunks = if parallel && tiles < 2 * threads { threads.min(fblocks) } else { 1 };
@@ -217,36 +239,40 @@ pub(crate) fn conv_implicit_with(
     for grp in 0..g.groups {
         let off = offsets(g, &l, grp);
         // Every lane of every tile reads inside `data`.
-        let last = off.iter().max().copied().unwrap_or(0).checked_add(tiles * MR);
+        let last = off.iter().max().copied().unwrap_or(0).checked_add(tiles * mr);
         let last = last.expect("implicit GEMM offsets overflow");
         assert!(last <= data.len(), "implicit GEMM reads past its planes: {last} > {}", l.len);
         let packed = pack(w, g, grp);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
         let job = |tiles_of: &mut Vec<f32>, item: usize| {
             let (t, c) = (item / chunks, item % chunks);
-            let q0 = t * MR;
+            let q0 = t * mr;
             let fbs = c * per_chunk..((c + 1) * per_chunk).min(fblocks);
-            tiles_of.resize(fbs.len() * NR * MR, 0.0);
+            tiles_of.resize(fbs.len() * NR * mr, 0.0);
             // `k` in chunks whose input rows (KC × MR values) stay in cache while every filter
             // block of the tile runs over them; the sums carry over in `tiles_of`.
             for k0 in (0..kdim).step_by(KC) {
                 let k1 = (k0 + KC).min(kdim);
-                for (fb, tile) in fbs.clone().zip(tiles_of.chunks_exact_mut(NR * MR)) {
+                for (fb, tile) in fbs.clone().zip(tiles_of.chunks_exact_mut(NR * mr)) {
                     let wb = &packed[(fb * kdim + k0) * NR..(fb * kdim + k1) * NR];
-                    let tile: &mut [f32; NR * MR] = tile.try_into().expect("NR·MR values");
+                    let (src, off) = (&data[q0..], &off[k0..k1]);
+                    // SAFETY: the CPU supports `isa`, checked on entry; `q0 + off[k] + mr ≤
+                    // last ≤ data.len()` for every `k`, checked above, and `wb` holds NR
+                    // weights per k.
                     #[cfg(target_arch = "x86_64")]
-                    // SAFETY: AVX-512F was checked on entry; `q0 + off[k] + MR ≤ last ≤
-                    // data.len()` for every `k`, checked above, and `wb` holds NR weights per k.
                     unsafe {
-                        tile_avx512(&data[q0..], &off[k0..k1], wb, tile, k0 > 0)
+                        match isa {
+                            Isa::Avx512 => tile_avx512(src, off, wb, tile, k0 > 0),
+                            _ => tile_avx2(src, off, wb, tile, k0 > 0),
+                        }
                     };
                 }
             }
-            for (fb, tile) in fbs.zip(tiles_of.chunks_exact(NR * MR)) {
+            for (fb, tile) in fbs.zip(tiles_of.chunks_exact(NR * mr)) {
                 let f0 = grp * g.kg + fb * NR;
                 for j in 0..NR.min(g.kg - fb * NR) {
                     let b = bias_g.map_or(0.0, |b| b[fb * NR + j]);
-                    let vals = &tile[j * MR..(j + 1) * MR];
+                    let vals = &tile[j * mr..(j + 1) * mr];
                     store(dst, (f0 + j) * npix, vals, q0, &l, g, epi, b);
                 }
             }
@@ -262,7 +288,7 @@ pub(crate) fn conv_implicit_with(
     super::buffers::give(data);
 }
 
-/// Grid pixels `q0..q0 + MR` of one filter (`vals`) into its output plane at `plane`, with the
+/// Grid pixels `q0..q0 + mr` of one filter (`vals`) into its output plane at `plane`, with the
 /// bias and `epi`; grid columns `ox ≥ OW` and rows `oy ≥ OH` are dropped.
 #[allow(clippy::too_many_arguments)]
 fn store(
@@ -275,16 +301,16 @@ fn store(
     epi: Epilogue,
     bias: f32,
 ) {
-    let mut q = q0;
-    while q < q0 + MR {
+    let (mut q, mr) = (q0, vals.len());
+    while q < q0 + mr {
         let (oy, ox) = (q / l.pitch, q % l.pitch);
         if oy >= g.oh {
             break;
         }
         let row_end = oy * l.pitch + l.pitch;
         if ox < g.ow {
-            let n = (g.ow - ox).min(q0 + MR - q);
-            // SAFETY: this tile owns the pixels `q0..q0 + MR` of this filter's plane, and no
+            let n = (g.ow - ox).min(q0 + mr - q);
+            // SAFETY: this tile owns the pixels `q0..q0 + mr` of this filter's plane, and no
             // other tile writes them.
             let out = unsafe { dst.slice(plane + oy * g.ow + ox, n) };
             epi.finish_into(out, &vals[q - q0..q - q0 + n], bias);
@@ -303,15 +329,10 @@ fn store(
 #[target_feature(enable = "avx512f")]
 // Constant-bound index loops over the 4 × 6 accumulators: they unroll into 24 registers.
 #[allow(clippy::needless_range_loop)]
-unsafe fn tile_avx512(
-    src: &[f32],
-    off: &[usize],
-    w: &[f32],
-    tile: &mut [f32; NR * MR],
-    carry: bool,
-) {
+unsafe fn tile_avx512(src: &[f32], off: &[usize], w: &[f32], tile: &mut [f32], carry: bool) {
     use std::arch::x86_64::*;
     assert!(w.len() >= off.len() * NR, "packed weights for every k");
+    assert_eq!(tile.len(), NR * MR, "a tile holds NR·MR sums");
     let mut acc = [[_mm512_setzero_ps(); NR]; VECS];
     if carry {
         for (v, row) in acc.iter_mut().enumerate() {
@@ -345,6 +366,51 @@ unsafe fn tile_avx512(
         for (j, a) in row.iter().enumerate() {
             // SAFETY: `j·MR + 16·v + 16 ≤ NR·MR`.
             unsafe { _mm512_storeu_ps(tile.as_mut_ptr().add(j * MR + 16 * v), *a) };
+        }
+    }
+}
+
+/// [`tile_avx512`] on AVX2: `MR_AVX2` (16) pixels, two vectors of 8, by `NR` filters.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA, and `src[off[k]..off[k] + 16]` must be in bounds for
+/// every `k`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::needless_range_loop)]
+unsafe fn tile_avx2(src: &[f32], off: &[usize], w: &[f32], tile: &mut [f32], carry: bool) {
+    use std::arch::x86_64::*;
+    const V: usize = MR_AVX2 / 8;
+    assert!(w.len() >= off.len() * NR, "packed weights for every k");
+    assert_eq!(tile.len(), NR * MR_AVX2, "a tile holds NR·16 sums");
+    let mut acc = [[_mm256_setzero_ps(); NR]; V];
+    if carry {
+        for (v, row) in acc.iter_mut().enumerate() {
+            for (j, a) in row.iter_mut().enumerate() {
+                // SAFETY: `j·16 + 8·v + 8 ≤ NR·16`.
+                *a = unsafe { _mm256_loadu_ps(tile.as_ptr().add(j * MR_AVX2 + 8 * v)) };
+            }
+        }
+    }
+    let (s, wp) = (src.as_ptr(), w.as_ptr());
+    for (k, &o) in off.iter().enumerate() {
+        // SAFETY: the caller puts `src[o..o + 16]` in bounds; `w` holds `NR` weights per `k`.
+        unsafe {
+            let p = s.add(o);
+            let xv = [_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(8))];
+            let wk = wp.add(k * NR);
+            for j in 0..NR {
+                let b = _mm256_broadcast_ss(&*wk.add(j));
+                for v in 0..V {
+                    acc[v][j] = _mm256_fmadd_ps(xv[v], b, acc[v][j]);
+                }
+            }
+        }
+    }
+    for (v, row) in acc.iter().enumerate() {
+        for (j, a) in row.iter().enumerate() {
+            // SAFETY: `j·16 + 8·v + 8 ≤ NR·16`.
+            unsafe { _mm256_storeu_ps(tile.as_mut_ptr().add(j * MR_AVX2 + 8 * v), *a) };
         }
     }
 }
