@@ -414,9 +414,8 @@ fn depthwise_channel_blocks_7x7() {
         };
         let (x, w) = (case.x(), case.w());
         let g = ConvGeom::new(x.dim(), w.dim(), Some(k), &case.geometry());
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            assert!(super::super::depthwise16::applies(&g), "{g:?}");
+        for isa in Isa::available().into_iter().filter(|&i| i > Isa::Baseline) {
+            assert!(super::super::depthwise_blocked::applies(&g, isa), "{g:?} on {isa:?}");
         }
         let want = naive_of(&case).mapv(|v| v.max(0.0));
         assert_close(&fast_of(&case, Epilogue::Relu).view(), &want.view(), REL);

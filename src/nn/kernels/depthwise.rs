@@ -16,9 +16,9 @@
 //! planes are copied with vectors (a row of a small plane is too short for a `memcpy` call to
 //! pay); at column stride 2 each input row is read once and split into its two column phases.
 //! Small planes with one filter per channel (EfficientNet's 7×7 stages) go to
-//! [`super::depthwise16`], 16 channels per vector.
+//! [`super::depthwise_blocked`], 16 or 8 channels per vector.
 
-use super::depthwise16::{self, Scratch16};
+use super::depthwise_blocked::{self as blocked, ScratchBlock};
 use super::epilogue::Epilogue;
 use super::geometry::ConvGeom;
 use super::isa::Isa;
@@ -173,22 +173,22 @@ pub(crate) fn conv_depthwise_at(
         channel_dispatch(plane, &job, s);
     };
     let parallel = g.k * npix * taps >= PARALLEL_MIN_MACS && rayon::current_num_threads() > 1;
-    if isa == Isa::Avx512 && depthwise16::applies(g) {
-        // Blocks of 16 channels; the channels after the last full block go one by one.
-        const L: usize = depthwise16::LANES;
-        let blocks = |(s16, s): &mut (Scratch16, Scratch), (i, chunk): (usize, &mut [f32])| {
-            if chunk.len() == L * npix {
-                depthwise16::block(x, pre, w, bias, epi, g, i * L, chunk, s16);
+    if blocked::applies(g, isa) {
+        // Blocks of channels; the channels after the last full block go one by one.
+        let l = blocked::lanes(isa);
+        let blocks = |(sb, s): &mut (ScratchBlock, Scratch), (i, chunk): (usize, &mut [f32])| {
+            if chunk.len() == l * npix {
+                blocked::block(isa, x, pre, w, bias, epi, g, i * l, chunk, sb);
             } else {
-                chunk.chunks_mut(npix).enumerate().for_each(|(j, p)| one(s, (i * L + j, p)));
+                chunk.chunks_mut(npix).enumerate().for_each(|(j, p)| one(s, (i * l + j, p)));
             }
         };
-        let init = || (Scratch16::default(), Scratch::default());
+        let init = || (ScratchBlock::default(), Scratch::default());
         if parallel {
-            out.par_chunks_mut(L * npix).enumerate().for_each_init(init, blocks);
+            out.par_chunks_mut(l * npix).enumerate().for_each_init(init, blocks);
         } else {
             let mut s = init();
-            out.chunks_mut(L * npix).enumerate().for_each(|item| blocks(&mut s, item));
+            out.chunks_mut(l * npix).enumerate().for_each(|item| blocks(&mut s, item));
         }
         return;
     }

@@ -16,7 +16,7 @@ pub mod buffers;
 mod concat;
 mod conv;
 mod depthwise;
-mod depthwise16;
+mod depthwise_blocked;
 mod elementwise;
 mod epilogue;
 mod fc;

@@ -1,0 +1,420 @@
+//! Depthwise conv on small planes, a block of channels at a time: one vector holds one pixel of
+//! 16 channels (AVX-512) or 8 (AVX2), so every multiply-add is a full vector however small the
+//! plane (a 7×7 plane is 49 values: in the planar kernel its rows of 7 fill vectors poorly and
+//! the per-row work, the phase split and the padding, dominates).
+//!
+//! For a block of channels (`Kg == 1`, so output channel `c` reads input channel `c`): the
+//! padded input is gathered into `(PH, PW, lanes)`, the transposed weights are `(taps, lanes)`,
+//! each output pixel is `Σ_taps w[tap] · padded[pixel + offset(tap)]` summed in the same tap
+//! order as the planar kernel, and the results are written back to the block's output planes.
+
+use super::epilogue::Epilogue;
+use super::geometry::ConvGeom;
+use super::isa::Isa;
+use std::ops::Range;
+
+/// Planes of at most this many output pixels are computed channel-blocked on AVX-512 (7×7
+/// wins by 1.5–1.7×; at 14×14 the planar kernel is as fast, at 28×28 faster: the gather of each
+/// input pixel then costs more than the full vectors save)…
+const MAX_PIXELS_AVX512: usize = 64;
+/// …and on AVX2, where the planar kernel's per-row work costs more. Zen 2, one thread,
+/// EfficientNet-Lite0's depthwise layers in the network (planar → blocked, ms): 7² 5×5 0.28 →
+/// 0.16, 14² 5×5 0.33 → 0.26, 28² 5×5 stride 2 0.41 → 0.21, 56² from 112² stride 2 0.53 →
+/// 0.42; at 112² (12544 pixels) the planar kernel won, 0.34 against 0.39.
+const MAX_PIXELS_AVX2: usize = 4096;
+
+/// Channels per block on `isa`: one vector of f32.
+pub(crate) fn lanes(isa: Isa) -> usize {
+    if isa == Isa::Avx512 { 16 } else { 8 }
+}
+
+/// Whether [`block`] applies to `g` on `isa` (which the CPU must support): one filter per
+/// channel, small output planes, at least one full block of channels, a vector level.
+pub(crate) fn applies(g: &ConvGeom, isa: Isa) -> bool {
+    let max = match isa {
+        Isa::Avx512 => MAX_PIXELS_AVX512,
+        Isa::Avx2 => MAX_PIXELS_AVX2,
+        Isa::Baseline => return false,
+    };
+    // AVX-512's gather takes byte offsets, `15·H·W·4`, that must fit an i32.
+    cfg!(target_arch = "x86_64")
+        && g.cg == 1
+        && g.kg == 1
+        && g.k >= lanes(isa)
+        && g.npix() <= max
+        && 16 * g.h * g.w * 4 < i32::MAX as usize
+}
+
+/// Work buffers of one worker, reused block after block.
+#[derive(Default)]
+pub(crate) struct ScratchBlock {
+    padded: Vec<f32>,
+    weights: Vec<f32>,
+    staged: Vec<f32>,
+    /// Where each tap reads in `padded`, relative to its output's window corner.
+    taps: Vec<usize>,
+}
+
+/// Output channels `c0..c0 + lanes(isa)` into `out` (their planes, `OH·OW` each).
+///
+/// # Panics
+/// If [`applies`] is false for `g` and `isa`, or `x`, `w`, `out` do not hold the block's
+/// channels.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn block(
+    isa: Isa,
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    c0: usize,
+    out: &mut [f32],
+    s: &mut ScratchBlock,
+) {
+    assert!(applies(g, isa) && isa <= Isa::detect(), "channel-blocked depthwise on {g:?}");
+    #[cfg(target_arch = "x86_64")]
+    match isa {
+        // SAFETY: the CPU supports AVX-512F, asserted above.
+        Isa::Avx512 => unsafe { block_avx512(x, pre, w, bias, epi, g, c0, out, s) },
+        // SAFETY: the CPU supports AVX2 and FMA, asserted above.
+        _ => unsafe { block_avx2(x, pre, w, bias, epi, g, c0, out, s) },
+    }
+}
+
+/// The padded extent `(PH, PW)` the outputs read, and the padded rows and columns that hold
+/// input; sizes `s.padded` to `PH·PW·lanes` (zeros written once per geometry: a scratch serves
+/// one call, whose blocks share one, and the gathers never overwrite the padding) and fills
+/// `s.taps` with each tap's offset in it.
+fn layout(g: &ConvGeom, lanes: usize, s: &mut ScratchBlock) -> (usize, Range<usize>, Range<usize>) {
+    let ph = (g.oh - 1) * g.sh + (g.fh - 1) * g.dh + 1;
+    let pw = (g.ow - 1) * g.sw + (g.fw - 1) * g.dw + 1;
+    if s.padded.len() != ph * pw * lanes {
+        s.padded.clear();
+        s.padded.resize(ph * pw * lanes, 0.0);
+        s.taps.clear();
+        let tap_at = |(fy, fx): (usize, usize)| (fy * g.dh * pw + fx * g.dw) * lanes;
+        s.taps.extend((0..g.fh).flat_map(|fy| (0..g.fw).map(move |fx| tap_at((fy, fx)))));
+    }
+    let rows = g.pads.top.min(ph)..(g.h + g.pads.top).min(ph);
+    let cols = g.pads.left.min(pw)..(g.w + g.pads.left).min(pw);
+    (pw, rows, cols)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn block_avx512(
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    c0: usize,
+    out: &mut [f32],
+    s: &mut ScratchBlock,
+) {
+    use std::arch::x86_64::*;
+    const LANES: usize = 16;
+    let (npix, hw) = (g.npix(), g.h * g.w);
+    let (pw, rows, cols) = prepare(x, w, bias, g, c0, LANES, out, s);
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(hw as i32));
+    let (pad, wt, st) = (s.padded.as_mut_ptr(), s.weights.as_ptr(), s.staged.as_mut_ptr());
+    // SAFETY: gathers read `x[(c0 + l)·HW + iy·W + ix]` for `l < 16` and `(iy, ix)` inside the
+    // input, within `x` by the assert above; stores to `padded` are at `(py·PW + px)·16` with
+    // `py < PH`, `px < PW`, inside its `PH·PW·16` values.
+    unsafe {
+        let base = x.as_ptr().add(c0 * hw);
+        for py in rows {
+            let iy = py - g.pads.top;
+            for px in cols.clone() {
+                let ix = px - g.pads.left;
+                let v = _mm512_i32gather_ps::<4>(offsets, base.add(iy * g.w + ix).cast());
+                _mm512_storeu_ps(pad.add((py * pw + px) * LANES), pre.vector(v));
+            }
+        }
+    }
+    let b = match bias {
+        // SAFETY: 16 values from `c0`, inside `b` (checked by `prepare`).
+        Some(b) => unsafe { _mm512_loadu_ps(b.as_ptr().add(c0)) },
+        None => _mm512_setzero_ps(),
+    };
+    let finish = |acc: __m512| epi.vector(_mm512_add_ps(acc, b));
+    const PX: usize = 4;
+    let tap_offsets = &s.taps[..];
+    // SAFETY: pixel `(oy, ox)` reads `padded[((oy·S_h)·PW + ox·S_w)·16 + taps[t] ..+16]`,
+    // whose row is at most `(OH−1)·S_h + (FH−1)·D_h < PH` and column at most
+    // `(OW−1)·S_w + (FW−1)·D_w < PW`: inside `padded`. Weights are read at `t·16 < taps·16`,
+    // staged values written at `(oy·OW + ox)·16 < npix·16`.
+    unsafe {
+        for oy in 0..g.oh {
+            let mut ox = 0;
+            while ox < g.ow {
+                let n = PX.min(g.ow - ox);
+                let corner = pad.add(((oy * g.sh) * pw + ox * g.sw) * LANES);
+                let step = g.sw * LANES;
+                let mut acc = [_mm512_setzero_ps(); PX];
+                match n {
+                    4 => acc = pixels::<4>(corner, step, tap_offsets, wt),
+                    3 => acc[..3].copy_from_slice(&pixels::<3>(corner, step, tap_offsets, wt)),
+                    2 => acc[..2].copy_from_slice(&pixels::<2>(corner, step, tap_offsets, wt)),
+                    _ => acc[..1].copy_from_slice(&pixels::<1>(corner, step, tap_offsets, wt)),
+                }
+                for (j, a) in acc.iter().enumerate().take(n) {
+                    _mm512_storeu_ps(st.add((oy * g.ow + ox + j) * LANES), finish(*a));
+                }
+                ox += n;
+            }
+        }
+    }
+    unstage(out, &s.staged, LANES, npix);
+}
+
+/// Checks that `x`, `w`, `bias` and `out` hold the block `c0..c0 + lanes`, lays out
+/// `s.padded` (see [`layout`]), transposes the block's weights into `s.weights`
+/// (`(taps, lanes)`) and sizes `s.staged` (`(npix, lanes)`).
+#[allow(clippy::too_many_arguments)]
+fn prepare(
+    x: &[f32],
+    w: &[f32],
+    bias: Option<&[f32]>,
+    g: &ConvGeom,
+    c0: usize,
+    lanes: usize,
+    out: &[f32],
+    s: &mut ScratchBlock,
+) -> (usize, Range<usize>, Range<usize>) {
+    let (npix, hw, taps) = (g.npix(), g.h * g.w, g.fh * g.fw);
+    assert_eq!(out.len(), lanes * npix, "a block writes one plane per lane");
+    assert!((c0 + lanes) * hw <= x.len(), "the block's input channels");
+    assert!((c0 + lanes) * taps <= w.len(), "the block's filters");
+    assert!(bias.is_none_or(|b| c0 + lanes <= b.len()), "the block's biases");
+    let l = layout(g, lanes, s);
+    s.weights.clear();
+    s.weights.resize(taps * lanes, 0.0);
+    for (l, filter) in w[c0 * taps..(c0 + lanes) * taps].chunks_exact(taps).enumerate() {
+        for (dst, &v) in s.weights.chunks_exact_mut(lanes).zip(filter) {
+            dst[l] = v;
+        }
+    }
+    s.staged.resize(npix * lanes, 0.0);
+    l
+}
+
+/// The staged `(npix, lanes)` sums back into `lanes` output planes.
+fn unstage(out: &mut [f32], staged: &[f32], lanes: usize, npix: usize) {
+    for (l, plane) in out.chunks_exact_mut(npix).enumerate() {
+        for (v, px) in plane.iter_mut().zip(staged.chunks_exact(lanes)) {
+            *v = px[l];
+        }
+    }
+}
+
+/// [`block_avx512`] on AVX2: 8 channels per vector. AVX2's gather is slow on AMD, so the
+/// padded input is filled by 8×8 transposes of the input's own rows (8 pixels of 8 channels),
+/// activated on the way, and the output planes by transposes of the staged sums.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn block_avx2(
+    x: &[f32],
+    pre: Epilogue,
+    w: &[f32],
+    bias: Option<&[f32]>,
+    epi: Epilogue,
+    g: &ConvGeom,
+    c0: usize,
+    out: &mut [f32],
+    s: &mut ScratchBlock,
+) {
+    use std::arch::x86_64::*;
+    const LANES: usize = 8;
+    const PX: usize = 8;
+    let (npix, hw) = (g.npix(), g.h * g.w);
+    let (pw, rows, cols) = prepare(x, w, bias, g, c0, LANES, out, s);
+    let (top, left) = (g.pads.top, g.pads.left);
+    let base = x[c0 * hw..(c0 + LANES) * hw].as_ptr();
+    let padded = s.padded.as_mut_ptr();
+    // SAFETY: input pixel `(iy, ix)` of block channel `l` is `base[l·HW + iy·W + ix]`, read
+    // for `(iy, ix)` inside the input (its rows are `rows − top`, its columns `cols − left`);
+    // padded pixel `(py, px)` is written at `(py·PW + px)·8 ..+8` with `py < PH`, `px < PW`.
+    unsafe {
+        for py in rows {
+            let row = base.add((py - top) * g.w);
+            let mut px = cols.start;
+            while px + 8 <= cols.end {
+                let mut r = [_mm256_setzero_ps(); 8];
+                for (l, v) in r.iter_mut().enumerate() {
+                    *v = _mm256_loadu_ps(row.add(l * hw + px - left));
+                }
+                for (j, v) in transpose8(r).into_iter().enumerate() {
+                    _mm256_storeu_ps(padded.add((py * pw + px + j) * LANES), pre.vector256(v));
+                }
+                px += 8;
+            }
+            for px in px..cols.end {
+                for l in 0..LANES {
+                    let v = pre.apply(*row.add(l * hw + px - left));
+                    *padded.add((py * pw + px) * LANES + l) = v;
+                }
+            }
+        }
+    }
+    let b = match bias {
+        // SAFETY: 8 values from `c0`, inside `b` (checked by `prepare`).
+        Some(b) => unsafe { _mm256_loadu_ps(b.as_ptr().add(c0)) },
+        None => _mm256_setzero_ps(),
+    };
+    let (pad, wt, st) = (s.padded.as_ptr(), s.weights.as_ptr(), s.staged.as_mut_ptr());
+    let tap_offsets = &s.taps[..];
+    // SAFETY: as in `block_avx512`, with 8 lanes: every read is inside `padded` and
+    // `weights`, every store inside `staged`.
+    unsafe {
+        for oy in 0..g.oh {
+            let mut ox = 0;
+            while ox < g.ow {
+                let n = PX.min(g.ow - ox);
+                let corner = pad.add(((oy * g.sh) * pw + ox * g.sw) * LANES);
+                let at = st.add((oy * g.ow + ox) * LANES);
+                let step = g.sw * LANES;
+                macro_rules! run {
+                    ($($n:literal),*) => {
+                        match n {
+                            $($n => pixels_avx2::<$n>(corner, step, tap_offsets, wt, b, epi, at),)*
+                            _ => unreachable!("{n} pixels"),
+                        }
+                    };
+                }
+                run!(1, 2, 3, 4, 5, 6, 7, 8);
+                ox += n;
+            }
+        }
+    }
+    // SAFETY: staged pixel `p` is `staged[p·8..p·8 + 8]`, `p < npix`; output plane `l` is
+    // `out[l·npix..(l + 1)·npix]` (the sizes checked by `prepare`).
+    unsafe {
+        let (st, o) = (s.staged.as_ptr(), out.as_mut_ptr());
+        let mut p = 0;
+        while p + 8 <= npix {
+            let mut r = [_mm256_setzero_ps(); 8];
+            for (j, v) in r.iter_mut().enumerate() {
+                *v = _mm256_loadu_ps(st.add((p + j) * LANES));
+            }
+            for (l, v) in transpose8(r).into_iter().enumerate() {
+                _mm256_storeu_ps(o.add(l * npix + p), v);
+            }
+            p += 8;
+        }
+        for p in p..npix {
+            for l in 0..LANES {
+                *o.add(l * npix + p) = *st.add(p * LANES + l);
+            }
+        }
+    }
+}
+
+/// The 8×8 transpose: lane `i` of output `j` is lane `j` of input `i`.
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn transpose8(r: [std::arch::x86_64::__m256; 8]) -> [std::arch::x86_64::__m256; 8] {
+    use std::arch::x86_64::*;
+    let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+    let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+    let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+    let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+    let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    // Lanes 0–3 of each half: columns 0, 1, 2, 3 (low half) and 4, 5, 6, 7 (high half) of
+    // rows 0–3, then of rows 4–7.
+    let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+    let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+    let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+    let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+    let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+    let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+    let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+    let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+    [
+        _mm256_permute2f128_ps::<0x20>(u0, u4),
+        _mm256_permute2f128_ps::<0x20>(u1, u5),
+        _mm256_permute2f128_ps::<0x20>(u2, u6),
+        _mm256_permute2f128_ps::<0x20>(u3, u7),
+        _mm256_permute2f128_ps::<0x31>(u0, u4),
+        _mm256_permute2f128_ps::<0x31>(u1, u5),
+        _mm256_permute2f128_ps::<0x31>(u2, u6),
+        _mm256_permute2f128_ps::<0x31>(u3, u7),
+    ]
+}
+
+/// [`pixels`] on AVX2, finished (bias `b`, then `epi`) and stored at `st`, 8 values apart.
+///
+/// # Safety
+/// The CPU must support AVX2 and FMA; every `corner + j·step + tap` (`j < N`) must have 8
+/// readable values, `wt` `8·taps.len()`, and `st` room for `8·N`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+#[inline]
+unsafe fn pixels_avx2<const N: usize>(
+    corner: *const f32,
+    step: usize,
+    taps: &[usize],
+    wt: *const f32,
+    b: std::arch::x86_64::__m256,
+    epi: Epilogue,
+    st: *mut f32,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [_mm256_setzero_ps(); N];
+    // SAFETY: as the caller vouches.
+    unsafe {
+        for (t, &at) in taps.iter().enumerate() {
+            let wv = _mm256_loadu_ps(wt.add(t * 8));
+            let p = corner.add(at);
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = _mm256_fmadd_ps(wv, _mm256_loadu_ps(p.add(j * step)), *a);
+            }
+        }
+        for (j, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(st.add(j * 8), epi.vector256(_mm256_add_ps(*a, b)));
+        }
+    }
+}
+
+/// The sums of `N` consecutive output pixels of one row (window corners `step` apart from
+/// `corner`), over every tap.
+///
+/// # Safety
+/// The CPU must support AVX-512F; every `corner + j·step + tap` (`j < N`) must have 16 readable
+/// values, and `wt` `16·taps.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn pixels<const N: usize>(
+    corner: *const f32,
+    step: usize,
+    taps: &[usize],
+    wt: *const f32,
+) -> [std::arch::x86_64::__m512; N] {
+    use std::arch::x86_64::*;
+    let mut acc = [_mm512_setzero_ps(); N];
+    // SAFETY: as the caller vouches.
+    unsafe {
+        for (t, &at) in taps.iter().enumerate() {
+            let wv = _mm512_loadu_ps(wt.add(t * 16));
+            let p = corner.add(at);
+            for (j, a) in acc.iter_mut().enumerate() {
+                *a = _mm512_fmadd_ps(wv, _mm512_loadu_ps(p.add(j * step)), *a);
+            }
+        }
+    }
+    acc
+}
