@@ -450,8 +450,36 @@ fn larger_cases_on_the_parallel_paths() {
             bias: true,
             seed: 100 + i as u64,
         };
-        assert_close(&fast_of(&case, Epilogue::None).view(), &naive_of(&case).view(), REL);
+        let want = naive_of(&case);
+        assert_close(&fast_of(&case, Epilogue::None).view(), &want.view(), REL);
+        // Two and three threads: the bands are re-cut into a multiple of the threads (648
+        // pixels of the first case: 4 bands of 176, 176, 176, 120 and 6 of 112, …, 88).
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| fast_of(&case, Epilogue::None));
+            assert_close(&got.view(), &want.view(), REL);
+        }
     }
+}
+
+/// The bands the threads share: a multiple of the threads, of about equal width, none
+/// narrower than 64 pixels, none wider than the band asked for.
+#[test]
+fn bands_even_out_across_threads() {
+    let d = Banding::DEFAULT;
+    let big = usize::MAX / 2;
+    assert_eq!(super::super::im2col::even_bands(784, 256, 1, big, d), 256, "one thread");
+    assert_eq!(super::super::im2col::even_bands(784, 256, 2, 1000, d), 256, "too small");
+    // VGG16's 28² convs: 4 bands of 208, 208, 208, 160 instead of 256, 256, 256, 16.
+    assert_eq!(super::super::im2col::even_bands(784, 256, 2, big, d), 208);
+    // AlexNet's conv2 at 27²: 4 bands of 192 (the last 153) instead of 3 of 256.
+    assert_eq!(super::super::im2col::even_bands(729, 256, 2, big, d), 192);
+    // 13²: bands of 43 would be too narrow, so the filters are shared out instead.
+    assert_eq!(super::super::im2col::even_bands(169, 256, 2, big, d), 256);
+    // Many bands already: 196 of 256 at 224² stay 196 bands (of 256).
+    assert_eq!(super::super::im2col::even_bands(224 * 224, 256, 2, big, d), 256);
+    let tiny = Banding { values: 1, min_pixels: 1, parallel_min_flops: 0 };
+    assert_eq!(super::super::im2col::even_bands(784, 1, 2, big, tiny), 1, "a test's bands");
 }
 
 /// One band only (a small plane) but enough work to share: at two threads the filters are
