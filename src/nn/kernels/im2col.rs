@@ -142,6 +142,13 @@ pub(crate) fn conv_gemm_banded(
     };
     let per_gemm =
         if across_bands || filter_blocks < g.kg { Parallelism::None } else { parallelism(flops) };
+    // Threads that share a band's filters each fill `cols` of their own: the unfolding (or a
+    // 1×1 conv's activated copy) is repeated, and a shared one was written by one core while
+    // the other's GEMM read its lines. At two threads such a copy took 117 µs against 28 µs on
+    // one thread (a 1×1 672 → 112 conv at 14² reading a relu6 view: 0.35 → 0.24 ms at two
+    // threads, 0.36 on one); AlexNet's conv4 and conv5 (13², unfolded by both threads
+    // together before) 2.53 → 2.45 and 1.66 → 1.58 ms.
+    let own_cols = filter_blocks < g.kg && !in_place;
     let valid = ValidTaps::of(g);
     // A strided conv reads every `S_w`-th input column: split the columns into phases once, so
     // each row of `cols` is a contiguous copy. (A stride wider than the input gains nothing
@@ -155,40 +162,46 @@ pub(crate) fn conv_gemm_banded(
         let filters =
             Mat::row_major(&w[grp * g.kg * kdim..(grp + 1) * g.kg * kdim], g.kg, kdim, kdim);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
+        // The band `px0..px0 + width`'s `cols` (rows of `width`).
+        let fill = |cols: &mut Vec<f32>, px0: usize, width: usize| {
+            let need = kdim * width;
+            if let Err(e) = cols.try_reserve(need.saturating_sub(cols.len())) {
+                panic!("out of memory: cannot allocate the conv's columns ({e})");
+            }
+            cols.resize(need, 0.0);
+            let band_cols = &mut cols[..need];
+            if pointwise {
+                // 1×1, unit stride, unpadded: row `ci` is input channel `ci`'s band.
+                for (ci, row) in band_cols.chunks_exact_mut(width).enumerate() {
+                    let at = (grp * g.cg + ci) * npix + px0;
+                    row.copy_from_slice(&x[at..at + width]);
+                    pre.activate(row);
+                }
+            } else {
+                unfold(&src, g, &valid, grp, px0, band_cols);
+            }
+        };
         let band = |cols: &mut Vec<f32>, b: usize| {
             let px0 = b * band_px;
             let width = band_px.min(npix - px0);
-            let rhs = if in_place {
-                let input = &x[grp * g.cg * npix + px0..];
-                Mat { data: input, rows: g.cg, cols: width, rs: npix, cs: 1 }
-            } else {
-                let need = kdim * width;
-                if let Err(e) = cols.try_reserve(need.saturating_sub(cols.len())) {
-                    panic!("out of memory: cannot allocate the conv's columns ({e})");
-                }
-                cols.resize(need, 0.0);
-                let band_cols = &mut cols[..need];
-                if pointwise {
-                    // 1×1, unit stride, unpadded: row `ci` is input channel `ci`'s band.
-                    for (ci, row) in band_cols.chunks_exact_mut(width).enumerate() {
-                        let at = (grp * g.cg + ci) * npix + px0;
-                        row.copy_from_slice(&x[at..at + width]);
-                        pre.activate(row);
-                    }
-                } else if filter_blocks < g.kg {
-                    // The threads share this band's filters; they share its unfolding too (at
-                    // two threads, serial unfolding was a fifth of AlexNet conv2's time).
-                    let rows = kdim.div_ceil(4 * threads).max(1);
-                    band_cols.par_chunks_mut(rows * width).enumerate().for_each(|(i, part)| {
-                        unfold_rows(&src, g, &valid, grp, px0, i * rows, width, part)
-                    });
-                } else {
-                    unfold(&src, g, &valid, grp, px0, band_cols);
-                }
-                Mat::row_major(&cols[..need], kdim, width, width)
-            };
+            // The GEMM's right operand: the input itself, or the band's `cols`.
+            let input = in_place.then(|| Mat {
+                data: &x[grp * g.cg * npix + px0..],
+                rows: g.cg,
+                cols: width,
+                rs: npix,
+                cs: 1,
+            });
+            fn rhs_of<'a>(
+                input: Option<Mat<'a>>,
+                cols: &'a [f32],
+                kdim: usize,
+                n: usize,
+            ) -> Mat<'a> {
+                input.unwrap_or_else(|| Mat::row_major(&cols[..kdim * n], kdim, n, n))
+            }
             let p = planes;
-            let block = |k0: usize| {
+            let block = |k0: usize, rhs: Mat| {
                 let k1 = (k0 + filter_blocks).min(p.kg);
                 let lhs = Mat::row_major(&filters.data[k0 * kdim..k1 * kdim], k1 - k0, kdim, kdim);
                 // SAFETY: `out_g` holds `kg` planes of `npix`, so `(k, px0 + j)` for
@@ -202,14 +215,30 @@ pub(crate) fn conv_gemm_banded(
                     epi.finish(row, bias_g.map_or(0.0, |b| b[k]));
                 }
             };
+            if own_cols {
+                (0..p.kg).into_par_iter().step_by(filter_blocks).for_each(|k0| {
+                    with_cols(|c| {
+                        fill(c, px0, width);
+                        block(k0, rhs_of(input, c, kdim, width));
+                    })
+                });
+                return;
+            }
+            if !in_place {
+                fill(cols, px0, width);
+            }
+            let rhs = rhs_of(input, cols, kdim, width);
             if filter_blocks < p.kg {
-                (0..p.kg).into_par_iter().step_by(filter_blocks).for_each(block);
+                (0..p.kg).into_par_iter().step_by(filter_blocks).for_each(|k0| block(k0, rhs));
             } else {
-                block(0);
+                block(0, rhs);
             }
         };
         if across_bands {
             (0..bands).into_par_iter().for_each(|b| with_cols(|c| band(c, b)));
+        } else if own_cols {
+            // Each filter block fills its own columns (see `own_cols`).
+            (0..bands).for_each(|b| band(&mut Vec::new(), b));
         } else {
             with_cols(|c| (0..bands).for_each(|b| band(c, b)));
         }
@@ -226,7 +255,13 @@ pub(crate) fn conv_gemm_banded(
 /// convs were 3 bands of 256 pixels and one of 16, and ran 1.41× faster on two threads than
 /// on one (now 1.80×); AlexNet's conv2 (27²) was 3 bands, which the threads shared filter by
 /// filter (3.54 → 3.13 ms at two threads).
-pub(crate) fn even_bands(npix: usize, band_px: usize, threads: usize, flops: usize, b: Banding) -> usize {
+pub(crate) fn even_bands(
+    npix: usize,
+    band_px: usize,
+    threads: usize,
+    flops: usize,
+    b: Banding,
+) -> usize {
     // (Banding narrower than the default is a test's: its bands stay as asked.)
     if threads <= 1 || flops < b.parallel_min_flops || b.min_pixels < MIN_SHARED_BAND {
         return band_px;
