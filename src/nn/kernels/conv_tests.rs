@@ -73,24 +73,31 @@ fn banded_tiny_of(c: &ConvCase, x: &Volume, pre: Epilogue) -> Volume {
     Array3::from_shape_vec((g.k, oh, ow), out).unwrap()
 }
 
-/// The implicit GEMM with every conv on the rayon pool, however small.
-fn implicit_parallel(c: &ConvCase, isa: Isa) -> Volume {
+/// The implicit GEMM with every conv on a pool of three threads, however small: the threads
+/// split the tiles in three runs, each filling its own phase rows (`split`), or share planes
+/// filled once, or share a small map's filter blocks.
+fn implicit_parallel(c: &ConvCase, isa: Isa, split: bool) -> Volume {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap();
     let (x, w, b) = (c.x(), c.w(), c.b());
     let g = ConvGeom::new(x.dim(), w.dim(), b.as_ref().map(|b| b.len()), &c.geometry());
     let mut out = vec![f32::NAN; g.k * g.npix()];
     let (xs, ws) = (x.as_slice().unwrap(), w.as_slice().unwrap());
     let bs = b.as_ref().map(|b| b.as_slice().unwrap());
-    super::super::implicit::conv_implicit_with(
-        isa,
-        xs,
-        Epilogue::None,
-        ws,
-        bs,
-        Epilogue::None,
-        &g,
-        &mut out,
-        0,
-    );
+    let split_max = if split { usize::MAX } else { 0 };
+    pool.install(|| {
+        super::super::implicit::conv_implicit_with(
+            isa,
+            xs,
+            Epilogue::None,
+            ws,
+            bs,
+            Epilogue::None,
+            &g,
+            &mut out,
+            0,
+            split_max,
+        )
+    });
     Array3::from_shape_vec((g.k, g.oh, g.ow), out).unwrap()
 }
 
@@ -152,10 +159,11 @@ proptest! {
         case.resize(h, w);
         let want = naive_of(&case);
         assert_close(&forced(&case, Route::Implicit).view(), &want.view(), REL);
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         // Every microkernel this CPU has (AVX2's 16-pixel tiles and AVX-512's 64).
         for isa in Isa::available().into_iter().filter(|&i| i >= Isa::Avx2) {
-            assert_close(&two.install(|| implicit_parallel(&case, isa)).view(), &want.view(), REL);
+            for split in [false, true] {
+                assert_close(&implicit_parallel(&case, isa, split).view(), &want.view(), REL);
+            }
         }
     }
 

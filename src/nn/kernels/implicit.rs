@@ -117,6 +117,21 @@ pub(crate) fn suits(g: &ConvGeom) -> bool {
 /// which at two threads was a fifth of AlexNet conv1's time done serially).
 fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout, parallel: bool) -> Vec<f32> {
     let mut data = super::buffers::take(l.len);
+    fill_phases(x, pre, g, l, 0..l.rows, parallel, &mut data);
+    data
+}
+
+/// [`phases`]' rows `rows` of every plane, and the zeroed slack, into `data` (`l.len` values);
+/// the other rows are left as they are.
+fn fill_phases(
+    x: &[f32],
+    pre: Epilogue,
+    g: &ConvGeom,
+    l: &Layout,
+    rows: std::ops::Range<usize>,
+    parallel: bool,
+    data: &mut [f32],
+) {
     let plane_len = l.rows * l.pitch;
     let (planes, slack) = data.split_at_mut(g.cin * g.sh * g.sw * plane_len);
     slack.fill(0.0);
@@ -126,7 +141,8 @@ fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout, parallel: bool) ->
         // Phase columns `j` with `j·S_w + bx − left` inside `0..W`.
         let first = g.pads.left.saturating_sub(bx).div_ceil(g.sw);
         let end = (g.w + g.pads.left).saturating_sub(bx).div_ceil(g.sw).min(l.pitch);
-        for (r, row) in plane.chunks_exact_mut(l.pitch).enumerate() {
+        let plane_rows = plane.chunks_exact_mut(l.pitch).enumerate();
+        for (r, row) in plane_rows.skip(rows.start).take(rows.len()) {
             let iy = (r * g.sh + by).checked_sub(g.pads.top).filter(|&iy| iy < g.h);
             let (Some(iy), true) = (iy, first < end) else {
                 row.fill(0.0);
@@ -144,7 +160,17 @@ fn phases(x: &[f32], pre: Epilogue, g: &ConvGeom, l: &Layout, parallel: bool) ->
     } else {
         planes.chunks_exact_mut(plane_len).enumerate().for_each(fill);
     }
-    data
+}
+
+/// The largest phase planes (values) that each thread fills for its own tiles. Larger planes
+/// are filled once and shared: at VGG16 conv1_2's 3.3 M values, a run per thread without
+/// stealing was 4-8% slower on two threads (24.4-24.9 against 25.9-26.3 ms).
+const SPLIT_MAX_PLANES: usize = 1 << 20;
+
+thread_local! {
+    /// This thread's phase planes when the threads each fill the rows of their own tiles
+    /// (see `conv_implicit_with`), kept between calls.
+    static PLANES: std::cell::Cell<Vec<f32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// For group `grp`, where row `k = (fy·FW + fx)·Cg + ci` of `cols` starts in the phase planes:
@@ -199,11 +225,23 @@ pub(crate) fn conv_implicit(
     g: &ConvGeom,
     out: &mut [f32],
 ) {
-    conv_implicit_with(Isa::detect(), x, pre, w, bias, epi, g, out, PARALLEL_MIN_FLOPS);
+    conv_implicit_with(
+        Isa::detect(),
+        x,
+        pre,
+        w,
+        bias,
+        epi,
+        g,
+        out,
+        PARALLEL_MIN_FLOPS,
+        SPLIT_MAX_PLANES,
+    );
 }
 
 /// [`conv_implicit`] on the microkernel of `isa` (AVX2 or AVX-512, which the CPU must support),
-/// on the rayon pool from `parallel_min_flops` on (tests use 0).
+/// on the rayon pool from `parallel_min_flops` on (tests use 0), each thread filling its own
+/// phase rows for planes of up to `split_max_planes` values (tests use both ways).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn conv_implicit_with(
     isa: Isa,
@@ -215,6 +253,7 @@ pub(crate) fn conv_implicit_with(
     g: &ConvGeom,
     out: &mut [f32],
     parallel_min_flops: usize,
+    split_max_planes: usize,
 ) {
     let mr = tile_pixels(isa).filter(|_| isa <= Isa::detect());
     let mr = mr.expect("the implicit-GEMM conv needs AVX2 or AVX-512F");
@@ -228,7 +267,6 @@ pub(crate) fn conv_implicit_with(
     let l = Layout::of(g, mr);
     let threads = rayon::current_num_threads();
     let parallel = threads > 1 && 2 * g.k * kdim * npix >= parallel_min_flops;
-    let data = phases(x, pre, g, &l, parallel);
     let grid = l.grid(g);
     let tiles = grid.div_ceil(mr);
     let fblocks = g.kg.div_ceil(NR);
@@ -236,53 +274,85 @@ pub(crate) fn conv_implicit_with(
     let chunks = if parallel && tiles < 2 * threads { threads.min(fblocks) } else { 1 };
     let per_chunk = fblocks.div_ceil(chunks);
     let dst = SharedOut::new(out);
-    for grp in 0..g.groups {
-        let off = offsets(g, &l, grp);
+    // Each group's tap offsets and packed filters.
+    let groups: Vec<(Vec<usize>, Vec<f32>)> =
+        (0..g.groups).map(|grp| (offsets(g, &l, grp), pack(w, g, grp))).collect();
+    // One tile's sums (`tiles_of`, the scratch) from the planes in `data`, stored.
+    let job = |data: &[f32], grp: usize, tiles_of: &mut Vec<f32>, item: usize| {
+        let (off, packed) = (&groups[grp].0, &groups[grp].1);
         // Every lane of every tile reads inside `data`.
         let last = off.iter().max().copied().unwrap_or(0).checked_add(tiles * mr);
         let last = last.expect("implicit GEMM offsets overflow");
         assert!(last <= data.len(), "implicit GEMM reads past its planes: {last} > {}", l.len);
-        let packed = pack(w, g, grp);
         let bias_g = bias.map(|b| &b[grp * g.kg..(grp + 1) * g.kg]);
-        let job = |tiles_of: &mut Vec<f32>, item: usize| {
-            let (t, c) = (item / chunks, item % chunks);
-            let q0 = t * mr;
-            let fbs = c * per_chunk..((c + 1) * per_chunk).min(fblocks);
-            tiles_of.resize(fbs.len() * NR * mr, 0.0);
-            // `k` in chunks whose input rows (KC × MR values) stay in cache while every filter
-            // block of the tile runs over them; the sums carry over in `tiles_of`.
-            for k0 in (0..kdim).step_by(KC) {
-                let k1 = (k0 + KC).min(kdim);
-                for (fb, tile) in fbs.clone().zip(tiles_of.chunks_exact_mut(NR * mr)) {
-                    let wb = &packed[(fb * kdim + k0) * NR..(fb * kdim + k1) * NR];
-                    let (src, off) = (&data[q0..], &off[k0..k1]);
-                    // SAFETY: the CPU supports `isa`, checked on entry; `q0 + off[k] + mr ≤
-                    // last ≤ data.len()` for every `k`, checked above, and `wb` holds NR
-                    // weights per k.
-                    #[cfg(target_arch = "x86_64")]
-                    unsafe {
-                        match isa {
-                            Isa::Avx512 => tile_avx512(src, off, wb, tile, k0 > 0),
-                            _ => tile_avx2(src, off, wb, tile, k0 > 0),
-                        }
-                    };
-                }
+        let (t, c) = (item / chunks, item % chunks);
+        let q0 = t * mr;
+        let fbs = c * per_chunk..((c + 1) * per_chunk).min(fblocks);
+        tiles_of.resize(fbs.len() * NR * mr, 0.0);
+        // `k` in chunks whose input rows (KC × MR values) stay in cache while every filter
+        // block of the tile runs over them; the sums carry over in `tiles_of`.
+        for k0 in (0..kdim).step_by(KC) {
+            let k1 = (k0 + KC).min(kdim);
+            for (fb, tile) in fbs.clone().zip(tiles_of.chunks_exact_mut(NR * mr)) {
+                let wb = &packed[(fb * kdim + k0) * NR..(fb * kdim + k1) * NR];
+                let (src, off) = (&data[q0..], &off[k0..k1]);
+                // SAFETY: the CPU supports `isa`, checked on entry; `q0 + off[k] + mr ≤
+                // last ≤ data.len()` for every `k`, checked above, and `wb` holds NR
+                // weights per k.
+                #[cfg(target_arch = "x86_64")]
+                unsafe {
+                    match isa {
+                        Isa::Avx512 => tile_avx512(src, off, wb, tile, k0 > 0),
+                        _ => tile_avx2(src, off, wb, tile, k0 > 0),
+                    }
+                };
             }
-            for (fb, tile) in fbs.zip(tiles_of.chunks_exact(NR * mr)) {
-                let f0 = grp * g.kg + fb * NR;
-                for j in 0..NR.min(g.kg - fb * NR) {
-                    let b = bias_g.map_or(0.0, |b| b[fb * NR + j]);
-                    let vals = &tile[j * mr..(j + 1) * mr];
-                    store(dst, (f0 + j) * npix, vals, q0, &l, g, epi, b);
-                }
+        }
+        for (fb, tile) in fbs.zip(tiles_of.chunks_exact(NR * mr)) {
+            let f0 = grp * g.kg + fb * NR;
+            for j in 0..NR.min(g.kg - fb * NR) {
+                let b = bias_g.map_or(0.0, |b| b[fb * NR + j]);
+                let vals = &tile[j * mr..(j + 1) * mr];
+                store(dst, (f0 + j) * npix, vals, q0, &l, g, epi, b);
             }
-        };
+        }
+    };
+    if parallel && chunks == 1 && l.len <= split_max_planes {
+        // Each thread takes a run of tiles and fills, in planes of its own, only the phase
+        // rows they read: planes filled by one core and read by another cost more than the
+        // fill (AlexNet conv1 at two threads: the shared fill took 165 µs, against 82 µs on
+        // one thread; the conv 1.43 -> 1.37 ms). One run per thread: four per thread was
+        // even with the shared planes.
+        let parts = threads.min(tiles);
+        (0..parts).into_par_iter().for_each(|part| {
+            let (t0, t1) = (part * tiles / parts, (part + 1) * tiles / parts);
+            if t0 == t1 {
+                return;
+            }
+            // Stored pixels of grid rows `oy0..=oy1` read phase rows from `oy0` to
+            // `oy1 + ((FH − 1)·D_h) / S_h` (see `offsets`).
+            let oy0 = (t0 * mr / l.pitch).min(g.oh - 1);
+            let oy1 = ((t1 * mr - 1) / l.pitch).min(g.oh - 1);
+            let rows = oy0..(oy1 + 1 + (g.fh - 1) * g.dh / g.sh).min(l.rows);
+            let mut data = PLANES.take();
+            data.resize(l.len, 0.0);
+            fill_phases(x, pre, g, &l, rows, false, &mut data);
+            let mut tiles_of = Vec::new();
+            for grp in 0..g.groups {
+                (t0..t1).for_each(|t| job(&data, grp, &mut tiles_of, t));
+            }
+            PLANES.set(data);
+        });
+        return;
+    }
+    let data = phases(x, pre, g, &l, parallel);
+    for grp in 0..g.groups {
         let items = tiles * chunks;
         if parallel {
-            (0..items).into_par_iter().for_each_init(Vec::new, job);
+            (0..items).into_par_iter().for_each_init(Vec::new, |s, item| job(&data, grp, s, item));
         } else {
             let mut tiles_of = Vec::new();
-            (0..items).for_each(|item| job(&mut tiles_of, item));
+            (0..items).for_each(|item| job(&data, grp, &mut tiles_of, item));
         }
     }
     super::buffers::give(data);
