@@ -442,6 +442,9 @@ fn larger_cases_on_the_parallel_paths() {
         (12, 24, 5, 2, 2, 3, 27),
         (32, 32, 3, 1, 1, 32, 40),
         (16, 32, 3, 2, 1, 16, 33),
+        // 13 × 16 pixels: too few for two bands a thread, so one band each (104 + 104 on
+        // two threads, 80 + 80 + 48 on three); 160 filters keep it on im2col.
+        (64, 160, 3, 1, 1, 1, 13),
     ];
     for (i, &(cin, k, f, s, pad, groups, h)) in cases.iter().enumerate() {
         let case = ConvCase {
@@ -470,24 +473,30 @@ fn larger_cases_on_the_parallel_paths() {
     }
 }
 
-/// The bands the threads share: a multiple of the threads, of about equal width, none
-/// narrower than 64 pixels, none wider than the band asked for.
+/// The bands the threads share: a multiple of the threads, of about equal width (two a thread,
+/// or one if two would be too narrow and the conv unfolds), none narrower than 64 pixels, none wider than the band
+/// asked for.
 #[test]
 fn bands_even_out_across_threads() {
     let d = Banding::DEFAULT;
     let big = usize::MAX / 2;
-    assert_eq!(super::super::im2col::even_bands(784, 256, 1, big, d), 256, "one thread");
-    assert_eq!(super::super::im2col::even_bands(784, 256, 2, 1000, d), 256, "too small");
+    assert_eq!(super::super::im2col::even_bands(784, 256, 1, big, d, true), 256, "one thread");
+    assert_eq!(super::super::im2col::even_bands(784, 256, 2, 1000, d, true), 256, "too small");
     // VGG16's 28² convs: 4 bands of 208, 208, 208, 160 instead of 256, 256, 256, 16.
-    assert_eq!(super::super::im2col::even_bands(784, 256, 2, big, d), 208);
+    assert_eq!(super::super::im2col::even_bands(784, 256, 2, big, d, true), 208);
     // AlexNet's conv2 at 27²: 4 bands of 192 (the last 153) instead of 3 of 256.
-    assert_eq!(super::super::im2col::even_bands(729, 256, 2, big, d), 192);
-    // 13²: bands of 43 would be too narrow, so the filters are shared out instead.
-    assert_eq!(super::super::im2col::even_bands(169, 256, 2, big, d), 256);
+    assert_eq!(super::super::im2col::even_bands(729, 256, 2, big, d, true), 192);
+    // 13²: bands of 43 would be too narrow, so one band a thread (96 and 73).
+    assert_eq!(super::super::im2col::even_bands(169, 256, 2, big, d, true), 96);
+    // …but not at three threads (57), nor at 7² on two (25): the filters are shared out.
+    assert_eq!(super::super::im2col::even_bands(169, 256, 3, big, d, true), 256);
+    assert_eq!(super::super::im2col::even_bands(49, 256, 2, big, d, true), 256);
+    // …nor for a 1×1 conv at 14², which has no columns to unfold.
+    assert_eq!(super::super::im2col::even_bands(196, 256, 2, big, d, false), 256);
     // Many bands already: 196 of 256 at 224² stay 196 bands (of 256).
-    assert_eq!(super::super::im2col::even_bands(224 * 224, 256, 2, big, d), 256);
+    assert_eq!(super::super::im2col::even_bands(224 * 224, 256, 2, big, d, true), 256);
     let tiny = Banding { values: 1, min_pixels: 1, parallel_min_flops: 0 };
-    assert_eq!(super::super::im2col::even_bands(784, 1, 2, big, tiny), 1, "a test's bands");
+    assert_eq!(super::super::im2col::even_bands(784, 1, 2, big, tiny, true), 1, "a test's bands");
 }
 
 /// One band only (a small plane) but enough work to share: at two threads the filters are

@@ -127,12 +127,12 @@ pub(crate) fn conv_gemm_banded(
     let band_px = if want_pixels >= 64 { want_pixels.next_multiple_of(64) } else { want_pixels };
     let band_px = band_px.min(npix);
     let threads = rayon::current_num_threads();
-    let band_px = even_bands(npix, band_px, threads, 2 * g.kg * kdim * npix, banding);
+    let band_px = even_bands(npix, band_px, threads, 2 * g.kg * kdim * npix, banding, !pointwise);
     let bands = npix.div_ceil(band_px);
     let flops = 2 * g.kg * kdim * band_px;
     let across_bands =
-        threads > 1 && bands >= 2 * threads && flops * bands >= banding.parallel_min_flops;
-    // Too few bands to share out (a 1×1 conv at 7×7 or 14×14 is one band): the threads take
+        threads > 1 && bands >= threads && flops * bands >= banding.parallel_min_flops;
+    // Too few bands to share out (a conv at 7×7 is one band): the threads take
     // the filters of each band in blocks instead, each a GEMM of its own over the same columns.
     // (gemm's own splitting of such a short, wide GEMM barely gained at two threads.)
     let filter_blocks = if !across_bands && threads > 1 && flops >= banding.parallel_min_flops {
@@ -254,13 +254,19 @@ pub(crate) fn conv_gemm_banded(
 /// pixels. Bands of `band_px` left a ragged last band that one thread ran alone: VGG16's 28²
 /// convs were 3 bands of 256 pixels and one of 16, and ran 1.41× faster on two threads than
 /// on one (now 1.80×); AlexNet's conv2 (27²) was 3 bands, which the threads shared filter by
-/// filter (3.54 → 3.13 ms at two threads).
+/// filter (3.54 → 3.13 ms at two threads). A map too small for `2·threads` such bands gets one
+/// band a thread if those keep [`MIN_SHARED_BAND`] pixels and the conv `unfolds` (not a 1×1
+/// conv: EfficientNet-Lite0's 14² ones were 5-10% slower so). AlexNet's 13² conv3–5 shared their
+/// filters before, and each thread unfolded all 169 pixels' columns (2.3 MB at conv4) for its
+/// half of the filters; with a band each, at two threads, conv3–5 took 2.3, 3.5, 2.3 against
+/// 3.3, 5.3, 3.3 ms (alternating runs on a busy machine).
 pub(crate) fn even_bands(
     npix: usize,
     band_px: usize,
     threads: usize,
     flops: usize,
     b: Banding,
+    unfolds: bool,
 ) -> usize {
     // (Banding narrower than the default is a test's: its bands stay as asked.)
     if threads <= 1 || flops < b.parallel_min_flops || b.min_pixels < MIN_SHARED_BAND {
@@ -269,12 +275,16 @@ pub(crate) fn even_bands(
     let bands = npix.div_ceil(band_px).max(2 * threads).next_multiple_of(threads);
     // At most `band_px`, which `cols` is sized for: `npix / bands ≤ band_px`.
     let width = npix.div_ceil(bands);
+    // Too narrow for two bands a thread: one band a thread, if that is wide enough and saves
+    // unfolding every pixel's columns on each thread.
+    let width = if width < MIN_SHARED_BAND && unfolds { npix.div_ceil(threads) } else { width };
     if width < MIN_SHARED_BAND { band_px } else { width.next_multiple_of(16).min(band_px) }
 }
 
 /// The narrowest band [`even_bands`] makes: narrower GEMMs lose more to their short rows than
-/// the threads gain (a 13² conv's filters are shared out instead: gemm splitting each GEMM
-/// itself took AlexNet's conv3–5 from 1.51, 2.57, 1.68 to 1.89, 2.89, 1.91 ms at two threads).
+/// the threads gain. A smaller map's filters are shared out instead, which beat gemm splitting
+/// each GEMM itself (at two threads, AlexNet's 13² conv3–5 took 1.51, 2.57, 1.68 ms shared out,
+/// 1.89, 2.89, 1.91 split by gemm; one band a thread is faster still, see [`even_bands`]).
 const MIN_SHARED_BAND: usize = 64;
 
 /// The input as `unfold` reads it: channel `c`, phase `b`, row `iy` starts at
