@@ -364,7 +364,7 @@ fn route_table() {
     let tile16 = if Isa::detect() == Isa::Avx2 { Route::Implicit } else { Route::Im2col };
     assert_eq!(g(64, 32, 1, 2, 0, 1), tile16);
     assert_eq!(g(64, 32, 3, 1, 1, 2), Route::Im2col);
-    // The implicit GEMM, on AVX-512: 16 to 128 filters (on AVX2 to 96), `cols` rows ≥ 64, little
+    // The implicit GEMM: 16 to 96 filters, `cols` rows ≥ 64, little
     // grid waste.
     let big = |cin: usize, hw: usize, k: usize, f: usize, s: usize, pad: usize| {
         let geom = geometry((cin, hw, hw), k, (f, f), (s, s), (1, 1), 1, pad);
@@ -374,6 +374,7 @@ fn route_table() {
     assert_eq!(big(3, 227, 96, 11, 4, 0), implicit, "AlexNet conv1");
     assert_eq!(big(64, 56, 64, 3, 1, 1), implicit);
     assert_eq!(big(128, 56, 256, 3, 1, 1), Route::Im2col, "256 filters: gemm's kernel");
+    assert_eq!(big(64, 112, 128, 3, 1, 1), Route::Im2col, "128 filters: gemm's kernel");
     assert_eq!(big(3, 224, 64, 3, 1, 1), Route::Im2col, "27 rows of cols");
     assert_eq!(big(256, 14, 64, 3, 1, 1), Route::Im2col, "16 of every 14 columns computed");
     assert_eq!(big(64, 8, 64, 1, 1, 60), Route::Im2col, "padding far larger than the input");

@@ -38,18 +38,20 @@ const KC: usize = 256;
 const PARALLEL_MIN_FLOPS: usize = 1 << 20;
 /// When the route pays, measured against im2col + gemm (one thread, VGG16, AlexNet and the
 /// bench convs): im2col's copy costs most next to few filters per group, and a tile's grid
-/// waste most on small maps. So the route takes 16 to 128 filters per group (a block of 6 pads
-/// the last one with zero filters; at 256 filters gemm's own kernel won by 3–8%), `cols` rows of
-/// at least 64 (with fewer, each tile's stores outweigh its sums: VGG's 3 → 64 conv took 1.8
-/// against 1.1 ms), and at most 6% of computed pixels dropped (VGG's 28² and 14² layers drop
-/// 14% and 31%, and lost by as much).
-const FILTERS: std::ops::RangeInclusive<usize> = 16..=128;
+/// waste most on small maps. So the route takes 16 to 96 filters per group (a block of 6 pads
+/// the last one with zero filters; at 256 filters gemm's own kernel won by 3–8%, and at 128 on
+/// an Intel Xeon at 3.3 GHz with 2 MiB of L2 per core, VGG16 conv2_1/conv2_2 took 17.0–18.0 /
+/// 37.2–39.7 ms against gemm's 14.5–14.6 / 30.6–32.0; AlexNet conv1's 96 still won, 1.6 against
+/// 1.8 ms, and VGG16 conv1_2's 64 were even), `cols` rows of at least 64 (with fewer, each
+/// tile's stores outweigh its sums: VGG's 3 → 64 conv took 1.8 against 1.1 ms), and at most 6%
+/// of computed pixels dropped (VGG's 28² and 14² layers drop 14% and 31%, and lost by as much).
+///
 /// On AVX2 (Zen 2, one thread) the 16-pixel tile won where im2col's copy is dearest, AlexNet
 /// conv1 (3 → 96, 11×11 stride 4: 3.06 → 2.66 ms alone, 2.31 → 2.18 in AlexNet's features), was
 /// even at VGG's 64 filters (conv1_2 56.0 against 56.5 ms), and lost from 128 filters on
 /// (VGG conv2_2 55 against 48 ms, a 3×3 128 → 256 conv 28 against 22 ms): each tile's 256
 /// input rows are two cache lines apiece, which fills L1 with as few as 16 pixels per row.
-const FILTERS_AVX2: std::ops::RangeInclusive<usize> = 16..=96;
+const FILTERS: std::ops::RangeInclusive<usize> = 16..=96;
 const MIN_KDIM: usize = 64;
 const MAX_WASTE_PERCENT: usize = 6;
 
@@ -100,8 +102,7 @@ pub(crate) fn suits(g: &ConvGeom) -> bool {
     let Some(mr) = tile_pixels(isa) else {
         return false;
     };
-    let filters = if isa == Isa::Avx2 { FILTERS_AVX2 } else { FILTERS };
-    if g.npix() == 0 || !filters.contains(&g.kg) || g.kdim() < MIN_KDIM {
+    if g.npix() == 0 || !FILTERS.contains(&g.kg) || g.kdim() < MIN_KDIM {
         return false;
     }
     let l = Layout::of(g, mr);
