@@ -78,25 +78,68 @@ pub fn max_pool_of_act(x: &ArrayView3<f32>, pre: Epilogue, g: &PoolGeometry) -> 
 /// [`max_pool`] of `act(x)`.
 fn max_pool_with(x: &ArrayView3<f32>, g: &PoolGeometry, act: impl Fn(f32) -> f32 + Sync) -> Volume {
     let w = x.dim().2;
-    // NaN wins, then the larger value: the order of the reads does not matter.
-    let max = |m: f32, v: f32| if v > m || v.is_nan() { v } else { m };
+    let ca = g.window.cols;
+    let (stride, dil) = (ca.stride, ca.dilation);
+    let (lo, hi) = full_run(&(0..ca.out).map(|o| ca.window(o)).collect::<Vec<_>>());
     pool(x, g, |src, ry, cols, out_row, tmp| {
-        // The max down the window's rows, for every input column (a vectorised pass per row)…
+        // The max down the window's rows, for every input column (a vectorised pass per row),
+        // then `stride` cells of slack that `row_max` may read past the last column…
         tmp.clear();
-        tmp.resize(w, f32::NEG_INFINITY);
+        tmp.resize(w + stride, f32::NEG_INFINITY);
         for iy in taps(&ry) {
             let row = &src[iy * w..(iy + 1) * w];
             tmp.iter_mut().zip(row).for_each(|(m, &v)| *m = max(*m, act(v)));
         }
-        // …then across each window's columns.
-        for (o, rx) in out_row.iter_mut().zip(cols) {
-            *o = if rx.dil == 1 {
-                tmp[rx.input_range()].iter().fold(f32::NEG_INFINITY, |m, &v| max(m, v))
-            } else {
-                taps(rx).fold(f32::NEG_INFINITY, |m, ix| max(m, tmp[ix]))
-            };
+        // …then across each window's columns: the run of windows wholly inside the row one tap
+        // at a time over all of them (unit-stride or stride-2 reads the compiler vectorises),
+        // the windows that hang into the padding one by one.
+        let (head, rest) = out_row.split_at_mut(lo);
+        let tail = &mut rest[hi - lo..];
+        let edges = head.iter_mut().zip(cols).chain(tail.iter_mut().zip(&cols[hi..]));
+        for (o, rx) in edges {
+            *o = taps(rx).fold(f32::NEG_INFINITY, |m, ix| max(m, tmp[ix]));
+        }
+        if lo < hi {
+            // A full window starts inside the row.
+            let first = cols[lo].start as usize;
+            let run = &mut out_row[lo..hi];
+            run.fill(f32::NEG_INFINITY);
+            for t in 0..cols[lo].f {
+                let from = first + t * dil;
+                // Cells `from + i·stride` for `i < run.len()`, each inside the row as window
+                // `lo + i` is full; the chunks' other cells end inside the slack.
+                let cells = &tmp[from..from + run.len() * stride];
+                match stride {
+                    1 => row_max::<1>(run, cells),
+                    2 => row_max::<2>(run, cells),
+                    _ => run
+                        .iter_mut()
+                        .zip(cells.iter().step_by(stride))
+                        .for_each(|(o, &v)| *o = max(*o, v)),
+                }
+            }
         }
     })
+}
+
+/// NaN wins, then the larger value: the order of the reads does not matter.
+#[inline(always)]
+fn max(m: f32, v: f32) -> f32 {
+    if v > m || v.is_nan() { v } else { m }
+}
+
+/// `run[i] = max(run[i], cells[i·S])`.
+#[inline(always)]
+fn row_max<const S: usize>(run: &mut [f32], cells: &[f32]) {
+    run.iter_mut().zip(cells.chunks_exact(S)).for_each(|(o, c)| *o = max(*o, c[0]));
+}
+
+/// The outputs `lo..hi` whose windows lie wholly inside the input: one run, as window starts
+/// grow with the output index (empty when there is none).
+fn full_run(cols: &[AxisWindow]) -> (usize, usize) {
+    let lo = cols.iter().position(AxisWindow::is_full).unwrap_or(cols.len());
+    let hi = lo + cols[lo..].iter().take_while(|c| c.is_full()).count();
+    (lo, hi)
 }
 
 /// The input indices a window reads (every `dil`-th cell from its first real tap).

@@ -170,3 +170,64 @@ fn max_pool_of_act_is_the_pool_of_the_activated_input() {
         assert_eq!(bits(&got), bits(&want), "{pre:?}");
     }
 }
+
+/// The max of the real cells of each window, with dilation; a NaN among them gives NaN.
+fn nan_aware_max(x: &Array3<f32>, g: &PoolGeometry) -> Array3<f32> {
+    let (d, h, w) = x.dim();
+    let (ra, ca) = (g.window.rows, g.window.cols);
+    Array3::from_shape_fn((d, ra.out, ca.out), |(c, r, q)| {
+        let (wr, wc) = (ra.window(r), ca.window(q));
+        let mut best = f32::NEG_INFINITY;
+        for i in 0..ra.f {
+            for j in 0..ca.f {
+                let (py, px) = (wr.index(i), wc.index(j));
+                if py >= 0 && px >= 0 && py < h as i64 && px < w as i64 {
+                    let v = x[[c, py as usize, px as usize]];
+                    if v.is_nan() || best.is_nan() {
+                        best = f32::NAN;
+                    } else {
+                        best = best.max(v);
+                    }
+                }
+            }
+        }
+        best
+    })
+}
+
+proptest! {
+    /// Rows long enough that most windows lie wholly inside them (pooled one tap at a time over
+    /// the whole run) and the rest hang into the padding (pooled one by one), any stride and
+    /// dilation, NaNs scattered in: the max pool equals the definition, NaN for NaN.
+    #[test]
+    fn max_pool_of_long_rows_matches_the_definition(
+        (d, h, w) in (1..=2usize, 1..=6usize, 1..=40usize),
+        (kh, kw, sh, sw) in (1..=3usize, 1..=4usize, 1..=3usize, 1..=4usize),
+        (dh, dw, t, l, r) in (1..=2usize, 1..=2usize, 0..=2usize, 0..=3usize, 0..=3usize),
+        (ceil, seed, nan_every) in (any::<bool>(), any::<u64>(), 3..=50usize),
+    ) {
+        let (t, l, r) = (t % kh, l % kw, r % kw);
+        prop_assume!(h + 2 * t > (kh - 1) * dh && w + l + r > (kw - 1) * dw);
+        let x = random3((d, h, w), seed);
+        let x = Array3::from_shape_fn(x.dim(), |(c, i, j)| {
+            if (c * 7 + i * w + j) % nan_every == nan_every - 1 { f32::NAN } else { x[[c, i, j]] }
+        });
+        let pad = crate::nn::layer::Padding::Explicit { top: t, left: l, bottom: t, right: r };
+        let spec = crate::nn::geometry::WindowSpec {
+            kernel: (kh, kw),
+            dilation: (dh, dw),
+            stride: (sh, sw),
+            pad: &pad,
+            ceil_mode: ceil,
+        };
+        let shape = crate::nn::tensor::Shape3::new(h, w, d);
+        let Ok(g) = PoolGeometry::new(shape, spec, false) else {
+            return Err(TestCaseError::reject("not a valid pool"));
+        };
+        let (got, want) = (max_pool(&x.view(), &g), nan_aware_max(&x, &g));
+        let bits = |v: &Array3<f32>| {
+            v.iter().map(|f| if f.is_nan() { u32::MAX } else { f.to_bits() }).collect::<Vec<_>>()
+        };
+        prop_assert_eq!(bits(&got), bits(&want));
+    }
+}
