@@ -280,33 +280,38 @@ pub fn forward_from_with(
     super::budget::check(|| "this pass (every layer's output)".into(), need)
         .map_err(|e| LayerError::new("input", ErrorKind::Budget(e)))?;
     let mut acts = Activations { input, outputs: prev[..from].to_vec() };
-    for (i, layer) in net.layers.iter().enumerate().skip(from) {
-        if !step(i) {
-            return Ok(None);
-        }
-        let info = &analysis.layers[i];
-        let out = if !info.computed() {
-            Tensor::empty().into()
-        } else if let Some(view) = view_of(layer, &acts) {
-            if views == Views::Eager {
-                view.tensor();
+    // At two threads or more the other workers spin through the pass instead of sleeping
+    // between its parallel regions (see `awake`).
+    super::awake::with_awake_workers(|awake| {
+        for (i, layer) in net.layers.iter().enumerate().skip(from) {
+            if !step(i) {
+                return Ok(None);
             }
-            Kept(Slot::View(Arc::new(view)))
-        } else if let (LayerKind::Conv(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
-            let (x, pre) = acts.read_through(*s);
-            conv_layer(layer, info, x, pre)?.into()
-        } else if let (LayerKind::MaxPool(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
-            // A max pool reads through a pending view too: the view stays uncomputed.
-            let (x, pre) = acts.read_through(*s);
-            let g = info.pool().unwrap_or_else(|| geometry_bug(layer));
-            shaped(layer, info, k::max_pool_of_act(&vol(layer, x)?, pre, g))?.into()
-        } else {
-            let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
-            run_layer(layer, info, &xs)?.into()
-        };
-        acts.outputs.push(out);
-    }
-    Ok(Some(acts))
+            awake.arm();
+            let info = &analysis.layers[i];
+            let out = if !info.computed() {
+                Tensor::empty().into()
+            } else if let Some(view) = view_of(layer, &acts) {
+                if views == Views::Eager {
+                    view.tensor();
+                }
+                Kept(Slot::View(Arc::new(view)))
+            } else if let (LayerKind::Conv(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
+                let (x, pre) = acts.read_through(*s);
+                conv_layer(layer, info, x, pre)?.into()
+            } else if let (LayerKind::MaxPool(_), [s]) = (&layer.kind, layer.inputs.as_slice()) {
+                // A max pool reads through a pending view too: the view stays uncomputed.
+                let (x, pre) = acts.read_through(*s);
+                let g = info.pool().unwrap_or_else(|| geometry_bug(layer));
+                shaped(layer, info, k::max_pool_of_act(&vol(layer, x)?, pre, g))?.into()
+            } else {
+                let xs: Vec<&Tensor> = layer.inputs.iter().map(|&s| acts.get(s)).collect();
+                run_layer(layer, info, &xs)?.into()
+            };
+            acts.outputs.push(out);
+        }
+        Ok(Some(acts))
+    })
 }
 
 /// Analysis builds the geometry of every windowed layer; a missing one is a bug.

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 mod analysis_volume;
+pub mod awake;
 pub mod backward;
 pub mod budget;
 pub mod error;
