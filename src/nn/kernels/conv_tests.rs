@@ -402,17 +402,24 @@ fn an_input_other_than_the_geometrys_panics() {
     conv2d(&x.view(), &w.view(), None, &g);
 }
 
-/// EfficientNet's 7×7 depthwise shape, small: the channel-blocked kernel applies (on AVX-512),
-/// on one thread and on the pool, with a fused relu.
+/// EfficientNet's 7×7 and 14×14 depthwise shapes, small: the channel-blocked kernel applies
+/// (on every vector level), on one thread and on the pool, with a fused relu.
 #[test]
-fn depthwise_channel_blocks_7x7() {
-    for (k, f, s, pad) in [(69, 5, 1, 2), (48, 3, 1, 1), (33, 5, 2, 2)] {
+fn depthwise_channel_blocks_7x7_and_14x14() {
+    let cases = [
+        (69, 5, 1, 2, 7),
+        (48, 3, 1, 1, 7),
+        (33, 5, 2, 2, 7),
+        (37, 3, 2, 1, 14),
+        (18, 5, 1, 2, 14),
+    ];
+    for (k, f, s, pad, side) in cases {
         let case = ConvCase {
             groups: k,
             cg: 1,
             kg: 1,
-            h: 7 * s,
-            w: 7 * s,
+            h: side * s,
+            w: side * s,
             f: (f, f),
             s: (s, s),
             dil: (1, 1),

@@ -13,10 +13,14 @@ use super::geometry::ConvGeom;
 use super::isa::Isa;
 use std::ops::Range;
 
-/// Planes of at most this many output pixels are computed channel-blocked on AVX-512 (7×7
-/// wins by 1.5–1.7×; at 14×14 the planar kernel is as fast, at 28×28 faster: the gather of each
-/// input pixel then costs more than the full vectors save)…
-const MAX_PIXELS_AVX512: usize = 64;
+/// Planes of at most this many output pixels are computed channel-blocked on AVX-512. At 7×7
+/// blocked wins by 1.5–1.7×. On an Intel Xeon at 3.3 GHz (EfficientNet-Lite0 in the network,
+/// one thread, planar → blocked, ms) it won at 14² too: 3×3 from 28² stride 2 0.14–0.15 →
+/// 0.08, 3×3 0.124–0.128 → 0.097–0.099, 5×5 0.18–0.25 → 0.16–0.23; at 28² it won from 56²
+/// stride 2 (0.31–0.33 → 0.27–0.29) but lost at stride 1 (0.27 → 0.32–0.37), and lost at 56²
+/// (0.33–0.34 → 0.56–0.59): the gather of each input pixel then costs more than the full
+/// vectors save…
+const MAX_PIXELS_AVX512: usize = 196;
 /// …and on AVX2, where the planar kernel's per-row work costs more. Zen 2, one thread,
 /// EfficientNet-Lite0's depthwise layers in the network (planar → blocked, ms): 7² 5×5 0.28 →
 /// 0.16, 14² 5×5 0.33 → 0.26, 28² 5×5 stride 2 0.41 → 0.21, 56² from 112² stride 2 0.53 →
