@@ -172,14 +172,29 @@ pub fn avg_pool(x: &ArrayView3<f32>, g: &PoolGeometry) -> Volume {
     })
 }
 
-/// The mean of each channel: `(D, 1, 1)`, summed in f64. An empty plane gives 0.
+/// The mean of each channel: `(D, 1, 1)`, summed in f64 (in four interleaved partial sums, so
+/// the adds do not wait on each other). An empty plane gives 0.
 pub fn global_avg_pool(x: &ArrayView3<f32>) -> Volume {
     let (depth, h, w) = x.dim();
-    Array3::from_shape_fn((depth, 1, 1), |(d, _, _)| {
-        let plane = x.index_axis(ndarray::Axis(0), d);
-        let sum: f64 = plane.iter().map(|&v| f64::from(v)).sum();
-        if h * w == 0 { 0.0 } else { (sum / (h * w) as f64) as f32 }
-    })
+    let x = x.as_standard_layout();
+    // Standard layout is contiguous, so `as_slice` cannot fail.
+    let xs = x.as_slice().expect("standard layout");
+    let n = h * w;
+    let mean = |plane: &[f32]| {
+        let mut acc = [0.0f64; 4];
+        let quads = plane.chunks_exact(4);
+        let rest: f64 = quads.remainder().iter().map(|&v| f64::from(v)).sum();
+        for q in quads {
+            for (a, &v) in acc.iter_mut().zip(q) {
+                *a += f64::from(v);
+            }
+        }
+        let sum = (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest;
+        if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
+    };
+    let means: Vec<f32> =
+        if n == 0 { vec![0.0; depth] } else { xs.chunks_exact(n).map(mean).collect() };
+    Array3::from_shape_vec((depth, 1, 1), means).expect("D values")
 }
 
 #[cfg(test)]

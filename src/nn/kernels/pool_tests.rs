@@ -81,6 +81,23 @@ fn global_average_of_each_channel() {
     assert_eq!(global_avg_pool(&x.view()), array![[[2.5]], [[1.0]]]);
 }
 
+/// Planes of every length from 0 to 40 (whole quads and a remainder), in a transposed view:
+/// each mean equals an f64 sum in order, to f32 rounding.
+#[test]
+fn global_average_of_any_plane_length() {
+    for n in 0..=40usize {
+        let x = random3((3, n, 1), n as u64);
+        let t = x.view().permuted_axes([0, 2, 1]);
+        let got = global_avg_pool(&t);
+        assert_eq!(got.dim(), (3, 1, 1));
+        for d in 0..3 {
+            let sum: f64 = (0..n).map(|i| f64::from(x[[d, i, 0]])).sum();
+            let want = if n == 0 { 0.0 } else { (sum / n as f64) as f32 };
+            assert!((got[[d, 0, 0]] - want).abs() <= 1e-6 * want.abs().max(1.0), "n {n}");
+        }
+    }
+}
+
 /// The definition, in padded coordinates, one window at a time: kernel `k`, stride `s`.
 fn reference(
     x: &Array3<f32>,
