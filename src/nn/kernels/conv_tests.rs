@@ -402,16 +402,20 @@ fn an_input_other_than_the_geometrys_panics() {
     conv2d(&x.view(), &w.view(), None, &g);
 }
 
-/// EfficientNet's 7×7 and 14×14 depthwise shapes, small: the channel-blocked kernel applies
-/// (on every vector level), on one thread and on the pool, with a fused relu.
+/// EfficientNet's 7×7, 14×14 and 28×28 depthwise shapes, small, and an 11×11 one (rows of 8
+/// pixels and 3): the channel-blocked kernel applies (on every vector level), on one thread and
+/// on the pool, with a fused relu.
 #[test]
-fn depthwise_channel_blocks_7x7_and_14x14() {
+fn depthwise_channel_blocks_7x7_to_28x28() {
     let cases = [
         (69, 5, 1, 2, 7),
         (48, 3, 1, 1, 7),
         (33, 5, 2, 2, 7),
         (37, 3, 2, 1, 14),
         (18, 5, 1, 2, 14),
+        (20, 3, 1, 1, 11),
+        (17, 5, 1, 2, 28),
+        (16, 5, 2, 2, 28),
     ];
     for (k, f, s, pad, side) in cases {
         let case = ConvCase {

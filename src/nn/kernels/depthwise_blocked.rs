@@ -15,12 +15,14 @@ use std::ops::Range;
 
 /// Planes of at most this many output pixels are computed channel-blocked on AVX-512. At 7×7
 /// blocked wins by 1.5–1.7×. On an Intel Xeon at 3.3 GHz (EfficientNet-Lite0 in the network,
-/// one thread, planar → blocked, ms) it won at 14² too: 3×3 from 28² stride 2 0.14–0.15 →
-/// 0.08, 3×3 0.124–0.128 → 0.097–0.099, 5×5 0.18–0.25 → 0.16–0.23; at 28² it won from 56²
-/// stride 2 (0.31–0.33 → 0.27–0.29) but lost at stride 1 (0.27 → 0.32–0.37), and lost at 56²
-/// (0.33–0.34 → 0.56–0.59): the gather of each input pixel then costs more than the full
-/// vectors save…
-const MAX_PIXELS_AVX512: usize = 196;
+/// one thread, alternating runs, ms): with the gather alone and an input load per tap, blocked
+/// beat planar at 14² (3×3 from 28² stride 2 0.14–0.15 → 0.08, 5×5 0.18–0.25 → 0.16–0.23);
+/// with each filter row's inputs reused across its taps at stride 1 (`rows_avx512`) it also
+/// wins at 28² (5×5 0.221–0.226 → 0.195–0.213; 5×5 from 56² stride 2 0.258–0.263 →
+/// 0.203–0.256), and still
+/// loses at 56² (0.28 → 0.39–0.40 at stride 1, 0.42 → 0.50–0.51 from 112² stride 2): the
+/// gather of each input pixel then costs more than the full vectors save…
+const MAX_PIXELS_AVX512: usize = 784;
 /// …and on AVX2, where the planar kernel's per-row work costs more. Zen 2, one thread,
 /// EfficientNet-Lite0's depthwise layers in the network (planar → blocked, ms): 7² 5×5 0.28 →
 /// 0.16, 14² 5×5 0.33 → 0.26, 28² 5×5 stride 2 0.41 → 0.21, 56² from 112² stride 2 0.53 →
@@ -147,34 +149,148 @@ unsafe fn block_avx512(
         None => _mm512_setzero_ps(),
     };
     let finish = |acc: __m512| epi.vector(_mm512_add_ps(acc, b));
-    const PX: usize = 4;
-    let tap_offsets = &s.taps[..];
-    // SAFETY: pixel `(oy, ox)` reads `padded[((oy·S_h)·PW + ox·S_w)·16 + taps[t] ..+16]`,
-    // whose row is at most `(OH−1)·S_h + (FH−1)·D_h < PH` and column at most
-    // `(OW−1)·S_w + (FW−1)·D_w < PW`: inside `padded`. Weights are read at `t·16 < taps·16`,
-    // staged values written at `(oy·OW + ox)·16 < npix·16`.
-    unsafe {
-        for oy in 0..g.oh {
-            let mut ox = 0;
-            while ox < g.ow {
-                let n = PX.min(g.ow - ox);
-                let corner = pad.add(((oy * g.sh) * pw + ox * g.sw) * LANES);
-                let step = g.sw * LANES;
-                let mut acc = [_mm512_setzero_ps(); PX];
-                match n {
-                    4 => acc = pixels::<4>(corner, step, tap_offsets, wt),
-                    3 => acc[..3].copy_from_slice(&pixels::<3>(corner, step, tap_offsets, wt)),
-                    2 => acc[..2].copy_from_slice(&pixels::<2>(corner, step, tap_offsets, wt)),
-                    _ => acc[..1].copy_from_slice(&pixels::<1>(corner, step, tap_offsets, wt)),
+    // Unit column stride and dilation, 3 or 5 taps wide: each filter row's input vectors are
+    // loaded once for 8 pixels and reused across its taps (see `pixels_rows`).
+    match (g.sw, g.dw, g.fw) {
+        // SAFETY: as the generic loop below: every read is inside `padded` and `weights`, every
+        // store inside `staged`.
+        (1, 1, 3) => unsafe { rows_avx512::<3>(g, pw, s, finish) },
+        // SAFETY: as above.
+        (1, 1, 5) => unsafe { rows_avx512::<5>(g, pw, s, finish) },
+        _ => {
+            const PX: usize = 4;
+            let tap_offsets = &s.taps[..];
+            // SAFETY: pixel `(oy, ox)` reads `padded[((oy·S_h)·PW + ox·S_w)·16 + taps[t] ..+16]`,
+            // whose row is at most `(OH−1)·S_h + (FH−1)·D_h < PH` and column at most
+            // `(OW−1)·S_w + (FW−1)·D_w < PW`: inside `padded`. Weights are read at
+            // `t·16 < taps·16`, staged values written at `(oy·OW + ox)·16 < npix·16`.
+            unsafe {
+                for oy in 0..g.oh {
+                    let mut ox = 0;
+                    while ox < g.ow {
+                        let n = PX.min(g.ow - ox);
+                        let corner = pad.add(((oy * g.sh) * pw + ox * g.sw) * LANES);
+                        let step = g.sw * LANES;
+                        let mut acc = [_mm512_setzero_ps(); PX];
+                        match n {
+                            4 => acc = pixels::<4>(corner, step, tap_offsets, wt),
+                            3 => acc[..3].copy_from_slice(&pixels::<3>(
+                                corner,
+                                step,
+                                tap_offsets,
+                                wt,
+                            )),
+                            2 => acc[..2].copy_from_slice(&pixels::<2>(
+                                corner,
+                                step,
+                                tap_offsets,
+                                wt,
+                            )),
+                            _ => acc[..1].copy_from_slice(&pixels::<1>(
+                                corner,
+                                step,
+                                tap_offsets,
+                                wt,
+                            )),
+                        }
+                        for (j, a) in acc.iter().enumerate().take(n) {
+                            _mm512_storeu_ps(st.add((oy * g.ow + ox + j) * LANES), finish(*a));
+                        }
+                        ox += n;
+                    }
                 }
-                for (j, a) in acc.iter().enumerate().take(n) {
-                    _mm512_storeu_ps(st.add((oy * g.ow + ox + j) * LANES), finish(*a));
-                }
-                ox += n;
             }
         }
     }
     unstage(out, &s.staged, LANES, npix);
+}
+
+/// The sums of every output pixel of a block for unit column stride and dilation and a filter
+/// `F` taps wide, 8 pixels of a row at a time, finished by `finish` into `s.staged`.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `s` laid out for `g` by [`prepare`] with 16 lanes and `pw`
+/// its padded width; `g.sw == g.dw == 1` and `g.fw == F`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn rows_avx512<const F: usize>(
+    g: &ConvGeom,
+    pw: usize,
+    s: &mut ScratchBlock,
+    finish: impl Fn(std::arch::x86_64::__m512) -> std::arch::x86_64::__m512,
+) {
+    use std::arch::x86_64::*;
+    const LANES: usize = 16;
+    debug_assert!(g.sw == 1 && g.dw == 1 && g.fw == F);
+    let (pad, wt, st) = (s.padded.as_ptr(), s.weights.as_ptr(), s.staged.as_mut_ptr());
+    let row_step = g.dh * pw * LANES;
+    // SAFETY: pixel `(oy, ox + j)`, filter row `fy`, reads padded pixels `(oy·S_h + fy·D_h,
+    // ox + j + fx)` for `fx < F`: row below `PH` and column at most `OW − 1 + F − 1 < PW`, as in
+    // the generic loop; weights at `(fy·F + fx)·16`, stores at `(oy·OW + ox + j)·16`.
+    unsafe {
+        for oy in 0..g.oh {
+            let mut ox = 0;
+            while ox < g.ow {
+                let n = 8.min(g.ow - ox);
+                let corner = pad.add(((oy * g.sh) * pw + ox) * LANES);
+                let at = st.add((oy * g.ow + ox) * LANES);
+                macro_rules! run {
+                    ($($n:literal),*) => {
+                        match n {
+                            $($n => {
+                                let acc = pixels_rows::<$n, F>(corner, row_step, g.fh, wt);
+                                for (j, a) in acc.iter().enumerate() {
+                                    _mm512_storeu_ps(at.add(j * LANES), finish(*a));
+                                }
+                            })*
+                            _ => unreachable!("{n} pixels"),
+                        }
+                    };
+                }
+                run!(1, 2, 3, 4, 5, 6, 7, 8);
+                ox += n;
+            }
+        }
+    }
+}
+
+/// [`pixels`] for `N ≤ 8` consecutive pixels, unit column stride and dilation, `F ≤ 5` taps a
+/// filter row: each filter row's `N + F − 1` input vectors are loaded once and each of its
+/// weights once, where [`pixels`] loads an input vector per tap and pixel. The sums run over
+/// the taps in the same `(fy, fx)` order, so the results are the same.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `corner + fy·row_step + (j + fx)·16` must have 16 readable
+/// values for `fy < fh`, `j < N`, `fx < F`, and `wt` `16·fh·F`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn pixels_rows<const N: usize, const F: usize>(
+    corner: *const f32,
+    row_step: usize,
+    fh: usize,
+    wt: *const f32,
+) -> [std::arch::x86_64::__m512; N] {
+    use std::arch::x86_64::*;
+    const { assert!(N <= 8 && F <= 5) };
+    let mut acc = [_mm512_setzero_ps(); N];
+    // SAFETY: as the caller vouches.
+    unsafe {
+        for fy in 0..fh {
+            let p = corner.add(fy * row_step);
+            let mut row = [_mm512_setzero_ps(); 12];
+            for (i, r) in row.iter_mut().enumerate().take(N + F - 1) {
+                *r = _mm512_loadu_ps(p.add(i * 16));
+            }
+            for fx in 0..F {
+                let wv = _mm512_loadu_ps(wt.add((fy * F + fx) * 16));
+                for (j, a) in acc.iter_mut().enumerate() {
+                    *a = _mm512_fmadd_ps(wv, row[j + fx], *a);
+                }
+            }
+        }
+    }
+    acc
 }
 
 /// Checks that `x`, `w`, `bias` and `out` hold the block `c0..c0 + lanes`, lays out
