@@ -149,14 +149,18 @@ unsafe fn block_avx512(
         None => _mm512_setzero_ps(),
     };
     let finish = |acc: __m512| epi.vector(_mm512_add_ps(acc, b));
-    // Unit column stride and dilation, 3 or 5 taps wide: each filter row's input vectors are
-    // loaded once for 8 pixels and reused across its taps (see `pixels_rows`).
+    // Column stride 1 or 2, unit dilation, 3 or 5 taps wide: each filter row's input vectors
+    // are loaded once for 8 pixels and reused across its taps (see `pixels_rows`).
     match (g.sw, g.dw, g.fw) {
         // SAFETY: as the generic loop below: every read is inside `padded` and `weights`, every
         // store inside `staged`.
-        (1, 1, 3) => unsafe { rows_avx512::<3>(g, pw, s, finish) },
+        (1, 1, 3) => unsafe { rows_avx512::<3, 1>(g, pw, s, finish) },
         // SAFETY: as above.
-        (1, 1, 5) => unsafe { rows_avx512::<5>(g, pw, s, finish) },
+        (1, 1, 5) => unsafe { rows_avx512::<5, 1>(g, pw, s, finish) },
+        // SAFETY: as above.
+        (2, 1, 3) => unsafe { rows_avx512::<3, 2>(g, pw, s, finish) },
+        // SAFETY: as above.
+        (2, 1, 5) => unsafe { rows_avx512::<5, 2>(g, pw, s, finish) },
         _ => {
             const PX: usize = 4;
             let tap_offsets = &s.taps[..];
@@ -205,15 +209,15 @@ unsafe fn block_avx512(
     unstage(out, &s.staged, LANES, npix);
 }
 
-/// The sums of every output pixel of a block for unit column stride and dilation and a filter
-/// `F` taps wide, 8 pixels of a row at a time, finished by `finish` into `s.staged`.
+/// The sums of every output pixel of a block for column stride `S`, unit column dilation and
+/// a filter `F` taps wide, 8 pixels of a row at a time, finished by `finish` into `s.staged`.
 ///
 /// # Safety
 /// The CPU must support AVX-512F; `s` laid out for `g` by [`prepare`] with 16 lanes and `pw`
-/// its padded width; `g.sw == g.dw == 1` and `g.fw == F`.
+/// its padded width; `g.sw == S`, `g.dw == 1` and `g.fw == F`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn rows_avx512<const F: usize>(
+unsafe fn rows_avx512<const F: usize, const S: usize>(
     g: &ConvGeom,
     pw: usize,
     s: &mut ScratchBlock,
@@ -221,24 +225,24 @@ unsafe fn rows_avx512<const F: usize>(
 ) {
     use std::arch::x86_64::*;
     const LANES: usize = 16;
-    debug_assert!(g.sw == 1 && g.dw == 1 && g.fw == F);
+    debug_assert!(g.sw == S && g.dw == 1 && g.fw == F);
     let (pad, wt, st) = (s.padded.as_ptr(), s.weights.as_ptr(), s.staged.as_mut_ptr());
     let row_step = g.dh * pw * LANES;
     // SAFETY: pixel `(oy, ox + j)`, filter row `fy`, reads padded pixels `(oy·S_h + fy·D_h,
-    // ox + j + fx)` for `fx < F`: row below `PH` and column at most `OW − 1 + F − 1 < PW`, as in
-    // the generic loop; weights at `(fy·F + fx)·16`, stores at `(oy·OW + ox + j)·16`.
+    // (ox + j)·S + fx)` for `fx < F`: row below `PH` and column at most `(OW − 1)·S + F − 1 <
+    // PW`, as in the generic loop; weights at `(fy·F + fx)·16`, stores at `(oy·OW + ox + j)·16`.
     unsafe {
         for oy in 0..g.oh {
             let mut ox = 0;
             while ox < g.ow {
                 let n = 8.min(g.ow - ox);
-                let corner = pad.add(((oy * g.sh) * pw + ox) * LANES);
+                let corner = pad.add(((oy * g.sh) * pw + ox * S) * LANES);
                 let at = st.add((oy * g.ow + ox) * LANES);
                 macro_rules! run {
                     ($($n:literal),*) => {
                         match n {
                             $($n => {
-                                let acc = pixels_rows::<$n, F>(corner, row_step, g.fh, wt);
+                                let acc = pixels_rows::<$n, F, S>(corner, row_step, g.fh, wt);
                                 for (j, a) in acc.iter().enumerate() {
                                     _mm512_storeu_ps(at.add(j * LANES), finish(*a));
                                 }
@@ -254,38 +258,39 @@ unsafe fn rows_avx512<const F: usize>(
     }
 }
 
-/// [`pixels`] for `N ≤ 8` consecutive pixels, unit column stride and dilation, `F ≤ 5` taps a
-/// filter row: each filter row's `N + F − 1` input vectors are loaded once and each of its
-/// weights once, where [`pixels`] loads an input vector per tap and pixel. The sums run over
-/// the taps in the same `(fy, fx)` order, so the results are the same.
+/// [`pixels`] for `N ≤ 8` consecutive pixels, column stride `S ≤ 2`, unit column dilation,
+/// `F ≤ 5` taps a filter row: each filter row's `(N − 1)·S + F` input vectors are loaded once
+/// and each of its weights once, where [`pixels`] loads an input vector per tap and pixel. The
+/// sums run over the taps in the same `(fy, fx)` order, so the results are the same.
 ///
 /// # Safety
-/// The CPU must support AVX-512F; `corner + fy·row_step + (j + fx)·16` must have 16 readable
+/// The CPU must support AVX-512F; `corner + fy·row_step + (j·S + fx)·16` must have 16 readable
 /// values for `fy < fh`, `j < N`, `fx < F`, and `wt` `16·fh·F`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn pixels_rows<const N: usize, const F: usize>(
+unsafe fn pixels_rows<const N: usize, const F: usize, const S: usize>(
     corner: *const f32,
     row_step: usize,
     fh: usize,
     wt: *const f32,
 ) -> [std::arch::x86_64::__m512; N] {
     use std::arch::x86_64::*;
-    const { assert!(N <= 8 && F <= 5) };
+    const { assert!(N <= 8 && F <= 5 && S <= 2) };
     let mut acc = [_mm512_setzero_ps(); N];
     // SAFETY: as the caller vouches.
     unsafe {
         for fy in 0..fh {
             let p = corner.add(fy * row_step);
-            let mut row = [_mm512_setzero_ps(); 12];
-            for (i, r) in row.iter_mut().enumerate().take(N + F - 1) {
+            // At most 7·2 + 5 = 19 vectors, with the 8 sums and a weight inside 32 registers.
+            let mut row = [_mm512_setzero_ps(); 19];
+            for (i, r) in row.iter_mut().enumerate().take((N - 1) * S + F) {
                 *r = _mm512_loadu_ps(p.add(i * 16));
             }
             for fx in 0..F {
                 let wv = _mm512_loadu_ps(wt.add((fy * F + fx) * 16));
                 for (j, a) in acc.iter_mut().enumerate() {
-                    *a = _mm512_fmadd_ps(wv, row[j + fx], *a);
+                    *a = _mm512_fmadd_ps(wv, row[j * S + fx], *a);
                 }
             }
         }
