@@ -184,20 +184,37 @@ pub(crate) fn conv_depthwise_at(
             }
         };
         let init = || (ScratchBlock::default(), Scratch::default());
-        if parallel {
-            out.par_chunks_mut(l * npix).enumerate().for_each_init(init, blocks);
-        } else {
-            let mut s = init();
-            out.chunks_mut(l * npix).enumerate().for_each(|item| blocks(&mut s, item));
-        }
+        in_runs(out, l * npix, parallel, init, blocks);
         return;
     }
-    if parallel {
-        out.par_chunks_mut(npix).enumerate().for_each_init(Scratch::default, one);
-    } else {
-        let mut s = Scratch::default();
-        out.chunks_mut(npix).enumerate().for_each(|item| one(&mut s, item));
+    in_runs(out, npix, parallel, Scratch::default, one);
+}
+
+/// `f(scratch, (i, chunk))` for every `unit`-long chunk `i` of `out`: on the pool when
+/// `parallel`, in one contiguous run of chunks per thread, each with one scratch from `init`.
+/// (Rayon's own splitting of the chunks made a fresh scratch, zeroed anew, for every piece it
+/// split off, and scattered each thread's channels: at two threads EfficientNet-Lite0's 7²
+/// depthwise layers took 0.03–0.04 ms in one run and 0.13–0.17 in the next, against 0.05–0.08
+/// on one thread; in runs, 0.026–0.037.)
+fn in_runs<S>(
+    out: &mut [f32],
+    unit: usize,
+    parallel: bool,
+    init: impl Fn() -> S + Sync,
+    f: impl Fn(&mut S, (usize, &mut [f32])) + Sync,
+) {
+    let chunks = out.len().div_ceil(unit.max(1));
+    let threads = rayon::current_num_threads();
+    if !parallel || threads <= 1 || chunks <= 1 {
+        let mut s = init();
+        out.chunks_mut(unit).enumerate().for_each(|item| f(&mut s, item));
+        return;
     }
+    let per = chunks.div_ceil(threads);
+    out.par_chunks_mut(per * unit).enumerate().for_each(|(r, run)| {
+        let mut s = init();
+        run.chunks_mut(unit).enumerate().for_each(|(j, chunk)| f(&mut s, (r * per + j, chunk)));
+    });
 }
 
 /// [`channel`] on the vector instructions of `job.isa`.
