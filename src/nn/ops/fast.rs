@@ -6,14 +6,26 @@
 
 use crate::nn::kernels::buffers;
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
+use rayon::prelude::*;
+
+/// Below this many values an element-wise op runs on the calling thread.
+const PARALLEL_MIN: usize = 1 << 18;
 
 /// `f` of every element, in memory order when the tensor is contiguous.
-pub fn map<F: Fn(f32) -> f32>(x: &ArrayViewD<'_, f32>, f: F) -> ArrayD<f32> {
+pub fn map<F: Fn(f32) -> f32 + Sync>(x: &ArrayViewD<'_, f32>, f: F) -> ArrayD<f32> {
     match x.as_slice() {
         Some(s) => {
             // A recycled buffer (every value is written): no fresh pages to fault in.
             let mut v = buffers::take(s.len());
-            v.iter_mut().zip(s).for_each(|(d, &x)| *d = f(x));
+            let each = |d: &mut [f32], s: &[f32]| d.iter_mut().zip(s).for_each(|(d, &x)| *d = f(x));
+            let threads = rayon::current_num_threads();
+            if s.len() >= PARALLEL_MIN && threads > 1 {
+                // One contiguous run a thread.
+                let per = s.len().div_ceil(threads);
+                v.par_chunks_mut(per).zip(s.par_chunks(per)).for_each(|(d, s)| each(d, s));
+            } else {
+                each(&mut v, s);
+            }
             ArrayD::from_shape_vec(x.raw_dim(), v).expect("as many values as the shape holds")
         }
         None => x.map(|&v| f(v)),
@@ -58,7 +70,7 @@ fn read<'a>(x: &'a ArrayViewD<'_, f32>, out: &[usize]) -> Option<Read<'a>> {
 
 /// `f(a, b)` with numpy broadcasting to `out`, when both operands are contiguous and broadcast
 /// in one of the block patterns; `None` otherwise.
-pub fn zip<F: Fn(f32, f32) -> f32>(
+pub fn zip<F: Fn(f32, f32) -> f32 + Sync>(
     a: &ArrayViewD<'_, f32>,
     b: &ArrayViewD<'_, f32>,
     out: &[usize],
@@ -85,6 +97,15 @@ pub fn zip<F: Fn(f32, f32) -> f32>(
         d.iter_mut().zip(x.iter().zip(y)).for_each(|(d, (&p, &q))| *d = f(p, q));
     };
     match (ra, rb) {
+        (Read::Full(x), Read::Full(y))
+            if total >= PARALLEL_MIN && rayon::current_num_threads() > 1 =>
+        {
+            // One contiguous run a thread (each value is computed the same way wherever).
+            let per = total.div_ceil(rayon::current_num_threads());
+            v.par_chunks_mut(per)
+                .zip(x.par_chunks(per).zip(y.par_chunks(per)))
+                .for_each(|(d, (x, y))| pairs(d, x, y));
+        }
         (Read::Full(x), Read::Full(y)) => pairs(&mut v, x, y),
         (Read::Full(x), Read::PerBlock(y, inner)) => {
             for ((d, xs), &q) in v.chunks_mut(inner).zip(x.chunks(inner)).zip(y) {
@@ -169,6 +190,38 @@ mod tests {
             let got = zip(&b.view(), &a.view(), &out, |p, q| p - 2.0 * q).expect("swapped");
             assert_eq!(got, want, "swapped {bd:?}");
         }
+    }
+
+    /// Operands big enough for the pool (a length that does not split evenly): `zip` and `map`
+    /// give the one-thread values bit for bit.
+    #[test]
+    fn big_operands_on_the_pool_give_the_one_thread_values() {
+        let out = [1, 3, 301, 299];
+        let (a, b) = (seq(&out, 0.37), seq(&out, -0.11));
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let f = |p: f32, q: f32| (p - 2.0 * q) / (q.abs() + 1.0);
+        let g = |p: f32| (p * 0.01).tanh();
+        let want_zip = one.install(|| zip(&a.view(), &b.view(), &out, f)).unwrap();
+        let want_map = one.install(|| map(&a.view(), g));
+        assert_eq!(want_zip, naive_with(&a, &b, &out, f));
+        for threads in [2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let got = pool.install(|| zip(&a.view(), &b.view(), &out, f)).unwrap();
+            assert_eq!(got, want_zip, "zip on {threads}");
+            assert_eq!(pool.install(|| map(&a.view(), g)), want_map, "map on {threads}");
+        }
+        assert_eq!(want_map, a.mapv(g));
+    }
+
+    fn naive_with(
+        a: &ArrayD<f32>,
+        b: &ArrayD<f32>,
+        out: &[usize],
+        f: impl Fn(f32, f32) -> f32,
+    ) -> ArrayD<f32> {
+        let mut y = ArrayD::zeros(IxDyn(out));
+        Zip::from(&mut y).and(a).and(b).for_each(|o, &p, &q| *o = f(p, q));
+        y
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! are plain copies. No pass allocates per element: the two scratch buffers are sized once.
 
 use ndarray::{ArrayD, ArrayViewD, ArrayViewMutD};
+use rayon::prelude::*;
 
 use super::coords::{AxisMap, clamp, taps, x_original};
 use super::{CoordTransform, ResizeParams, roi_for_axis};
@@ -159,9 +160,11 @@ pub fn resize_into(
         shape[t.axis - first] = t.n_out;
         biggest = biggest.max(shape.iter().product());
     }
-    let (mut a, mut b) = (vec![0.0f32; biggest], vec![0.0f32; biggest]);
     let ext = p.extrapolation_value;
-    for (s, d) in src.chunks_exact(in_block).zip(dst.chunks_exact_mut(out_block)) {
+    // One block (a channel of a spatial resize) through every pass, with two scratch buffers.
+    let block = |(a, b): &mut (Vec<f32>, Vec<f32>), (s, d): (&[f32], &mut [f32])| {
+        a.resize(biggest, 0.0);
+        b.resize(biggest, 0.0);
         let mut shape = in_dims[first..].to_vec();
         let last = tables.len() - 1;
         for (k, t) in tables.iter().enumerate() {
@@ -182,8 +185,27 @@ pub fn resize_into(
             pass(t, from, to, inner, ext);
             shape[rel] = t.n_out;
         }
+    };
+    // The blocks are independent: on the pool when there are several and enough values (each
+    // block is computed the same way wherever it runs).
+    if rayon::current_num_threads() > 1 && src.len() / in_block > 1 && dst.len() >= PARALLEL_MIN {
+        let per = (src.len() / in_block).div_ceil(rayon::current_num_threads());
+        src.par_chunks(per * in_block).zip(dst.par_chunks_mut(per * out_block)).for_each(
+            |(s, d)| {
+                let mut scratch = (Vec::new(), Vec::new());
+                let pairs = s.chunks_exact(in_block).zip(d.chunks_exact_mut(out_block));
+                pairs.for_each(|pair| block(&mut scratch, pair));
+            },
+        );
+    } else {
+        let mut scratch = (Vec::new(), Vec::new());
+        let pairs = src.chunks_exact(in_block).zip(dst.chunks_exact_mut(out_block));
+        pairs.for_each(|pair| block(&mut scratch, pair));
     }
 }
+
+/// Below this many output values a resize runs on the calling thread.
+const PARALLEL_MIN: usize = 1 << 16;
 
 /// One axis: `[outer, n_in, inner]` → `[outer, n_out, inner]`.
 fn pass(t: &Table, src: &[f32], dst: &mut [f32], inner: usize, ext: f32) {
@@ -242,6 +264,42 @@ fn rows(t: &Table, s: &[f32], d: &mut [f32], inner: usize) {
         }
         for (&i, &wk) in idx.iter().zip(w).skip(2) {
             out.iter_mut().zip(row(i)).for_each(|(v, &a)| *v += wk * a);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Mode;
+    use super::*;
+    use ndarray::IxDyn;
+
+    /// A resize big enough for the pool (9 channels, not a multiple of the threads) gives the
+    /// one-thread values bit for bit, in every mode, shrinking and growing.
+    #[test]
+    fn channels_on_the_pool_give_the_one_thread_values() {
+        let n = 9 * 48 * 48;
+        let x = ArrayD::from_shape_vec(
+            IxDyn(&[1, 9, 48, 48]),
+            (0..n).map(|i| ((i * 37) % 101) as f32 * 0.1 - 5.0).collect(),
+        )
+        .unwrap();
+        for mode in [Mode::Nearest, Mode::Linear, Mode::Cubic] {
+            let p = ResizeParams::new(mode);
+            for (out, scales) in [
+                ([1, 9, 96, 100], [1.0, 1.0, 2.0, 100.0 / 48.0]),
+                ([1, 9, 24, 30], [1.0, 1.0, 0.5, 0.625]),
+            ] {
+                let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+                let want = one.install(|| resize(&x.view(), &out, &scales, None, &p));
+                for threads in [2, 3] {
+                    let pool =
+                        rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                    let got = pool.install(|| resize(&x.view(), &out, &scales, None, &p));
+                    let bits = |a: &ArrayD<f32>| a.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "{mode:?} to {out:?} on {threads}");
+                }
+            }
         }
     }
 }
