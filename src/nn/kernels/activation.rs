@@ -99,6 +99,21 @@ pub fn logistic(x: f32) -> f32 {
 /// [`logistic`] over a slice, with hardware fused multiply-adds where the CPU has them (the
 /// same values either way: `mul_add` is exact in both).
 pub fn logistic_slice(v: &mut [f32]) {
+    // Each value on its own, so runs on the pool give the same values (runs of whole vectors).
+    let threads = rayon::current_num_threads();
+    if v.len() >= PARALLEL_MIN && threads > 1 {
+        let per = v.len().div_ceil(threads).next_multiple_of(64);
+        v.par_chunks_mut(per).for_each(logistic_run);
+        return;
+    }
+    logistic_run(v);
+}
+
+/// Below this many values a sigmoid runs on the calling thread.
+const PARALLEL_MIN: usize = 1 << 18;
+
+/// [`logistic_slice`] of one run, on this thread.
+fn logistic_run(v: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU has the features the function is compiled for.
@@ -207,6 +222,20 @@ mod tests {
             want
         );
         assert_eq!(clip(&x.view(), 0.0, 6.0), want);
+    }
+
+    /// A sigmoid big enough for the pool gives every value of the one-thread run, bit for bit,
+    /// and each is the scalar `logistic`.
+    #[test]
+    fn large_sigmoids_on_the_pool_give_the_one_thread_values() {
+        let x: Vec<f32> = (0..300_007).map(|i| (i % 2003) as f32 * 0.01 - 10.0).collect();
+        let want: Vec<u32> = x.iter().map(|&v| logistic(v).to_bits()).collect();
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut v = x.clone();
+            pool.install(|| logistic_slice(&mut v));
+            assert_eq!(v.iter().map(|f| f.to_bits()).collect::<Vec<_>>(), want, "{threads}");
+        }
     }
 
     #[test]

@@ -146,12 +146,20 @@ pub fn concat(parts: &[ArrayViewD<'_, f32>], axis: usize, out: &[usize]) -> Opti
         return None;
     }
     let mut v = buffers::take(total);
-    let mut at = 0;
+    // Each block's destination, in output order: the blocks tile `v`.
+    let mut copies: Vec<(&mut [f32], &[f32])> = Vec::with_capacity(outer * slices.len());
+    let mut rest = &mut v[..];
     for o in 0..outer {
         for (s, &b) in slices.iter().zip(&blocks) {
-            v[at..at + b].copy_from_slice(&s[o * b..(o + 1) * b]);
-            at += b;
+            let (dst, tail) = rest.split_at_mut(b);
+            copies.push((dst, &s[o * b..(o + 1) * b]));
+            rest = tail;
         }
+    }
+    if total >= PARALLEL_MIN && copies.len() > 1 && rayon::current_num_threads() > 1 {
+        copies.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s));
+    } else {
+        copies.into_iter().for_each(|(d, s)| d.copy_from_slice(s));
     }
     ArrayD::from_shape_vec(IxDyn(out), v).ok()
 }
@@ -231,6 +239,24 @@ mod tests {
             let want = ndarray::concatenate(ndarray::Axis(axis), &[a.view(), b.view()]).unwrap();
             let got = concat(&[a.view(), b.view()], axis, want.shape()).unwrap();
             assert_eq!(got, want, "axis {axis}");
+        }
+        // Big enough for the pool: three parts of unequal depth along the channels, and two
+        // along the rows, on 2 and 3 threads.
+        let parts = [seq(&[1, 5, 160, 170], 0.5), seq(&[1, 2, 160, 170], -1.0)];
+        let deep = seq(&[1, 7, 160, 170], 2.0);
+        let cases = [
+            (1, vec![parts[0].view(), parts[1].view(), deep.view()]),
+            (2, vec![parts[0].view(), parts[1].view()]),
+        ];
+        for (axis, views) in cases {
+            let views: Vec<_> =
+                if axis == 2 { vec![views[0].clone(), views[0].clone()] } else { views };
+            let want = ndarray::concatenate(ndarray::Axis(axis), &views).unwrap();
+            for threads in [2, 3] {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                let got = pool.install(|| concat(&views, axis, want.shape())).unwrap();
+                assert_eq!(got, want, "axis {axis} on {threads}");
+            }
         }
     }
 
