@@ -9,8 +9,14 @@ use crate::nn::tensor::Volume;
 use ndarray::{ArrayRef3, ArrayView1, ArrayView3, Axis};
 use rayon::prelude::*;
 
-/// Volumes of at least this many values are mapped in parallel chunks of this size.
-const PARALLEL_CHUNK: usize = 1 << 16;
+/// Slices of at least twice this many values are mapped in parallel chunks of this size (a
+/// multiple of every vector width, so a chunk's values come out as on one thread).
+pub(crate) const PARALLEL_CHUNK: usize = 1 << 16;
+
+/// Whether `len` values are worth splitting over the current pool.
+pub(crate) fn parallel_len(len: usize) -> bool {
+    len >= 2 * PARALLEL_CHUNK && rayon::current_num_threads() > 1
+}
 
 /// `f` of every value of `x`, into a recycled buffer, in one pass.
 pub(crate) fn map(x: &ArrayView3<f32>, f: impl Fn(f32) -> f32 + Sync) -> Volume {
@@ -21,14 +27,39 @@ pub(crate) fn map(x: &ArrayView3<f32>, f: impl Fn(f32) -> f32 + Sync) -> Volume 
     };
     let mut y = buffers::volume(x.dim());
     // `buffers::volume` is standard layout, so `as_slice_mut` cannot fail.
-    let dst = y.as_slice_mut().expect("standard layout");
+    map_slice(y.as_slice_mut().expect("standard layout"), src, f);
+    y
+}
+
+/// `dst[i] = f(src[i])`, in parallel chunks when [`parallel_len`] says so.
+///
+/// # Panics
+/// If the slices differ in length.
+pub(crate) fn map_slice(dst: &mut [f32], src: &[f32], f: impl Fn(f32) -> f32 + Sync) {
+    assert_eq!(dst.len(), src.len(), "map_slice: lengths differ");
     let run = |(d, s): (&mut [f32], &[f32])| d.iter_mut().zip(s).for_each(|(d, &s)| *d = f(s));
-    if src.len() >= 2 * PARALLEL_CHUNK && rayon::current_num_threads() > 1 {
+    if parallel_len(src.len()) {
         dst.par_chunks_mut(PARALLEL_CHUNK).zip(src.par_chunks(PARALLEL_CHUNK)).for_each(run);
     } else {
         run((dst, src));
     }
-    y
+}
+
+/// `dst[i] = f(a[i], b[i])`, in parallel chunks as [`map_slice`].
+///
+/// # Panics
+/// If the slices differ in length.
+pub(crate) fn zip_slice(dst: &mut [f32], a: &[f32], b: &[f32], f: impl Fn(f32, f32) -> f32 + Sync) {
+    assert!(dst.len() == a.len() && a.len() == b.len(), "zip_slice: lengths differ");
+    let run = |(d, (a, b)): (&mut [f32], (&[f32], &[f32]))| {
+        d.iter_mut().zip(a.iter().zip(b)).for_each(|(d, (&p, &q))| *d = f(p, q));
+    };
+    if parallel_len(dst.len()) {
+        let operands = a.par_chunks(PARALLEL_CHUNK).zip(b.par_chunks(PARALLEL_CHUNK));
+        dst.par_chunks_mut(PARALLEL_CHUNK).zip(operands).for_each(run);
+    } else {
+        run((dst, (a, b)));
+    }
 }
 
 /// `max(x, 0)`.
@@ -99,18 +130,13 @@ pub fn logistic(x: f32) -> f32 {
 /// [`logistic`] over a slice, with hardware fused multiply-adds where the CPU has them (the
 /// same values either way: `mul_add` is exact in both).
 pub fn logistic_slice(v: &mut [f32]) {
-    // Each value on its own, so runs on the pool give the same values (runs of whole vectors).
-    let threads = rayon::current_num_threads();
-    if v.len() >= PARALLEL_MIN && threads > 1 {
-        let per = v.len().div_ceil(threads).next_multiple_of(64);
-        v.par_chunks_mut(per).for_each(logistic_run);
-        return;
+    // Each value on its own, so chunks on the pool give the same values.
+    if parallel_len(v.len()) {
+        v.par_chunks_mut(PARALLEL_CHUNK).for_each(logistic_run);
+    } else {
+        logistic_run(v);
     }
-    logistic_run(v);
 }
-
-/// Below this many values a sigmoid runs on the calling thread.
-const PARALLEL_MIN: usize = 1 << 18;
 
 /// [`logistic_slice`] of one run, on this thread.
 fn logistic_run(v: &mut [f32]) {

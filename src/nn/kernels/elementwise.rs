@@ -21,7 +21,7 @@ pub fn mul(xs: &[ArrayView3<f32>]) -> Volume {
     combine(xs, "mul", |a, b| a * b)
 }
 
-fn combine(xs: &[ArrayView3<f32>], op: &str, f: impl Fn(f32, f32) -> f32) -> Volume {
+fn combine(xs: &[ArrayView3<f32>], op: &str, f: impl Fn(f32, f32) -> f32 + Sync) -> Volume {
     assert!(!xs.is_empty(), "{op} of no volumes");
     let shape = xs.iter().fold((0, 0, 0), |(d, h, w), x| {
         let (xd, xh, xw) = x.dim();
@@ -35,8 +35,7 @@ fn combine(xs: &[ArrayView3<f32>], op: &str, f: impl Fn(f32, f32) -> f32) -> Vol
     if let Some(slices) = slices.filter(|s| s.len() >= 2) {
         let mut out = super::buffers::volume(shape);
         let o = out.as_slice_mut().expect("buffers::volume is standard layout");
-        let pairs = o.iter_mut().zip(slices[0].iter().zip(slices[1]));
-        pairs.for_each(|(o, (&a, &b))| *o = f(a, b));
+        super::activation::zip_slice(o, slices[0], slices[1], &f);
         for x in &slices[2..] {
             o.iter_mut().zip(*x).for_each(|(o, &v)| *o = f(*o, v));
         }

@@ -38,6 +38,7 @@ pub use activation::{
     clip, clip_inplace, leaky_relu, leaky_relu_inplace, logistic, logistic_slice, prelu, relu,
     relu_inplace, sigmoid, sigmoid_inplace,
 };
+pub(crate) use activation::{map_slice, parallel_len, zip_slice};
 pub use concat::concat_depth;
 pub use conv::{conv2d, conv2d_fused, conv2d_of_act};
 pub use elementwise::{add, mul};

@@ -6,7 +6,7 @@
 //! onnxruntime and PyTorch agree on this).
 
 use super::epilogue::Epilogue;
-use crate::nn::geometry::{AxisWindow, PoolGeometry};
+use crate::nn::geometry::{Axis, AxisWindow, PoolGeometry};
 use crate::nn::tensor::Volume;
 use ndarray::{Array3, ArrayView3};
 use rayon::prelude::*;
@@ -80,7 +80,7 @@ fn max_pool_with(x: &ArrayView3<f32>, g: &PoolGeometry, act: impl Fn(f32) -> f32
     let w = x.dim().2;
     let ca = g.window.cols;
     let (stride, dil) = (ca.stride, ca.dilation);
-    let (lo, hi) = full_run(&(0..ca.out).map(|o| ca.window(o)).collect::<Vec<_>>());
+    let (lo, hi) = full_run(ca);
     pool(x, g, |src, ry, cols, out_row, tmp| {
         // The max down the window's rows, for every input column (a vectorised pass per row),
         // then `stride` cells of slack that `row_max` may read past the last column…
@@ -134,11 +134,12 @@ fn row_max<const S: usize>(run: &mut [f32], cells: &[f32]) {
     run.iter_mut().zip(cells.chunks_exact(S)).for_each(|(o, c)| *o = max(*o, c[0]));
 }
 
-/// The outputs `lo..hi` whose windows lie wholly inside the input: one run, as window starts
-/// grow with the output index (empty when there is none).
-fn full_run(cols: &[AxisWindow]) -> (usize, usize) {
-    let lo = cols.iter().position(AxisWindow::is_full).unwrap_or(cols.len());
-    let hi = lo + cols[lo..].iter().take_while(|c| c.is_full()).count();
+/// The outputs `lo..hi` of `axis` whose windows lie wholly inside the input: one run, as window
+/// starts grow with the output index (empty when there is none).
+fn full_run(axis: Axis) -> (usize, usize) {
+    let full = |o: &usize| axis.window(*o).is_full();
+    let lo = (0..axis.out).find(full).unwrap_or(axis.out);
+    let hi = lo + (lo..axis.out).take_while(full).count();
     (lo, hi)
 }
 
@@ -190,7 +191,7 @@ pub fn global_avg_pool(x: &ArrayView3<f32>) -> Volume {
             }
         }
         let sum = (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest;
-        if n == 0 { 0.0 } else { (sum / n as f64) as f32 }
+        (sum / n as f64) as f32
     };
     let means: Vec<f32> =
         if n == 0 { vec![0.0; depth] } else { xs.chunks_exact(n).map(mean).collect() };

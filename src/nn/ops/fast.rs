@@ -4,12 +4,9 @@
 //! of an SE block, a scalar) or along the leading ones (a `[C]` bias after a MatMul) is a loop
 //! over blocks. Any other layout takes the general path, which gives the same numbers.
 
-use crate::nn::kernels::buffers;
+use crate::nn::kernels::{buffers, map_slice, parallel_len, zip_slice};
 use ndarray::{ArrayD, ArrayViewD, IxDyn};
 use rayon::prelude::*;
-
-/// Below this many values an element-wise op runs on the calling thread.
-const PARALLEL_MIN: usize = 1 << 18;
 
 /// `f` of every element, in memory order when the tensor is contiguous.
 pub fn map<F: Fn(f32) -> f32 + Sync>(x: &ArrayViewD<'_, f32>, f: F) -> ArrayD<f32> {
@@ -17,15 +14,7 @@ pub fn map<F: Fn(f32) -> f32 + Sync>(x: &ArrayViewD<'_, f32>, f: F) -> ArrayD<f3
         Some(s) => {
             // A recycled buffer (every value is written): no fresh pages to fault in.
             let mut v = buffers::take(s.len());
-            let each = |d: &mut [f32], s: &[f32]| d.iter_mut().zip(s).for_each(|(d, &x)| *d = f(x));
-            let threads = rayon::current_num_threads();
-            if s.len() >= PARALLEL_MIN && threads > 1 {
-                // One contiguous run a thread.
-                let per = s.len().div_ceil(threads);
-                v.par_chunks_mut(per).zip(s.par_chunks(per)).for_each(|(d, s)| each(d, s));
-            } else {
-                each(&mut v, s);
-            }
+            map_slice(&mut v, s, f);
             ArrayD::from_shape_vec(x.raw_dim(), v).expect("as many values as the shape holds")
         }
         None => x.map(|&v| f(v)),
@@ -97,16 +86,7 @@ pub fn zip<F: Fn(f32, f32) -> f32 + Sync>(
         d.iter_mut().zip(x.iter().zip(y)).for_each(|(d, (&p, &q))| *d = f(p, q));
     };
     match (ra, rb) {
-        (Read::Full(x), Read::Full(y))
-            if total >= PARALLEL_MIN && rayon::current_num_threads() > 1 =>
-        {
-            // One contiguous run a thread (each value is computed the same way wherever).
-            let per = total.div_ceil(rayon::current_num_threads());
-            v.par_chunks_mut(per)
-                .zip(x.par_chunks(per).zip(y.par_chunks(per)))
-                .for_each(|(d, (x, y))| pairs(d, x, y));
-        }
-        (Read::Full(x), Read::Full(y)) => pairs(&mut v, x, y),
+        (Read::Full(x), Read::Full(y)) => zip_slice(&mut v, x, y, &f),
         (Read::Full(x), Read::PerBlock(y, inner)) => {
             for ((d, xs), &q) in v.chunks_mut(inner).zip(x.chunks(inner)).zip(y) {
                 d.iter_mut().zip(xs).for_each(|(d, &p)| *d = f(p, q));
@@ -156,7 +136,7 @@ pub fn concat(parts: &[ArrayViewD<'_, f32>], axis: usize, out: &[usize]) -> Opti
             rest = tail;
         }
     }
-    if total >= PARALLEL_MIN && copies.len() > 1 && rayon::current_num_threads() > 1 {
+    if parallel_len(total) && copies.len() > 1 {
         copies.into_par_iter().for_each(|(d, s)| d.copy_from_slice(s));
     } else {
         copies.into_iter().for_each(|(d, s)| d.copy_from_slice(s));
