@@ -402,11 +402,12 @@ fn an_input_other_than_the_geometrys_panics() {
     conv2d(&x.view(), &w.view(), None, &g);
 }
 
-/// EfficientNet's 7×7, 14×14 and 28×28 depthwise shapes, small, and an 11×11 one (rows of 8
-/// pixels and 3): the channel-blocked kernel applies (on every vector level), on one thread and
-/// on the pool, with a fused relu.
+/// EfficientNet's 7×7, 14×14, 28×28 and 56×56 depthwise shapes, small, and an 11×11 one (rows
+/// of 8 pixels and 3): the channel-blocked kernel applies (on every vector level), on one thread
+/// and on the pool, with a fused relu. Rows of 7, 11, 14, 28 and 56 input pixels leave partial
+/// transposes at their ends, and 49 to 3136 output pixels take both ways back to the planes.
 #[test]
-fn depthwise_channel_blocks_7x7_to_28x28() {
+fn depthwise_channel_blocks_7x7_to_56x56() {
     let cases = [
         (69, 5, 1, 2, 7),
         (48, 3, 1, 1, 7),
@@ -416,6 +417,8 @@ fn depthwise_channel_blocks_7x7_to_28x28() {
         (20, 3, 1, 1, 11),
         (17, 5, 1, 2, 28),
         (16, 5, 2, 2, 28),
+        (17, 3, 1, 1, 56),
+        (16, 3, 2, 1, 56),
     ];
     for (k, f, s, pad, side) in cases {
         let case = ConvCase {

@@ -433,6 +433,7 @@ fn split_pairs(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
 }
 
 /// [`split_pairs`] on AVX-512: 16 pairs from two loads and two permutes, the last vector masked.
+/// The activation is matched once per call, not once per vector.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
@@ -440,28 +441,63 @@ fn split_pairs(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
 #[target_feature(enable = "avx512f")]
 unsafe fn split_pairs_avx512(even: &mut [f32], odd: &mut [f32], src: &[f32], act: Epilogue) {
     use std::arch::x86_64::*;
+    assert!(odd.len() == even.len() && src.len() == 2 * even.len(), "pairs");
+    // SAFETY (all three): the CPU supports AVX-512F, as this function requires.
+    match act {
+        Epilogue::None => unsafe { split_pairs_with(even, odd, src, |v| v) },
+        Epilogue::Relu => unsafe {
+            split_pairs_with(even, odd, src, |v| _mm512_max_ps(v, _mm512_setzero_ps()))
+        },
+        Epilogue::Clip(lo, hi) => unsafe {
+            let (lo, hi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+            split_pairs_with(even, odd, src, |v| _mm512_min_ps(_mm512_max_ps(v, lo), hi))
+        },
+    }
+}
+
+/// [`split_pairs_avx512`] with the activation `act` (of [`Epilogue::vector`]): whole vectors
+/// unmasked, then one masked.
+///
+/// # Safety
+/// The CPU must support AVX-512F; `odd` is as long as `even`, `src` twice as long.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn split_pairs_with(
+    even: &mut [f32],
+    odd: &mut [f32],
+    src: &[f32],
+    act: impl Fn(std::arch::x86_64::__m512) -> std::arch::x86_64::__m512,
+) {
+    use std::arch::x86_64::*;
     let n = even.len();
-    assert!(odd.len() == n && src.len() == 2 * n, "pairs");
+    debug_assert!(odd.len() == n && src.len() == 2 * n, "pairs");
     let evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     let odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
     let (s, de, dodd) = (src.as_ptr(), even.as_mut_ptr(), odd.as_mut_ptr());
     let mut c = 0;
-    while c < n {
-        let k = LANES.min(n - c);
+    // SAFETY: the loads read `src[2c..2c + 32]` and the stores write `even[c..c + 16]` and
+    // `odd[c..c + 16]`, with `c + 16 ≤ n` and `src.len() = 2n`.
+    unsafe {
+        while c + LANES <= n {
+            let p = s.add(2 * c);
+            let (lo, hi) = (_mm512_loadu_ps(p), _mm512_loadu_ps(p.add(LANES)));
+            _mm512_storeu_ps(de.add(c), act(_mm512_permutex2var_ps(lo, evens, hi)));
+            _mm512_storeu_ps(dodd.add(c), act(_mm512_permutex2var_ps(lo, odds, hi)));
+            c += LANES;
+        }
+    }
+    if c < n {
+        let k = n - c;
         let m = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
-        // SAFETY: the loads read `src[2c..2c + 2k]` (masked to it), the stores write
-        // `even[c..c + k]` and `odd[c..c + k]` (masked to them); `c + k ≤ n` and
-        // `src.len() = 2n`, asserted above.
+        // SAFETY: as above for `k < 16` pairs, every load and store masked to them.
         unsafe {
             let p = s.add(2 * c);
             let lo = _mm512_maskz_loadu_ps(m(2 * k), p);
             let hi = _mm512_maskz_loadu_ps(m((2 * k).saturating_sub(LANES)), p.wrapping_add(LANES));
-            let e = act.vector(_mm512_permutex2var_ps(lo, evens, hi));
-            let o = act.vector(_mm512_permutex2var_ps(lo, odds, hi));
-            _mm512_mask_storeu_ps(de.add(c), m(k), e);
-            _mm512_mask_storeu_ps(dodd.add(c), m(k), o);
+            _mm512_mask_storeu_ps(de.add(c), m(k), act(_mm512_permutex2var_ps(lo, evens, hi)));
+            _mm512_mask_storeu_ps(dodd.add(c), m(k), act(_mm512_permutex2var_ps(lo, odds, hi)));
         }
-        c += k;
     }
 }
 

@@ -4,7 +4,7 @@
 //! the per-row work, the phase split and the padding, dominates).
 //!
 //! For a block of channels (`Kg == 1`, so output channel `c` reads input channel `c`): the
-//! padded input is gathered into `(PH, PW, lanes)`, the transposed weights are `(taps, lanes)`,
+//! padded input is transposed into `(PH, PW, lanes)`, the transposed weights are `(taps, lanes)`,
 //! each output pixel is `Σ_taps w[tap] · padded[pixel + offset(tap)]` summed in the same tap
 //! order as the planar kernel, and the results are written back to the block's output planes.
 
@@ -13,16 +13,23 @@ use super::geometry::ConvGeom;
 use super::isa::Isa;
 use std::ops::Range;
 
-/// Planes of at most this many output pixels are computed channel-blocked on AVX-512. At 7×7
-/// blocked wins by 1.5–1.7×. On an Intel Xeon at 3.3 GHz (EfficientNet-Lite0 in the network,
-/// one thread, alternating runs, ms): with the gather alone and an input load per tap, blocked
-/// beat planar at 14² (3×3 from 28² stride 2 0.14–0.15 → 0.08, 5×5 0.18–0.25 → 0.16–0.23);
-/// with each filter row's inputs reused across its taps at stride 1 (`rows_avx512`) it also
-/// wins at 28² (5×5 0.221–0.226 → 0.195–0.213; 5×5 from 56² stride 2 0.258–0.263 →
-/// 0.203–0.256), and still
-/// loses at 56² (0.28 → 0.39–0.40 at stride 1, 0.42 → 0.50–0.51 from 112² stride 2): the
-/// gather of each input pixel then costs more than the full vectors save…
-const MAX_PIXELS_AVX512: usize = 784;
+/// Planes of at most this many output pixels (56²) are computed channel-blocked on AVX-512.
+///
+/// With the padded input filled by AVX-512 gathers, an Intel Xeon (one thread, EfficientNet-
+/// Lite0 in the network) had blocked win up to 28² and lose at 56² (0.28 → 0.39–0.40 ms at
+/// stride 1): the gather of each pixel cost more than the full vectors saved. On an AMD EPYC
+/// Zen 4 the gathers were slower still, and blocked lost at 28² too (5×5 from 56² stride 2,
+/// alone: 0.23 planar against 0.28). The fill is now 16×16 transposes of the input rows; on
+/// that Zen 4, alone (planar or gathered → transposed, ms): 56² 3×3 0.27 → 0.20, 56² from 112²
+/// stride 2 0.37 → 0.26, 28² 5×5 0.26 → 0.14, 14² 5×5 0.17 → 0.11, 7² 5×5 0.079 → 0.056. At
+/// 112² (32 channels, a 832 KiB padded block) blocked and planar were even (0.20), so the
+/// planar kernel keeps it. Not measured again on the Xeon.
+const MAX_PIXELS_AVX512: usize = 3136;
+/// Below this many output pixels the block's sums go back to their planes value by value: in
+/// the network on the Zen 4 the transposes' partial stores to 16 planes lost there (14² 5×5
+/// 0.158 against 0.202 ms, 7² 5×5 0.094 against 0.103), and won from 28² on (28² 5×5 0.183
+/// against 0.246, 56² 0.27 against 0.45).
+const TRANSPOSED_UNSTAGE_MIN_PIXELS: usize = 784;
 /// …and on AVX2, where the planar kernel's per-row work costs more. Zen 2, one thread,
 /// EfficientNet-Lite0's depthwise layers in the network (planar → blocked, ms): 7² 5×5 0.28 →
 /// 0.16, 14² 5×5 0.33 → 0.26, 28² 5×5 stride 2 0.41 → 0.21, 56² from 112² stride 2 0.53 →
@@ -42,13 +49,7 @@ pub(crate) fn applies(g: &ConvGeom, isa: Isa) -> bool {
         Isa::Avx2 => MAX_PIXELS_AVX2,
         Isa::Baseline => return false,
     };
-    // AVX-512's gather takes byte offsets, `15·H·W·4`, that must fit an i32.
-    cfg!(target_arch = "x86_64")
-        && g.cg == 1
-        && g.kg == 1
-        && g.k >= lanes(isa)
-        && g.npix() <= max
-        && 16 * g.h * g.w * 4 < i32::MAX as usize
+    cfg!(target_arch = "x86_64") && g.cg == 1 && g.kg == 1 && g.k >= lanes(isa) && g.npix() <= max
 }
 
 /// Work buffers of one worker, reused block after block.
@@ -91,7 +92,7 @@ pub(crate) fn block(
 
 /// The padded extent `(PH, PW)` the outputs read, and the padded rows and columns that hold
 /// input; sizes `s.padded` to `PH·PW·lanes` (zeros written once per geometry: a scratch serves
-/// one call, whose blocks share one, and the gathers never overwrite the padding) and fills
+/// one call, whose blocks share one, and the fills never overwrite the padding) and fills
 /// `s.taps` with each tap's offset in it.
 fn layout(g: &ConvGeom, lanes: usize, s: &mut ScratchBlock) -> (usize, Range<usize>, Range<usize>) {
     let ph = (g.oh - 1) * g.sh + (g.fh - 1) * g.dh + 1;
@@ -126,23 +127,31 @@ unsafe fn block_avx512(
     const LANES: usize = 16;
     let (npix, hw) = (g.npix(), g.h * g.w);
     let (pw, rows, cols) = prepare(x, w, bias, g, c0, LANES, out, s);
-    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    let offsets = _mm512_mullo_epi32(lanes, _mm512_set1_epi32(hw as i32));
-    let (pad, wt, st) = (s.padded.as_mut_ptr(), s.weights.as_ptr(), s.staged.as_mut_ptr());
-    // SAFETY: gathers read `x[(c0 + l)·HW + iy·W + ix]` for `l < 16` and `(iy, ix)` inside the
-    // input, within `x` by the assert above; stores to `padded` are at `(py·PW + px)·16` with
-    // `py < PH`, `px < PW`, inside its `PH·PW·16` values.
+    let pad = s.padded.as_mut_ptr();
+    // SAFETY: input pixel `(iy, ix)` of block channel `l` is `base[l·HW + iy·W + ix]`, read
+    // for `(iy, ix)` inside the input (its rows are `rows − top`, its columns `cols − left`;
+    // the last vector of a row is masked to them); padded pixel `(py, px)` is written at
+    // `(py·PW + px)·16 ..+16` with `py < PH`, `px < PW`.
     unsafe {
         let base = x.as_ptr().add(c0 * hw);
         for py in rows {
-            let iy = py - g.pads.top;
-            for px in cols.clone() {
-                let ix = px - g.pads.left;
-                let v = _mm512_i32gather_ps::<4>(offsets, base.add(iy * g.w + ix).cast());
-                _mm512_storeu_ps(pad.add((py * pw + px) * LANES), pre.vector(v));
+            let row = base.add((py - g.pads.top) * g.w);
+            let mut px = cols.start;
+            while px < cols.end {
+                let n = LANES.min(cols.end - px);
+                let m = ((1u32 << n) - 1) as u16;
+                let mut r = [_mm512_setzero_ps(); LANES];
+                for (l, v) in r.iter_mut().enumerate() {
+                    *v = _mm512_maskz_loadu_ps(m, row.add(l * hw + px - g.pads.left));
+                }
+                for (j, v) in transpose16(r).into_iter().enumerate().take(n) {
+                    _mm512_storeu_ps(pad.add((py * pw + px + j) * LANES), pre.vector(v));
+                }
+                px += n;
             }
         }
     }
+    let (wt, st) = (s.weights.as_ptr(), s.staged.as_mut_ptr());
     let b = match bias {
         // SAFETY: 16 values from `c0`, inside `b` (checked by `prepare`).
         Some(b) => unsafe { _mm512_loadu_ps(b.as_ptr().add(c0)) },
@@ -206,7 +215,13 @@ unsafe fn block_avx512(
             }
         }
     }
-    unstage(out, &s.staged, LANES, npix);
+    // SAFETY: the CPU supports AVX-512F, as this function requires.
+    if npix >= TRANSPOSED_UNSTAGE_MIN_PIXELS {
+        // SAFETY: the CPU supports AVX-512F, as this function requires.
+        unsafe { unstage_avx512(out, &s.staged, npix) };
+    } else {
+        unstage(out, &s.staged, LANES, npix);
+    }
 }
 
 /// The sums of every output pixel of a block for column stride `S`, unit column dilation and
@@ -329,13 +344,92 @@ fn prepare(
     l
 }
 
-/// The staged `(npix, lanes)` sums back into `lanes` output planes.
+/// The staged `(npix, lanes)` sums back into `lanes` output planes, value by value.
 fn unstage(out: &mut [f32], staged: &[f32], lanes: usize, npix: usize) {
     for (l, plane) in out.chunks_exact_mut(npix).enumerate() {
         for (v, px) in plane.iter_mut().zip(staged.chunks_exact(lanes)) {
             *v = px[l];
         }
     }
+}
+/// The staged `(npix, 16)` sums back into 16 output planes: 16×16 transposes of 16 pixels'
+/// sums, the last one masked.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+///
+/// # Panics
+/// If `staged` or `out` is not `16·npix` values.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn unstage_avx512(out: &mut [f32], staged: &[f32], npix: usize) {
+    use std::arch::x86_64::*;
+    const LANES: usize = 16;
+    assert!(out.len() == LANES * npix && staged.len() == LANES * npix, "16 planes");
+    let (st, o) = (staged.as_ptr(), out.as_mut_ptr());
+    let mut p = 0;
+    // SAFETY: staged pixel `p + j` is `staged[(p + j)·16 ..+16]`, read for `p + j < npix`;
+    // output plane `l` is `out[l·npix..(l + 1)·npix]`, written at `p..p + n ≤ npix` (masked).
+    unsafe {
+        while p < npix {
+            let n = LANES.min(npix - p);
+            let mut r = [_mm512_setzero_ps(); LANES];
+            for (j, v) in r.iter_mut().enumerate().take(n) {
+                *v = _mm512_loadu_ps(st.add((p + j) * LANES));
+            }
+            let m = ((1u32 << n) - 1) as u16;
+            for (l, v) in transpose16(r).into_iter().enumerate() {
+                if n == LANES {
+                    _mm512_storeu_ps(o.add(l * npix + p), v);
+                } else {
+                    _mm512_mask_storeu_ps(o.add(l * npix + p), m, v);
+                }
+            }
+            p += n;
+        }
+    }
+}
+
+/// The 16×16 transpose: lane `i` of output `j` is lane `j` of input `i`.
+///
+/// # Safety
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn transpose16(r: [std::arch::x86_64::__m512; 16]) -> [std::arch::x86_64::__m512; 16] {
+    use std::arch::x86_64::*;
+    // Pairs of rows interleaved, then pairs of pairs: in each 128-bit lane `q`, `u[4a + b]`
+    // holds column `4q + b` of rows `4a..4a + 4`.
+    let mut t = [_mm512_setzero_ps(); 16];
+    for i in 0..8 {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    let mut u = [_mm512_setzero_ps(); 16];
+    for a in 0..4 {
+        let (lo, hi) = (t[4 * a], t[4 * a + 1]);
+        let (lo2, hi2) = (t[4 * a + 2], t[4 * a + 3]);
+        u[4 * a] = _mm512_shuffle_ps::<0x44>(lo, lo2);
+        u[4 * a + 1] = _mm512_shuffle_ps::<0xEE>(lo, lo2);
+        u[4 * a + 2] = _mm512_shuffle_ps::<0x44>(hi, hi2);
+        u[4 * a + 3] = _mm512_shuffle_ps::<0xEE>(hi, hi2);
+    }
+    // Then the 128-bit lanes: even and odd lanes of row groups (0, 1) and (2, 3), then of
+    // those.
+    let mut v = [_mm512_setzero_ps(); 16];
+    for b in 0..4 {
+        v[b] = _mm512_shuffle_f32x4::<0x88>(u[b], u[4 + b]);
+        v[4 + b] = _mm512_shuffle_f32x4::<0xDD>(u[b], u[4 + b]);
+        v[8 + b] = _mm512_shuffle_f32x4::<0x88>(u[8 + b], u[12 + b]);
+        v[12 + b] = _mm512_shuffle_f32x4::<0xDD>(u[8 + b], u[12 + b]);
+    }
+    let mut out = [_mm512_setzero_ps(); 16];
+    for b in 0..8 {
+        out[b] = _mm512_shuffle_f32x4::<0x88>(v[b], v[8 + b]);
+        out[8 + b] = _mm512_shuffle_f32x4::<0xDD>(v[b], v[8 + b]);
+    }
+    out
 }
 
 /// [`block_avx512`] on AVX2: 8 channels per vector. AVX2's gather is slow on AMD, so the
