@@ -257,7 +257,7 @@ fn channel_avx512(out: &mut [f32], job: &Job, s: &mut Scratch) {
             let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
                 if stride == 1 {
                     // SAFETY: as above.
-                    unsafe { copy_avx512(dst, src, act) }
+                    unsafe { act.copy_avx512(dst, src) }
                 } else {
                     copy_strided(dst, src, stride, act)
                 }
@@ -286,7 +286,7 @@ fn channel_avx2(out: &mut [f32], job: &Job, s: &mut Scratch) {
             let copy = |dst: &mut [f32], src: &[f32], stride: usize, act: Epilogue| {
                 if stride == 1 {
                     // SAFETY: as above.
-                    unsafe { copy_avx2(dst, src, act) }
+                    unsafe { act.copy_avx2(dst, src) }
                 } else {
                     copy_strided(dst, src, stride, act)
                 }
@@ -501,16 +501,6 @@ unsafe fn split_pairs_with(
     }
 }
 
-/// The lane mask of the first `k` of 8 lanes, for AVX2's masked loads and stores.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline]
-fn first_lanes(k: usize) -> std::arch::x86_64::__m256i {
-    use std::arch::x86_64::*;
-    let k = k.min(8) as i32;
-    _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
-}
-
 /// [`split_pairs`] on AVX2: 8 pairs from two loads, two in-lane shuffles and two cross-lane
 /// permutes, the last vector masked.
 ///
@@ -534,9 +524,11 @@ unsafe fn split_pairs_avx2(even: &mut [f32], odd: &mut [f32], src: &[f32], act: 
             let (lo, hi) = if k == L {
                 (_mm256_loadu_ps(p), _mm256_loadu_ps(p.add(L)))
             } else {
-                let hi =
-                    _mm256_maskload_ps(p.wrapping_add(L), first_lanes((2 * k).saturating_sub(L)));
-                (_mm256_maskload_ps(p, first_lanes(2 * k)), hi)
+                let hi = _mm256_maskload_ps(
+                    p.wrapping_add(L),
+                    super::isa::first_lanes((2 * k).saturating_sub(L)),
+                );
+                (_mm256_maskload_ps(p, super::isa::first_lanes(2 * k)), hi)
             };
             // In each 128-bit lane: [lo0 lo2 hi0 hi2], then the 64-bit halves reordered.
             let e = _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(
@@ -575,71 +567,6 @@ pub(super) fn copy_strided(dst: &mut [f32], src: &[f32], stride: usize, act: Epi
         dst.iter_mut().zip(src.iter().step_by(stride)).for_each(|(d, s)| *d = *s);
     }
     act.activate(dst);
-}
-
-/// [`copy_strided`] for stride 1 in whole vectors and one masked one: the rows of a small plane
-/// are a few values long, too short for a `memcpy` call to pay off. (Stride 2 has its own
-/// fill, [`fill_phases_sw2_avx512`].)
-///
-/// # Safety
-/// The CPU must support AVX-512F.
-///
-/// # Panics
-/// If `src` is shorter than `dst`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn copy_avx512(dst: &mut [f32], src: &[f32], act: Epilogue) {
-    use std::arch::x86_64::*;
-    let n = dst.len();
-    assert!(n <= src.len(), "copy past src");
-    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
-    let mut j = 0;
-    // SAFETY: whole vectors load `src[j..j + 16]` and store `dst[j..j + 16]` with `j + 16 ≤ n`;
-    // the last one is masked to `j..n`.
-    unsafe {
-        while j + LANES <= n {
-            _mm512_storeu_ps(d.add(j), act.vector(_mm512_loadu_ps(s.add(j))));
-            j += LANES;
-        }
-        if j < n {
-            let m = ((1u32 << (n - j)) - 1) as u16;
-            let v = _mm512_maskz_loadu_ps(m, s.add(j));
-            _mm512_mask_storeu_ps(d.add(j), m, act.vector(v));
-        }
-    }
-}
-
-/// [`copy_avx512`] on AVX2: whole vectors of 8 and one masked one.
-///
-/// # Safety
-/// The CPU must support AVX2.
-///
-/// # Panics
-/// If `src` is shorter than `dst`.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn copy_avx2(dst: &mut [f32], src: &[f32], act: Epilogue) {
-    use std::arch::x86_64::*;
-    const L: usize = 8;
-    let n = dst.len();
-    assert!(n <= src.len(), "copy past src");
-    let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
-    let mut j = 0;
-    // SAFETY: whole vectors load `src[j..j + 8]` and store `dst[j..j + 8]` with `j + 8 ≤ n`;
-    // the last one is masked to `j..n`.
-    unsafe {
-        while j + L <= n {
-            _mm256_storeu_ps(d.add(j), act.vector256(_mm256_loadu_ps(s.add(j))));
-            j += L;
-        }
-        if j < n {
-            // Through a stack vector: a masked store costs more than the vector on AMD.
-            let mut v = [0.0f32; L];
-            let m = first_lanes(n - j);
-            _mm256_storeu_ps(v.as_mut_ptr(), act.vector256(_mm256_maskload_ps(s.add(j), m)));
-            dst[j..].copy_from_slice(&v[..n - j]);
-        }
-    }
 }
 
 /// `acc[i] = Σ_taps w · src[i + offset]`, `BLOCK` values at a time held in registers, so each
@@ -776,10 +703,10 @@ mod tests {
                     let copy = |d: &mut [f32]| match isa {
                         // SAFETY: `Isa::available` lists only levels this CPU supports.
                         #[cfg(target_arch = "x86_64")]
-                        Isa::Avx512 => unsafe { copy_avx512(d, &src[..n], act) },
+                        Isa::Avx512 => unsafe { act.copy_avx512(d, &src[..n]) },
                         // SAFETY: as above.
                         #[cfg(target_arch = "x86_64")]
-                        Isa::Avx2 => unsafe { copy_avx2(d, &src[..n], act) },
+                        Isa::Avx2 => unsafe { act.copy_avx2(d, &src[..n]) },
                         _ => copy_strided(d, &src[..n], 1, act),
                     };
                     let (mut want, mut got) = (vec![-1.0; n + 1], vec![-1.0; n + 1]);

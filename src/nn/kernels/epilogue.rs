@@ -156,6 +156,92 @@ impl Epilogue {
         }
     }
 
+    /// `dst[i] = act(src[i])`, one pass: the copy and [`Epilogue::activate`] together.
+    ///
+    /// # Panics
+    /// If `src` is shorter than `dst`.
+    #[inline]
+    pub(crate) fn activate_into(self, dst: &mut [f32], src: &[f32]) {
+        #[cfg(target_arch = "x86_64")]
+        if self != Epilogue::None {
+            match Isa::detect() {
+                // SAFETY: the CPU supports AVX-512F.
+                Isa::Avx512 => return unsafe { self.copy_avx512(dst, src) },
+                // SAFETY: the CPU supports AVX2.
+                Isa::Avx2 => return unsafe { self.copy_avx2(dst, src) },
+                Isa::Baseline => {}
+            }
+        }
+        dst.copy_from_slice(&src[..dst.len()]);
+        self.activate(dst);
+    }
+
+    /// [`Epilogue::activate_into`] in whole vectors and one masked one. (The depthwise kernel copies
+    /// rows of a small plane this way: a few values long, too short for a `memcpy` call to pay.)
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F.
+    ///
+    /// # Panics
+    /// If `src` is shorter than `dst`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) unsafe fn copy_avx512(self, dst: &mut [f32], src: &[f32]) {
+        let act = self;
+        use std::arch::x86_64::*;
+        let n = dst.len();
+        assert!(n <= src.len(), "copy past src");
+        let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+        let mut j = 0;
+        // SAFETY: whole vectors load `src[j..j + 16]` and store `dst[j..j + 16]` with `j + 16 ≤ n`;
+        // the last one is masked to `j..n`.
+        unsafe {
+            while j + 16 <= n {
+                _mm512_storeu_ps(d.add(j), act.vector(_mm512_loadu_ps(s.add(j))));
+                j += 16;
+            }
+            if j < n {
+                let m = ((1u32 << (n - j)) - 1) as u16;
+                let v = _mm512_maskz_loadu_ps(m, s.add(j));
+                _mm512_mask_storeu_ps(d.add(j), m, act.vector(v));
+            }
+        }
+    }
+
+    /// [`Epilogue::copy_avx512`] on AVX2: whole vectors of 8 and one masked one.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    ///
+    /// # Panics
+    /// If `src` is shorter than `dst`.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn copy_avx2(self, dst: &mut [f32], src: &[f32]) {
+        let act = self;
+        use std::arch::x86_64::*;
+        const L: usize = 8;
+        let n = dst.len();
+        assert!(n <= src.len(), "copy past src");
+        let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
+        let mut j = 0;
+        // SAFETY: whole vectors load `src[j..j + 8]` and store `dst[j..j + 8]` with `j + 8 ≤ n`;
+        // the last one is masked to `j..n`.
+        unsafe {
+            while j + L <= n {
+                _mm256_storeu_ps(d.add(j), act.vector256(_mm256_loadu_ps(s.add(j))));
+                j += L;
+            }
+            if j < n {
+                // Through a stack vector: a masked store costs more than the vector on AMD.
+                let mut v = [0.0f32; L];
+                let m = super::isa::first_lanes(n - j);
+                _mm256_storeu_ps(v.as_mut_ptr(), act.vector256(_mm256_maskload_ps(s.add(j), m)));
+                dst[j..].copy_from_slice(&v[..n - j]);
+            }
+        }
+    }
+
     /// `dst[i] = act(src[i] + bias)`, one pass.
     #[inline]
     pub(crate) fn finish_into(self, dst: &mut [f32], src: &[f32], bias: f32) {
@@ -226,6 +312,9 @@ mod tests {
                 e.activate(&mut got);
                 let want: Vec<f32> = vals.iter().map(|&v| e.apply(v)).collect();
                 same(&got, &want, "activate");
+                let mut got = vec![9.0; vals.len()];
+                e.activate_into(&mut got, &vals);
+                same(&got, &want, "activate_into");
                 let mut got = vals.clone();
                 e.finish(&mut got, 0.25);
                 let want: Vec<f32> = vals.iter().map(|&v| e.apply(v + 0.25)).collect();

@@ -174,8 +174,7 @@ pub(crate) fn conv_gemm_banded(
                 // 1×1, unit stride, unpadded: row `ci` is input channel `ci`'s band.
                 for (ci, row) in band_cols.chunks_exact_mut(width).enumerate() {
                     let at = (grp * g.cg + ci) * npix + px0;
-                    row.copy_from_slice(&x[at..at + width]);
-                    pre.activate(row);
+                    pre.activate_into(row, &x[at..at + width]);
                 }
             } else {
                 unfold(&src, g, &valid, grp, px0, band_cols);
@@ -354,19 +353,20 @@ fn unfold_rows(
         let (fy, fx) = (tap / g.fw, tap % g.fw);
         let plane = &x.data[c * plane_len..(c + 1) * plane_len];
         let at = (fy, fx);
-        fill_row(row, plane, (x.pitch, x.phases), g, at, valid.rows[fy], valid.cols[fx], px0);
-        x.pre.activate(row);
+        let (rows, cols) = (valid.rows[fy], valid.cols[fx]);
+        fill_row(row, plane, (x.pitch, x.phases), x.pre, g, at, rows, cols, px0);
     }
 }
 
 /// One row of `cols`: input `plane` (its column phases, rows `pitch` apart, see [`Source`]) seen
-/// through tap `(fy, fx)` at output pixels `px0..`; only output rows `ylo..yhi` and columns
-/// `xlo..xhi` see real input.
+/// through tap `(fy, fx)` at output pixels `px0..`, activated by `pre` as it is copied (which
+/// keeps the zeros); only output rows `ylo..yhi` and columns `xlo..xhi` see real input.
 #[allow(clippy::too_many_arguments)]
 fn fill_row(
     row: &mut [f32],
     plane: &[f32],
     (pitch, phases): (usize, usize),
+    pre: Epilogue,
     g: &ConvGeom,
     (fy, fx): (usize, usize),
     (ylo, yhi): (usize, usize),
@@ -394,13 +394,14 @@ fn fill_row(
         if phases > 1 {
             // Columns ix0, ix0 + S_w, … are consecutive entries of phase `ix0 mod S_w`.
             let at = ((ix0 % phases) * g.h + iy) * pitch + ix0 / phases;
-            dst.copy_from_slice(&plane[at..at + dst.len()]);
+            pre.activate_into(dst, &plane[at..at + dst.len()]);
         } else if g.sw == 1 {
             let at = iy * pitch + ix0;
-            dst.copy_from_slice(&plane[at..at + dst.len()]);
+            pre.activate_into(dst, &plane[at..at + dst.len()]);
         } else {
             let row = &plane[iy * pitch..(iy + 1) * pitch];
-            dst.iter_mut().zip(row[ix0..].iter().step_by(g.sw)).for_each(|(d, s)| *d = *s);
+            let pairs = dst.iter_mut().zip(row[ix0..].iter().step_by(g.sw));
+            pairs.for_each(|(d, s)| *d = pre.apply(*s));
         }
     }
 }

@@ -45,3 +45,13 @@ impl Isa {
             .collect()
     }
 }
+
+/// The lane mask of the first `k` of 8 lanes, for AVX2's masked loads and stores.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub(crate) fn first_lanes(k: usize) -> std::arch::x86_64::__m256i {
+    use std::arch::x86_64::*;
+    let k = k.min(8) as i32;
+    _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
+}
