@@ -404,8 +404,9 @@ fn an_input_other_than_the_geometrys_panics() {
 
 /// EfficientNet's 7×7, 14×14, 28×28 and 56×56 depthwise shapes, small, and an 11×11 one (rows
 /// of 8 pixels and 3): the channel-blocked kernel applies (on every vector level), on one thread
-/// and on the pool, with a fused relu. Rows of 7, 11, 14, 28 and 56 input pixels leave partial
-/// transposes at their ends, and 49 to 3136 output pixels take both ways back to the planes.
+/// and on the pool, with a fused relu. Rows of 7, 11, 14, 28, 29 and 56 input pixels leave
+/// partial transposes at their ends, and 49 to 3136 output pixels take both ways back to the
+/// planes (841, not a multiple of 16, ends on an overlapping block).
 #[test]
 fn depthwise_channel_blocks_7x7_to_56x56() {
     let cases = [
@@ -418,6 +419,7 @@ fn depthwise_channel_blocks_7x7_to_56x56() {
         (17, 5, 1, 2, 28),
         (16, 5, 2, 2, 28),
         (17, 3, 1, 1, 56),
+        (16, 3, 1, 1, 29),
         (16, 3, 2, 1, 56),
     ];
     for (k, f, s, pad, side) in cases {

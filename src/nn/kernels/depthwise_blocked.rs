@@ -25,16 +25,19 @@ use std::ops::Range;
 /// 112² (32 channels, a 832 KiB padded block) blocked and planar were even (0.20), so the
 /// planar kernel keeps it. Not measured again on the Xeon.
 const MAX_PIXELS_AVX512: usize = 3136;
-/// Below this many output pixels the block's sums go back to their planes value by value: in
-/// the network on the Zen 4 the transposes' partial stores to 16 planes lost there (14² 5×5
-/// 0.158 against 0.202 ms, 7² 5×5 0.094 against 0.103), and won from 28² on (28² 5×5 0.183
-/// against 0.246, 56² 0.27 against 0.45).
-const TRANSPOSED_UNSTAGE_MIN_PIXELS: usize = 784;
-/// …and on AVX2, where the planar kernel's per-row work costs more. Zen 2, one thread,
+/// The same bound on AVX2 (its fill was always 8×8 transposes), where the planar kernel's
+/// per-row work costs more. Zen 2, one thread,
 /// EfficientNet-Lite0's depthwise layers in the network (planar → blocked, ms): 7² 5×5 0.28 →
 /// 0.16, 14² 5×5 0.33 → 0.26, 28² 5×5 stride 2 0.41 → 0.21, 56² from 112² stride 2 0.53 →
 /// 0.42; at 112² (12544 pixels) the planar kernel won, 0.34 against 0.39.
 const MAX_PIXELS_AVX2: usize = 4096;
+
+/// Below this many output pixels the block's sums go back to their planes value by value: in
+/// the network on the Zen 4 the transposes' partial stores to 16 planes lost there (14² 5×5
+/// 0.158 against 0.202 ms, 7² 5×5 0.094 against 0.103), and won from 28² on (28² 5×5 0.183
+/// against 0.246, 56² 0.27 against 0.45). Ending on an overlapping block instead of masked
+/// stores did not change that (7² 0.090–0.098 against 0.081–0.084).
+const TRANSPOSED_UNSTAGE_MIN_PIXELS: usize = 784;
 
 /// Channels per block on `isa`: one vector of f32.
 pub(crate) fn lanes(isa: Isa) -> usize {
@@ -369,23 +372,27 @@ unsafe fn unstage_avx512(out: &mut [f32], staged: &[f32], npix: usize) {
     let (st, o) = (staged.as_ptr(), out.as_mut_ptr());
     let mut p = 0;
     // SAFETY: staged pixel `p + j` is `staged[(p + j)·16 ..+16]`, read for `p + j < npix`;
-    // output plane `l` is `out[l·npix..(l + 1)·npix]`, written at `p..p + n ≤ npix` (masked).
+    // output plane `l` is `out[l·npix..(l + 1)·npix]`, written at `p..p + n ≤ npix` (masked
+    // when the plane is shorter than 16).
     unsafe {
         while p < npix {
-            let n = LANES.min(npix - p);
+            // The last 16 pixels overlap the block before them (writing its values again)
+            // rather than storing a masked part.
+            let start = if npix >= LANES { p.min(npix - LANES) } else { p };
+            let n = LANES.min(npix - start);
             let mut r = [_mm512_setzero_ps(); LANES];
             for (j, v) in r.iter_mut().enumerate().take(n) {
-                *v = _mm512_loadu_ps(st.add((p + j) * LANES));
+                *v = _mm512_loadu_ps(st.add((start + j) * LANES));
             }
             let m = ((1u32 << n) - 1) as u16;
             for (l, v) in transpose16(r).into_iter().enumerate() {
                 if n == LANES {
-                    _mm512_storeu_ps(o.add(l * npix + p), v);
+                    _mm512_storeu_ps(o.add(l * npix + start), v);
                 } else {
-                    _mm512_mask_storeu_ps(o.add(l * npix + p), m, v);
+                    _mm512_mask_storeu_ps(o.add(l * npix + start), m, v);
                 }
             }
-            p += n;
+            p = start + n;
         }
     }
 }
