@@ -489,7 +489,7 @@ unsafe fn split_pairs_with(
     }
     if c < n {
         let k = n - c;
-        let m = |k: usize| ((1u32 << k.min(LANES)) - 1) as u16;
+        let m = super::isa::first16;
         // SAFETY: as above for `k < 16` pairs, every load and store masked to them.
         unsafe {
             let p = s.add(2 * c);

@@ -142,7 +142,7 @@ unsafe fn block_avx512(
             let mut px = cols.start;
             while px < cols.end {
                 let n = LANES.min(cols.end - px);
-                let m = ((1u32 << n) - 1) as u16;
+                let m = super::isa::first16(n);
                 let mut r = [_mm512_setzero_ps(); LANES];
                 for (l, v) in r.iter_mut().enumerate() {
                     *v = _mm512_maskz_loadu_ps(m, row.add(l * hw + px - g.pads.left));
@@ -218,7 +218,6 @@ unsafe fn block_avx512(
             }
         }
     }
-    // SAFETY: the CPU supports AVX-512F, as this function requires.
     if npix >= TRANSPOSED_UNSTAGE_MIN_PIXELS {
         // SAFETY: the CPU supports AVX-512F, as this function requires.
         unsafe { unstage_avx512(out, &s.staged, npix) };
@@ -356,43 +355,36 @@ fn unstage(out: &mut [f32], staged: &[f32], lanes: usize, npix: usize) {
     }
 }
 /// The staged `(npix, 16)` sums back into 16 output planes: 16×16 transposes of 16 pixels'
-/// sums, the last one masked.
+/// sums, the last block overlapping the one before it (writing its values again) rather than
+/// storing a masked part.
 ///
 /// # Safety
 /// The CPU must support AVX-512F.
 ///
 /// # Panics
-/// If `staged` or `out` is not `16·npix` values.
+/// If `staged` or `out` is not `16·npix` values, or `npix < 16`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn unstage_avx512(out: &mut [f32], staged: &[f32], npix: usize) {
     use std::arch::x86_64::*;
     const LANES: usize = 16;
     assert!(out.len() == LANES * npix && staged.len() == LANES * npix, "16 planes");
+    assert!(npix >= LANES, "whole blocks of 16 pixels");
     let (st, o) = (staged.as_ptr(), out.as_mut_ptr());
     let mut p = 0;
-    // SAFETY: staged pixel `p + j` is `staged[(p + j)·16 ..+16]`, read for `p + j < npix`;
-    // output plane `l` is `out[l·npix..(l + 1)·npix]`, written at `p..p + n ≤ npix` (masked
-    // when the plane is shorter than 16).
+    // SAFETY: staged pixel `start + j` is `staged[(start + j)·16 ..+16]`, `start + j < npix`;
+    // output plane `l` is `out[l·npix..(l + 1)·npix]`, written at `start..start + 16 ≤ npix`.
     unsafe {
         while p < npix {
-            // The last 16 pixels overlap the block before them (writing its values again)
-            // rather than storing a masked part.
-            let start = if npix >= LANES { p.min(npix - LANES) } else { p };
-            let n = LANES.min(npix - start);
+            let start = p.min(npix - LANES);
             let mut r = [_mm512_setzero_ps(); LANES];
-            for (j, v) in r.iter_mut().enumerate().take(n) {
+            for (j, v) in r.iter_mut().enumerate() {
                 *v = _mm512_loadu_ps(st.add((start + j) * LANES));
             }
-            let m = ((1u32 << n) - 1) as u16;
             for (l, v) in transpose16(r).into_iter().enumerate() {
-                if n == LANES {
-                    _mm512_storeu_ps(o.add(l * npix + start), v);
-                } else {
-                    _mm512_mask_storeu_ps(o.add(l * npix + start), m, v);
-                }
+                _mm512_storeu_ps(o.add(l * npix + start), v);
             }
-            p = start + n;
+            p = start + LANES;
         }
     }
 }

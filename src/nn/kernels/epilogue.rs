@@ -83,7 +83,7 @@ impl Epilogue {
                 i += 16;
             }
             if i < n {
-                let m = ((1u32 << (n - i)) - 1) as u16;
+                let m = super::isa::first16(n - i);
                 let v = _mm512_maskz_loadu_ps(m, p.add(i));
                 _mm512_mask_storeu_ps(p.add(i), m, f(v));
             }
@@ -176,8 +176,9 @@ impl Epilogue {
         self.activate(dst);
     }
 
-    /// [`Epilogue::activate_into`] in whole vectors and one masked one. (The depthwise kernel copies
-    /// rows of a small plane this way: a few values long, too short for a `memcpy` call to pay.)
+    /// [`Epilogue::activate_into`] in whole vectors and one masked one. (The depthwise kernel
+    /// copies rows of a small plane this way: a few values long, too short for a `memcpy` call
+    /// to pay.)
     ///
     /// # Safety
     /// The CPU must support AVX-512F.
@@ -187,23 +188,22 @@ impl Epilogue {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
     pub(crate) unsafe fn copy_avx512(self, dst: &mut [f32], src: &[f32]) {
-        let act = self;
         use std::arch::x86_64::*;
         let n = dst.len();
         assert!(n <= src.len(), "copy past src");
         let (d, s) = (dst.as_mut_ptr(), src.as_ptr());
         let mut j = 0;
-        // SAFETY: whole vectors load `src[j..j + 16]` and store `dst[j..j + 16]` with `j + 16 ≤ n`;
-        // the last one is masked to `j..n`.
+        // SAFETY: whole vectors load `src[j..j + 16]` and store `dst[j..j + 16]` with
+        // `j + 16 ≤ n`; the last one is masked to `j..n`.
         unsafe {
             while j + 16 <= n {
-                _mm512_storeu_ps(d.add(j), act.vector(_mm512_loadu_ps(s.add(j))));
+                _mm512_storeu_ps(d.add(j), self.vector(_mm512_loadu_ps(s.add(j))));
                 j += 16;
             }
             if j < n {
-                let m = ((1u32 << (n - j)) - 1) as u16;
+                let m = super::isa::first16(n - j);
                 let v = _mm512_maskz_loadu_ps(m, s.add(j));
-                _mm512_mask_storeu_ps(d.add(j), m, act.vector(v));
+                _mm512_mask_storeu_ps(d.add(j), m, self.vector(v));
             }
         }
     }
@@ -218,7 +218,6 @@ impl Epilogue {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     pub(crate) unsafe fn copy_avx2(self, dst: &mut [f32], src: &[f32]) {
-        let act = self;
         use std::arch::x86_64::*;
         const L: usize = 8;
         let n = dst.len();
@@ -229,14 +228,14 @@ impl Epilogue {
         // the last one is masked to `j..n`.
         unsafe {
             while j + L <= n {
-                _mm256_storeu_ps(d.add(j), act.vector256(_mm256_loadu_ps(s.add(j))));
+                _mm256_storeu_ps(d.add(j), self.vector256(_mm256_loadu_ps(s.add(j))));
                 j += L;
             }
             if j < n {
                 // Through a stack vector: a masked store costs more than the vector on AMD.
                 let mut v = [0.0f32; L];
                 let m = super::isa::first_lanes(n - j);
-                _mm256_storeu_ps(v.as_mut_ptr(), act.vector256(_mm256_maskload_ps(s.add(j), m)));
+                _mm256_storeu_ps(v.as_mut_ptr(), self.vector256(_mm256_maskload_ps(s.add(j), m)));
                 dst[j..].copy_from_slice(&v[..n - j]);
             }
         }

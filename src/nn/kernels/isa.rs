@@ -55,3 +55,9 @@ pub(crate) fn first_lanes(k: usize) -> std::arch::x86_64::__m256i {
     let k = k.min(8) as i32;
     _mm256_cmpgt_epi32(_mm256_set1_epi32(k), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 }
+
+/// The lane mask of the first `k` of 16 lanes, for AVX-512's masked loads and stores.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn first16(k: usize) -> u16 {
+    ((1u32 << k.min(16)) - 1) as u16
+}
